@@ -1,0 +1,102 @@
+"""The one exception root of the project, and its specific subclasses.
+
+Every error the harness or the reference service raises on purpose is a
+:class:`HarnessError`.  Subclasses carry the numbers that explain them (a
+port, a pid, an exit status) as attributes, so callers and tests can check
+them without parsing messages.  Nothing here imports testtools or fixtures:
+the service processes use this module too.
+"""
+
+
+class HarnessError(Exception):
+    """Root of every deliberate error in ``harness``."""
+
+
+class ConfigError(HarnessError):
+    """A configuration file or option is invalid.
+
+    :ivar path: the file at fault, or ``None``.
+    """
+
+    def __init__(self, message, path=None):
+        super().__init__(message)
+        self.path = path
+
+
+class StartupError(HarnessError):
+    """A service could not start; ``exit_code`` is what its process returns."""
+
+    def __init__(self, message, exit_code=1):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+class PortInUseError(HarnessError):
+    """A TCP port could not be bound because something else holds it."""
+
+    def __init__(self, host, port):
+        super().__init__("port %d on %s is already in use" % (port, host))
+        self.host = host
+        self.port = port
+
+
+class ServerDiedError(HarnessError):
+    """A launched server exited while it was expected to be serving.
+
+    :ivar name: the server name (``api``, ``registry``...).
+    :ivar pid: its process id.
+    :ivar returncode: ``Popen.returncode`` (negative: killed by that signal).
+    :ivar log_tail: the last lines of its console log.
+    """
+
+    def __init__(self, name, pid, returncode, log_tail=''):
+        super().__init__(
+            "%s server (pid %d) exited with status %s before it was ready"
+            "\n--- last lines of its log ---\n%s"
+            % (name, pid, returncode, log_tail))
+        self.name = name
+        self.pid = pid
+        self.returncode = returncode
+        self.log_tail = log_tail
+
+
+class ServerTimeoutError(HarnessError):
+    """A launched server did not become ready (or exit) in time."""
+
+    def __init__(self, name, pid, timeout, log_tail=''):
+        super().__init__(
+            "%s server (pid %d) was not ready after %.1f seconds"
+            "\n--- last lines of its log ---\n%s"
+            % (name, pid, timeout, log_tail))
+        self.name = name
+        self.pid = pid
+        self.timeout = timeout
+        self.log_tail = log_tail
+
+
+class UnexpectedExitCodeError(HarnessError):
+    """A process that was expected to exit returned the wrong status."""
+
+    def __init__(self, name, returncode, expected, log_tail=''):
+        super().__init__(
+            "%s exited with status %s, expected %s"
+            "\n--- last lines of its log ---\n%s"
+            % (name, returncode, expected, log_tail))
+        self.name = name
+        self.returncode = returncode
+        self.expected = expected
+        self.log_tail = log_tail
+
+
+class StopError(HarnessError):
+    """A server survived SIGTERM and SIGKILL within the stop budget."""
+
+    def __init__(self, name, pid):
+        super().__init__("%s server (pid %d) could not be stopped"
+                         % (name, pid))
+        self.name = name
+        self.pid = pid
+
+
+class DatabaseError(HarnessError):
+    """Creating, syncing or resetting a test database failed."""
