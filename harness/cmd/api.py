@@ -1,0 +1,59 @@
+"""``harness-api``: the image API server (``python -m harness.cmd.api``).
+
+Start-up order (reference-service.md 1.1): configuration, logging, store
+check, paste pipeline, then the socket and the serve loop.  If the pipeline
+fails to load the inherited socket never listens, so the harness's ping is
+refused and the error line on stderr is the reason.
+"""
+
+import os
+import sys
+
+from harness.errors import StartupError
+from harness.service import config
+from harness.service import launcher
+from harness.service import log
+from harness.service import paste
+from harness.service import state
+
+PROG = 'harness-api'
+#: Store schemes the reference service knows (filesystem + http).
+KNOWN_STORES = ('file', 'filesystem', 'http', 'https')
+
+
+def check_stores(conf):
+    """Fail for an unknown ``default_store``; create the image directory.
+
+    :raises StartupError: unknown store, or the directory cannot be made.
+    """
+    if conf.default_store not in KNOWN_STORES:
+        raise StartupError("Store for scheme %s not found"
+                           % conf.default_store)
+    datadir = conf.filesystem_store_datadir
+    if datadir:
+        try:
+            os.makedirs(datadir, exist_ok=True)
+        except OSError as exc:
+            raise StartupError("Unable to create datadir %s: %s"
+                               % (datadir, exc.strerror)) from None
+
+
+def _main(argv):
+    args = config.build_parser(PROG).parse_args(argv)
+    conf = config.load(args, default_files=(PROG + '.conf',))
+    state.set_conf(conf)
+    log.setup(conf, PROG)
+    check_stores(conf)
+    app = paste.load_app(conf, PROG)
+    # Imported last: nothing before needs the server machinery.
+    from harness.service.wsgi import server
+    return server.serve(app, conf, PROG)
+
+
+def main(argv=None):
+    """Run the API server; return the process exit status."""
+    return launcher.run(_main, argv)
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,35 @@
+"""``harness-registry``: the registry server (``python -m
+harness.cmd.registry``).
+
+Same start-up order as the API without the store check (spec 1.1).
+"""
+
+import sys
+
+from harness.service import config
+from harness.service import launcher
+from harness.service import log
+from harness.service import paste
+from harness.service import state
+
+PROG = 'harness-registry'
+
+
+def _main(argv):
+    args = config.build_parser(PROG).parse_args(argv)
+    conf = config.load(args, default_files=(PROG + '.conf',))
+    state.set_conf(conf)
+    log.setup(conf, PROG)
+    app = paste.load_app(conf, PROG)
+    # Imported last: nothing before needs the server machinery.
+    from harness.service.wsgi import server
+    return server.serve(app, conf, PROG)
+
+
+def main(argv=None):
+    """Run the registry server; return the process exit status."""
+    return launcher.run(_main, argv)
+
+
+if __name__ == '__main__':
+    sys.exit(main())

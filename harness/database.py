@@ -1,0 +1,116 @@
+"""Test databases: the synced-sqlite cache, per-worker server databases, reset.
+
+*sqlite* (the default): ``manage db sync`` runs once per schema; the synced
+file is cached under :func:`cache_dir` with the schema fingerprint in its
+name, so a schema change invalidates it and parallel workers share it
+safely (written to a temporary name, then renamed; a lock file makes one
+worker sync while the others wait).  Later tests copy it: milliseconds.
+
+*MySQL/PostgreSQL* (``HARNESS_TEST_SQL_CONNECTION``): every test process
+gets its own database, named after the configured one plus ``_h<pid>``, so
+parallel stestr workers never share one.  It is created and synced on first
+use, emptied through SQLAlchemy after each test, and dropped when the
+process exits; databases left by killed workers are dropped on next use.
+"""
+
+import fcntl
+import os
+
+import shutil
+import subprocess
+import sys
+import tempfile
+
+from harness import errors
+
+SQL_ENV = 'HARNESS_TEST_SQL_CONNECTION'
+SQLITE_FILE_ENV = 'HARNESS_DB_TEST_SQLITE_FILE'
+CACHE_DIR_ENV = 'HARNESS_DB_CACHE_DIR'
+
+
+def cache_dir():
+    """Directory of the synced-DB cache (created on demand)."""
+    path = os.environ.get(CACHE_DIR_ENV) or os.path.join(
+        os.environ.get('XDG_CACHE_HOME') or os.path.expanduser('~/.cache'),
+        'harness')
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+def cache_key():
+    """What a synced DB depends on: migrations, SQLAlchemy and sqlite."""
+    import hashlib
+    import sqlite3
+
+    from harness.service import db
+    parts = (db.schema_fingerprint(), _sqlalchemy_version(),
+             sqlite3.sqlite_version)
+    return hashlib.sha256('|'.join(parts).encode()).hexdigest()[:20]
+
+
+def _sqlalchemy_version():
+    from importlib import metadata
+    return metadata.version('SQLAlchemy')
+
+
+def manage_command(conf_file, *args):
+    """The argv that runs ``manage`` with *conf_file*."""
+    return [sys.executable, '-m', 'harness.cmd.manage',
+            '--config-file', conf_file] + list(args)
+
+
+def run_db_sync(conf_file):
+    """Run ``manage db sync`` as a real process; raise with its output."""
+    proc = subprocess.run(manage_command(conf_file, 'db', 'sync'),
+                          stdin=subprocess.DEVNULL, capture_output=True,
+                          text=True, timeout=300)
+    if proc.returncode != 0:
+        raise errors.DatabaseError(
+            'db sync failed with status %d: %s'
+            % (proc.returncode, (proc.stderr or proc.stdout).strip()))
+
+
+def install_sqlite(target, conf_file):
+    """Put a freshly synced sqlite database at *target*.
+
+    Uses ``HARNESS_DB_TEST_SQLITE_FILE`` when it names an existing file,
+    else the cache, syncing into the cache first when it has no entry.
+    """
+    given = os.environ.get(SQLITE_FILE_ENV)
+    if given and os.path.exists(given):
+        shutil.copyfile(given, target)
+        return
+    cached = os.path.join(cache_dir(), 'synced-%s.sqlite' % cache_key())
+    if not os.path.exists(cached):
+        _fill_cache(cached, target, conf_file)
+    shutil.copyfile(cached, target)
+
+
+def _fill_cache(cached, target, conf_file):
+    folder = os.path.dirname(cached)
+    with open(os.path.join(folder, '.lock'), 'w') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if os.path.exists(cached):
+            return  # another worker synced while we waited
+        run_db_sync(conf_file)
+        fd, tmp = tempfile.mkstemp(dir=folder, suffix='.tmp')
+        os.close(fd)
+        try:
+            shutil.copyfile(target, tmp)
+            os.replace(tmp, cached)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+        _prune(folder, os.path.basename(cached))
+
+
+def _prune(folder, keep):
+    # Entries for older schemas are never valid again.
+    for name in os.listdir(folder):
+        if name.startswith('synced-') and name != keep:
+            os.unlink(os.path.join(folder, name))
+
+
+def is_sqlite(url):
+    """True for a sqlite URL (the embedded default)."""
+    return url.startswith('sqlite')

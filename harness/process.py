@@ -1,0 +1,286 @@
+"""Lifecycle of one launched server process.
+
+A :class:`ServerProcess` owns everything a launch acquires, and gives each
+back exactly once:
+
+* the child, started with an argv list (no shell) in its own session and
+  process group, its stdout and stderr appended to files in the test dir;
+* the pre-bound listening socket, handed over explicitly with ``pass_fds``
+  and named in ``HARNESS_TEST_SOCKET_FD`` (PEP 446 made inherited
+  descriptors opt-in; the seed's ``os.dup`` hand-off silently broke);
+* a *ready pipe* (``HARNESS_READY_FD``): the server writes one byte once it
+  listens, so readiness is an event rather than a guess;
+* a *lifeline pipe* (``HARNESS_LIFELINE_FD``): the harness holds the only
+  write end.  When the test process dies, even by SIGKILL, the kernel closes
+  it, the server reads EOF and exits: no server outlives its test process;
+* a pidfd, so the death of the child is an event too.
+
+Stopping is bounded and idempotent: SIGTERM to the group, then SIGKILL.
+"""
+
+import os
+import select
+import signal
+import socket
+import subprocess
+import time
+import weakref
+
+from harness import errors
+
+#: Seconds ``stop()`` waits after SIGTERM, then again after SIGKILL.
+STOP_TIMEOUT = 10.0
+#: How often servers that do not write the ready byte are pinged.
+PING_INTERVAL = 0.05
+_TAIL_LINES = 20
+
+
+def tail(path, lines=_TAIL_LINES):
+    """Return the last *lines* lines of the text file *path* ('' if none)."""
+    try:
+        with open(path, 'rb') as handle:
+            handle.seek(0, os.SEEK_END)
+            size = handle.tell()
+            handle.seek(max(0, size - 16384))
+            data = handle.read()
+    except OSError:
+        return ''
+    text = data.decode('utf-8', 'replace')
+    return '\n'.join(text.splitlines()[-lines:])
+
+
+def ping(port, host='127.0.0.1'):
+    """Return True if a TCP connection to *host*:*port* succeeds."""
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def _close_fd(fd):
+    if fd is not None:
+        os.close(fd)
+
+
+def _reap(popen, fds):
+    """Finalizer: kill and reap a child whose owner was garbage collected."""
+    if popen.poll() is None:
+        _kill_group(popen.pid, signal.SIGKILL)
+        popen.wait()
+    for fd in fds:
+        try:
+            os.close(fd)
+        except OSError:
+            continue
+
+
+def _kill_group(pgid, signum):
+    """Signal a process group; return False when it no longer exists."""
+    try:
+        os.killpg(pgid, signum)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+class ServerProcess(object):
+    """One launched child process and the descriptors tied to it.
+
+    :param name: short name used in messages (``api``, ``registry``...).
+    :param argv: the command, as a list.
+    :param stdout_log: file that receives the child's stdout (appended).
+    :param stderr_log: file that receives the child's stderr (appended).
+    :param env: extra environment variables.
+    :param sock: a bound, not listening socket to hand over, or ``None``.
+    """
+
+    def __init__(self, name, argv, stdout_log, stderr_log, env=None,
+                 sock=None):
+        self.name = name
+        self.argv = list(argv)
+        self.stdout_log = stdout_log
+        self.stderr_log = stderr_log
+        self.env = dict(env or {})
+        self.sock = sock
+        self.popen = None
+        self.returncode = None
+        self.ready = False
+        self._ready_fd = None
+        self._lifeline_fd = None
+        self._pidfd = None
+        self._finalizer = None
+
+    @property
+    def pid(self):
+        """The child's pid, or ``None`` before launch."""
+        return self.popen.pid if self.popen else None
+
+    def launch(self):
+        """Start the child; returns at once (readiness comes later)."""
+        ready_r, ready_w = os.pipe()
+        life_r, life_w = os.pipe()
+        env = dict(os.environ, **self.env)
+        env['HARNESS_READY_FD'] = str(ready_w)
+        env['HARNESS_LIFELINE_FD'] = str(life_r)
+        pass_fds = [ready_w, life_r]
+        if self.sock is not None:
+            env['HARNESS_TEST_SOCKET_FD'] = str(self.sock.fileno())
+            pass_fds.append(self.sock.fileno())
+        else:
+            env.pop('HARNESS_TEST_SOCKET_FD', None)
+        try:
+            with open(self.stdout_log, 'ab') as out, \
+                    open(self.stderr_log, 'ab') as err:
+                self.popen = subprocess.Popen(
+                    self.argv, stdin=subprocess.DEVNULL, stdout=out,
+                    stderr=err, env=env, pass_fds=pass_fds,
+                    start_new_session=True)
+        except BaseException:
+            for fd in (ready_r, ready_w, life_r, life_w):
+                os.close(fd)
+            raise
+        finally:
+            # The child has its copies; ours would keep the pipes open.
+            self._release_socket()
+        os.close(ready_w)
+        os.close(life_r)
+        self._ready_fd, self._lifeline_fd = ready_r, life_w
+        os.set_blocking(ready_r, False)
+        self._pidfd = self._open_pidfd()
+        self._finalizer = weakref.finalize(
+            self, _reap, self.popen,
+            [fd for fd in (ready_r, life_w, self._pidfd) if fd is not None])
+
+    def _release_socket(self):
+        if self.sock is not None:
+            self.sock.close()
+            self.sock = None
+
+    def _open_pidfd(self):
+        try:
+            return os.pidfd_open(self.popen.pid)
+        except (AttributeError, OSError):
+            return None  # old kernel or Python: poll() on each tick instead
+
+    def poll(self):
+        """Return the exit status if the child has exited, else ``None``."""
+        if self.popen is None:
+            return self.returncode
+        return self.popen.poll()
+
+    def read_ready(self):
+        """Consume ready bytes; True once the child announced readiness."""
+        if self._ready_fd is not None and not self.ready:
+            try:
+                self.ready = bool(os.read(self._ready_fd, 64))
+            except BlockingIOError:
+                pass
+        return self.ready
+
+    def expect_ready_again(self):
+        """Forget readiness (and unread ready bytes) before a reload."""
+        self.ready = False
+        while self._ready_fd is not None:
+            try:
+                if not os.read(self._ready_fd, 64):
+                    break
+            except BlockingIOError:
+                break
+
+    def wait_fds(self):
+        """Descriptors that become readable on readiness or death."""
+        return [fd for fd in (self._ready_fd, self._pidfd) if fd is not None]
+
+    def log_tail(self):
+        """The last lines of stderr (else stdout), for error messages."""
+        return tail(self.stderr_log) or tail(self.stdout_log)
+
+    def wait_exit(self, timeout):
+        """Wait up to *timeout* seconds for the child to exit by itself."""
+        try:
+            return self.popen.wait(timeout)
+        except subprocess.TimeoutExpired:
+            raise errors.ServerTimeoutError(
+                self.name, self.popen.pid, timeout, self.log_tail()) from None
+
+    def signal(self, signum):
+        """Send *signum* to the child's process group."""
+        if self.popen is not None and self.popen.poll() is None:
+            _kill_group(self.popen.pid, signum)
+
+    def stop(self, timeout=STOP_TIMEOUT):
+        """Stop the child and release everything; return its exit status.
+
+        SIGTERM to the process group, then SIGKILL after *timeout*.  Calling
+        it again, or before launch, returns the last known status.
+        """
+        if self.popen is None:
+            return self.returncode
+        popen, self.popen = self.popen, None
+        try:
+            self.returncode = self._terminate(popen, timeout)
+        finally:
+            self._finalizer.detach()
+            self._close_fds()
+        return self.returncode
+
+    def _terminate(self, popen, timeout):
+        for signum in (signal.SIGTERM, signal.SIGKILL):
+            if popen.poll() is not None:
+                break
+            _kill_group(popen.pid, signum)
+            try:
+                popen.wait(timeout)
+            except subprocess.TimeoutExpired:
+                continue
+        if popen.poll() is None:
+            raise errors.StopError(self.name, popen.pid)
+        # Workers the leader failed to take down with it must not linger.
+        _kill_group(popen.pid, signal.SIGKILL)
+        return popen.returncode
+
+    def _close_fds(self):
+        fds = (self._ready_fd, self._lifeline_fd, self._pidfd)
+        self._ready_fd = self._lifeline_fd = self._pidfd = None
+        for fd in fds:
+            _close_fd(fd)
+
+
+def wait_ready(procs, timeout, ping_ports=None):
+    """Wait until every process in *procs* is ready; fail fast on death.
+
+    A process is ready when it writes its ready byte or, for those listed in
+    *ping_ports* (``{proc: port}``), when its port accepts a connection.
+
+    :raises ServerDiedError: as soon as one of them exits.
+    :raises ServerTimeoutError: after *timeout* seconds.
+    """
+    ping_ports = ping_ports or {}
+    pending = list(procs)
+    deadline = time.monotonic() + timeout
+    while pending:
+        pending = [p for p in pending if not _is_ready(p, ping_ports)]
+        if not pending:
+            return
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            proc = pending[0]
+            raise errors.ServerTimeoutError(proc.name, proc.pid, timeout,
+                                            proc.log_tail())
+        fds = [fd for p in pending for fd in p.wait_fds()]
+        needs_tick = any(p in ping_ports or p._pidfd is None for p in pending)
+        select.select(fds, [], [],
+                      min(remaining, PING_INTERVAL) if needs_tick
+                      else remaining)
+
+
+def _is_ready(proc, ping_ports):
+    if proc.read_ready():
+        return True
+    status = proc.poll()
+    if status is not None:
+        raise errors.ServerDiedError(proc.name, proc.pid, status,
+                                     proc.log_tail())
+    port = ping_ports.get(proc)
+    return bool(port) and ping(port)

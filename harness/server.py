@@ -1,0 +1,250 @@
+"""``Server``: one server program, its conf files and its process.
+
+The attributes are the seed's; every one can be overridden per start, since
+the conf templates are filled from the attributes updated by the keyword
+arguments of :meth:`Server.start`.  The process itself is a
+:class:`harness.process.ServerProcess`.
+"""
+
+import logging
+import os
+import signal
+import socket
+import sys
+
+from harness import database
+from harness import errors
+from harness import process
+from harness import sqldb
+from harness import templates
+from harness import utils
+
+#: Seconds ``start(expect_exit=True)`` waits for the program to exit.
+EXIT_TIMEOUT = 60.0
+
+
+def bind_port(port):
+    """Bind a fresh socket to 127.0.0.1:*port* (not listening).
+
+    SO_REUSEADDR lets a restarted server take back its port while the
+    previous one's connections sit in TIME_WAIT.
+
+    :raises PortInUseError: when something else holds the port.
+    """
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(('127.0.0.1', port))
+    except OSError:
+        sock.close()
+        raise errors.PortInUseError('127.0.0.1', port) from None
+    return sock
+
+
+class Server(object):
+    """Class used to easily manage starting and stopping a server."""
+
+    #: Signal that makes the program re-read its conf in place (None: the
+    #: program cannot, so ``reload`` is a stop and a start).
+    reload_signal = None
+    #: True if the program writes its ready byte (else: TCP ping).
+    ready_event = False
+
+    def __init__(self, test_dir, port, sock=None):
+        self.verbose = True
+        self.debug = True
+        self.no_venv = False
+        self.test_dir = test_dir
+        self.bind_port = port
+        self.conf_file_name = None
+        self.conf_base = None
+        self.paste_conf_base = None
+        self.exec_env = None
+        self.deployment_flavor = ''
+        self.show_image_direct_url = False
+        self.show_multiple_locations = False
+        self.property_protection_file = ''
+        self.enable_v1_api = True
+        self.enable_v2_api = True
+        self.enable_v1_registry = True
+        self.enable_v2_registry = True
+        self.needs_database = False
+        self.log_file = None
+        self.sock = sock
+        self.fork_socket = True
+        self.process_pid = None
+        self.server_module = None
+        self.stop_kill = False
+        self.server_name = None
+        self.pid_file = None
+        self.exit_timeout = EXIT_TIMEOUT
+        self.process = None
+
+    # -- configuration ---------------------------------------------------
+    def write_conf(self, **kwargs):
+        """Write the conf (and paste) file; return ``(name, overridden)``."""
+        if not self.conf_base:
+            raise errors.HarnessError('Subclass did not populate config_base!')
+        conf_override = self.__dict__.copy()
+        conf_override.update(kwargs)
+        conf_dir = os.path.join(self.test_dir, 'etc')
+        utils.safe_mkdirs(conf_dir)
+        conf_path = os.path.join(conf_dir, '%s.conf' % self.server_name)
+        paste_path = conf_path.replace('.conf', '-paste.ini')
+        core = self.conf_base % conf_override
+        self.conf_file_name = _write_text(conf_path, core)
+        paste = ''
+        if self.paste_conf_base:
+            paste = self.paste_conf_base % conf_override
+            _write_text(paste_path, paste)
+        overridden = ('==Core config==\n%s\n==Paste config==\n%s'
+                      % (core, paste))
+        return self.conf_file_name, overridden
+
+    def log_path(self, stream):
+        """Path of the captured *stream* (``stdout``/``stderr``) file."""
+        return os.path.join(self.test_dir,
+                            '%s.%s.log' % (self.server_name, stream))
+
+    # -- lifecycle -------------------------------------------------------
+    def start(self, expect_exit=True, expected_exitcode=0, **kwargs):
+        """Start the server; kwargs override conf values.
+
+        With *expect_exit* the call waits (bounded) for the program to exit
+        and checks its status; otherwise it returns once the process runs.
+        """
+        proc = self.launch(**kwargs)
+        self.stop_kill = not expect_exit
+        if not expect_exit:
+            return 0, '', ''
+        rc = proc.wait_exit(self.exit_timeout)
+        out, err = self.read_output()
+        if rc != expected_exitcode:
+            raise errors.UnexpectedExitCodeError(
+                self.server_name, rc, expected_exitcode, proc.log_tail())
+        return rc, out, err
+
+    def launch(self, **kwargs):
+        """Write confs, create the DB and start the process; don't wait."""
+        if self.process is not None and self.process.poll() is None:
+            raise errors.HarnessError(
+                '%s server is already running (pid %d); stop it first'
+                % (self.server_name, self.process.pid))
+        self.write_conf(**kwargs)
+        self.create_database()
+        argv = [sys.executable, '-m', self.server_module,
+                '--config-file', self.conf_file_name]
+        proc = process.ServerProcess(
+            self.server_name, argv, self.log_path('stdout'),
+            self.log_path('stderr'), env=self.exec_env,
+            sock=self._launch_socket())
+        proc.launch()
+        self.sock = None  # the process owns it now
+        self.process, self.process_pid = proc, proc.pid
+        if self.pid_file:
+            _write_text(self.pid_file, '%d\n' % proc.pid)
+        return proc
+
+    def _launch_socket(self):
+        if not self.fork_socket:
+            self.close_socket()  # the program binds bind_port itself
+            return None
+        if self.sock is None and self.bind_port:
+            self.sock = bind_port(self.bind_port)
+        return self.sock
+
+    def close_socket(self):
+        """Release the reserved socket, if still held."""
+        if self.sock is not None:
+            self.sock.close()
+            self.sock = None
+
+    def read_output(self):
+        """Return the captured ``(stdout, stderr)`` text so far."""
+        return tuple(_read_text(self.log_path(name))
+                     for name in ('stdout', 'stderr'))
+
+    def reload(self, expect_exit=True, expected_exitcode=0, **kwargs):
+        """Make the server re-read its (rewritten) conf.
+
+        A program with a :attr:`reload_signal` restarts in place (same pid
+        and socket) and the returned ``out`` is what it printed meanwhile;
+        others are stopped and started again.
+        """
+        proc = self.process
+        if proc is None or proc.poll() is not None or not self.reload_signal:
+            self.stop()
+            return self.start(expect_exit=expect_exit,
+                              expected_exitcode=expected_exitcode, **kwargs)
+        self.write_conf(**kwargs)
+        offset = os.path.getsize(self.log_path('stdout'))
+        proc.expect_ready_again()
+        os.kill(proc.pid, self.reload_signal)
+        process.wait_ready([proc], self.exit_timeout)
+        return 0, _read_text(self.log_path('stdout'), offset), ''
+
+    def create_database(self):
+        """Give the server a synced database, if it needs one."""
+        if not self.needs_database:
+            return
+        manage_conf = os.path.join(self.test_dir, 'etc',
+                                   'harness-manage.conf')
+        _write_text(manage_conf, templates.MANAGE_CONF
+                    % {'sql_connection': self.sql_connection})
+        if database.is_sqlite(self.sql_connection):
+            target = self.sql_connection[len('sqlite:///'):]
+            if not os.path.exists(target):
+                database.install_sqlite(target, manage_conf)
+        else:
+            sqldb.create(os.environ[database.SQL_ENV],
+                         lambda url: database.run_db_sync(manage_conf))
+
+    def stop(self):
+        """Stop the server (bounded, idempotent); return ``(rc, '', '')``."""
+        if self.process is None:
+            return 0, '', ''
+        proc, self.process = self.process, None
+        return proc.stop(), '', ''
+
+    def dump_log(self, name):
+        """Copy the server's log file into logger *name*."""
+        log = logging.getLogger(name)
+        if not self.log_file or not os.path.exists(self.log_file):
+            return
+        with open(self.log_file, 'r', errors='replace') as handle:
+            for line in handle:
+                log.info(line.strip())
+
+
+class HarnessServer(Server):
+    """A program of the reference service: ready byte, SIGHUP reload."""
+
+    reload_signal = signal.SIGHUP
+    ready_event = True
+
+    def __init__(self, test_dir, port, sock=None):
+        super().__init__(test_dir, port, sock=sock)
+        self.sql_connection = default_sql_connection(test_dir)
+
+
+def default_sql_connection(test_dir):
+    """sqlite in *test_dir*, or this worker's own server database."""
+    base = os.environ.get(database.SQL_ENV)
+    if base:
+        return sqldb.worker_url(base)
+    return 'sqlite:///%s' % os.path.join(test_dir, 'tests.sqlite')
+
+
+def _write_text(path, text):
+    with open(path, 'w') as handle:
+        handle.write(text)
+    return path
+
+
+def _read_text(path, offset=0):
+    try:
+        with open(path, 'rb') as handle:
+            handle.seek(offset)
+            return handle.read().decode('utf-8', 'replace')
+    except FileNotFoundError:
+        return ''

@@ -1,0 +1,1 @@
+"""WSGI filters of the API and registry paste pipelines."""

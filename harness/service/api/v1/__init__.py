@@ -1,0 +1,1 @@
+"""The v1 images API (``/v1``), reached through the registry."""

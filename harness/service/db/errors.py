@@ -1,0 +1,75 @@
+"""Errors raised by the database layer, named after Glance's exceptions.
+
+The names (``NotFound``, ``Forbidden``, ``Duplicate``...) are the ones the
+registry RPC protocol reports back to its clients, so they mirror
+``glance.common.exception`` one for one.  Each class has a default message
+used when none is given.  This module imports nothing heavy: the scrubber
+and the registry client use it too.
+"""
+
+from harness.errors import HarnessError
+
+
+class ServiceError(HarnessError):
+    """Root of the reference service's domain errors."""
+
+    message = 'An unknown exception occurred'
+
+    def __init__(self, message=None):
+        super().__init__(message or self.message)
+        self.msg = str(self)
+
+
+class NotFound(ServiceError):
+    """The requested object does not exist (or is hidden)."""
+
+    message = 'An object with the specified identifier was not found.'
+
+
+class Forbidden(ServiceError):
+    """The context may not see or change the object."""
+
+    message = 'You are not authorized to complete this action.'
+
+
+class ForbiddenPublicImage(Forbidden):
+    """A write to a public image the context does not own."""
+
+    message = 'You are not authorized to complete this action.'
+
+
+class Duplicate(ServiceError):
+    """An object with the same identifier already exists."""
+
+    message = 'An object with the same identifier already exists.'
+
+
+class Invalid(ServiceError):
+    """The supplied data is not valid."""
+
+    message = 'Data supplied was not valid.'
+
+
+class Conflict(ServiceError):
+    """The object changed under the caller (e.g. ``from_state`` mismatch)."""
+
+    message = ('An object with the same identifier is currently being '
+               'operated on.')
+
+
+class InvalidSortKey(Invalid):
+    """A listing was asked to sort on something that is not a column."""
+
+    message = 'Sort key supplied was not valid.'
+
+
+class InvalidFilterRangeValue(Invalid):
+    """A ``<column>_min`` / ``<column>_max`` filter was not numeric."""
+
+    message = 'Unable to filter using the specified range.'
+
+
+class MigrationError(ServiceError):
+    """A schema migration command could not be carried out."""
+
+    message = 'Database migration failed.'

@@ -1,0 +1,70 @@
+"""Load the WSGI pipeline of a service from its paste file (spec 3.1)."""
+
+import configparser
+import logging
+import os
+
+from paste.deploy import loadapp
+
+from harness.errors import StartupError
+from harness.service import log
+
+LOG = logging.getLogger(__name__)
+
+PASTE_SUFFIX = '-paste.ini'
+CONF_SUFFIX = '.conf'
+
+# What a missing section, an unimportable factory or an unreadable paste
+# file raise inside paste.deploy.
+_LOAD_ERRORS = (LookupError, ImportError, AttributeError, OSError,
+                configparser.Error)
+
+
+def app_name_for(conf, app_name):
+    """Return *app_name* plus ``-<flavor>`` when a flavor is configured."""
+    flavor = conf.get('flavor', 'paste_deploy')
+    return '%s-%s' % (app_name, flavor) if flavor else app_name
+
+
+def paste_config_path(conf, app_name):
+    """Return the absolute path of the paste file, or ``None``.
+
+    ``[paste_deploy] config_file`` when set, else the last config file with
+    ``.conf`` replaced by ``-paste.ini`` (or ``<app_name>-paste.ini``),
+    looked up in the config directories.
+    """
+    configured = conf.get('config_file', 'paste_deploy')
+    if configured:
+        return conf.find_file(configured) or os.path.abspath(configured)
+    if conf.config_files:
+        name = os.path.basename(conf.config_files[-1])
+        if name.endswith(CONF_SUFFIX):
+            name = name[:-len(CONF_SUFFIX)]
+        name += PASTE_SUFFIX
+    else:
+        name = app_name + PASTE_SUFFIX
+    return conf.find_file(name)
+
+
+def load_app(conf, app_name):
+    """Build the WSGI application *app_name* (plus flavor) from paste.
+
+    Factories read the configuration through
+    :func:`harness.service.state.get_conf`, so it must be set first.
+
+    :raises StartupError: no paste file, or the app could not be loaded.
+    """
+    path = paste_config_path(conf, app_name)
+    if path is None:
+        raise StartupError("Unable to locate paste config file for %s."
+                           % app_name)
+    name = app_name_for(conf, app_name)
+    try:
+        app = loadapp('config:' + path, name=name)
+    except _LOAD_ERRORS as exc:
+        raise StartupError("Unable to load %s from configuration file %s."
+                           "\nGot: %r" % (name, path, exc)) from exc
+    LOG.debug('Loaded %s from %s', name, path)
+    if conf.debug:
+        log.log_option_values(conf, LOG)
+    return app
