@@ -15,7 +15,6 @@ process exits; databases left by killed workers are dropped on next use.
 
 import fcntl
 import os
-
 import shutil
 import subprocess
 import sys

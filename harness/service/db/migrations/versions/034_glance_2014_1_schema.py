@@ -62,10 +62,6 @@ def _images():
                   server_default=sa.text('0')),
         sa.Column('protected', sa.Boolean(), server_default=sa.false()),
         sa.Column('virtual_size', _BIGINT),
-        sa.Index('ix_images_is_public', 'is_public'),
-        sa.Index('ix_images_deleted', 'deleted'),
-        sa.Index('checksum_image_idx', 'checksum'),
-        sa.Index('owner_image_idx', 'owner'),
         **_MYSQL)
 
 
@@ -79,8 +75,6 @@ def _image_children():
         *_timestamps(),
         sa.UniqueConstraint('image_id', 'name',
                             name='ix_image_properties_image_id_name'),
-        sa.Index('ix_image_properties_image_id', 'image_id'),
-        sa.Index('ix_image_properties_deleted', 'deleted'),
         **_MYSQL)
     op.create_table(
         'image_members',
@@ -94,9 +88,6 @@ def _image_children():
         sa.UniqueConstraint(
             'image_id', 'member', 'deleted_at',
             name='image_members_image_id_member_deleted_at_key'),
-        sa.Index('ix_image_members_image_id', 'image_id'),
-        sa.Index('ix_image_members_image_id_member', 'image_id', 'member'),
-        sa.Index('ix_image_members_deleted', 'deleted'),
         **_MYSQL)
     op.create_table(
         'image_tags',
@@ -104,8 +95,6 @@ def _image_children():
         _image_fk(),
         sa.Column('value', sa.String(255), nullable=False),
         *_timestamps(),
-        sa.Index('ix_image_tags_image_id', 'image_id'),
-        sa.Index('ix_image_tags_image_id_tag_value', 'image_id', 'value'),
         **_MYSQL)
     op.create_table(
         'image_locations',
@@ -116,8 +105,6 @@ def _image_children():
         sa.Column('status', sa.String(30), nullable=False,
                   server_default='active'),
         *_timestamps(),
-        sa.Index('ix_image_locations_image_id', 'image_id'),
-        sa.Index('ix_image_locations_deleted', 'deleted'),
         **_MYSQL)
 
 
@@ -130,11 +117,6 @@ def _tasks():
         sa.Column('owner', sa.String(255), nullable=False),
         sa.Column('expires_at', _DATETIME),
         *_timestamps(),
-        sa.Index('ix_tasks_type', 'type'),
-        sa.Index('ix_tasks_status', 'status'),
-        sa.Index('ix_tasks_owner', 'owner'),
-        sa.Index('ix_tasks_deleted', 'deleted'),
-        sa.Index('ix_tasks_updated_at', 'updated_at'),
         **_MYSQL)
     op.create_table(
         'task_info',
@@ -146,11 +128,38 @@ def _tasks():
         **_MYSQL)
 
 
+# (index name, table, columns), created in this order after the tables
+# (explicitly, so the DDL is emitted in a stable order).
+_INDEXES = (
+    ('ix_images_is_public', 'images', ['is_public']),
+    ('ix_images_deleted', 'images', ['deleted']),
+    ('checksum_image_idx', 'images', ['checksum']),
+    ('owner_image_idx', 'images', ['owner']),
+    ('ix_image_properties_image_id', 'image_properties', ['image_id']),
+    ('ix_image_properties_deleted', 'image_properties', ['deleted']),
+    ('ix_image_members_image_id', 'image_members', ['image_id']),
+    ('ix_image_members_image_id_member', 'image_members',
+     ['image_id', 'member']),
+    ('ix_image_members_deleted', 'image_members', ['deleted']),
+    ('ix_image_tags_image_id', 'image_tags', ['image_id']),
+    ('ix_image_tags_image_id_tag_value', 'image_tags', ['image_id', 'value']),
+    ('ix_image_locations_image_id', 'image_locations', ['image_id']),
+    ('ix_image_locations_deleted', 'image_locations', ['deleted']),
+    ('ix_tasks_type', 'tasks', ['type']),
+    ('ix_tasks_status', 'tasks', ['status']),
+    ('ix_tasks_owner', 'tasks', ['owner']),
+    ('ix_tasks_deleted', 'tasks', ['deleted']),
+    ('ix_tasks_updated_at', 'tasks', ['updated_at']),
+)
+
+
 def upgrade():
-    """Create the level-34 tables, parents first."""
+    """Create the level-34 tables, parents first, then their indexes."""
     _images()
     _image_children()
     _tasks()
+    for name, table, columns in _INDEXES:
+        op.create_index(name, table, columns)
 
 
 def downgrade():
