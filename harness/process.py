@@ -27,6 +27,7 @@ import time
 import weakref
 
 from harness import errors
+from harness import janitor
 
 #: Seconds ``stop()`` waits after SIGTERM, then again after SIGKILL.
 STOP_TIMEOUT = 10.0
@@ -143,6 +144,7 @@ class ServerProcess(object):
         finally:
             # The child has its copies; ours would keep the pipes open.
             self._release_socket()
+        janitor.watch_group(self.popen.pid)
         os.close(ready_w)
         os.close(life_r)
         self._ready_fd, self._lifeline_fd = ready_r, life_w
@@ -220,6 +222,7 @@ class ServerProcess(object):
         popen, self.popen = self.popen, None
         try:
             self.returncode = self._terminate(popen, timeout)
+            janitor.forget_group(popen.pid)
         finally:
             self._finalizer.detach()
             self._close_fds()

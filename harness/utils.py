@@ -19,6 +19,7 @@ import fixtures
 import testtools
 
 from harness import data
+from harness import janitor
 from harness.service.api.middleware.fakeauth import FakeAuthMiddleware
 
 __all__ = ['BaseTestCase', 'FakeAuthMiddleware', 'depends_on_exe', 'execute',
@@ -48,6 +49,7 @@ class BaseTestCase(testtools.TestCase):
             # gentle: raise in the test, so cleanups still stop servers.
             self.useFixture(fixtures.Timeout(timeout, gentle=True))
         self.test_dir = self.useFixture(fixtures.TempDir()).path
+        janitor.watch_dir(self.test_dir)  # removed even if we are killed
         self.conf_dir = os.path.join(self.test_dir, 'etc')
         safe_mkdirs(self.conf_dir)
         self.set_policy()
@@ -81,9 +83,10 @@ class requires(object):
         def _runner(*args, **kw):
             if self.setup:
                 self.setup(args[0])
-            func(*args, **kw)
+            result = func(*args, **kw)
             if self.teardown:
                 self.teardown(args[0])
+            return result
         return _runner
 
 
@@ -99,7 +102,7 @@ class depends_on_exe(object):
             if shutil.which(self.exe) is None:
                 args[0].disabled_message = 'test requires exe: %s' % self.exe
                 args[0].disabled = True
-            func(*args, **kw)
+            return func(*args, **kw)
         return _runner
 
 

@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import threading
+import time
 
 import webob.exc
 
@@ -24,96 +25,81 @@ DEFAULT_RULES = {
     'manage_image_cache': 'role:admin',
 }
 
+# A file modified this recently may change again with an equal stamp.
+_RACY_WINDOW_NS = 2 * 10 ** 9
 # A rule:<name> chain longer than this is a loop; it denies.
 _MAX_DEPTH = 50
 
 
-class _Always(object):
-    def __init__(self, result):
-        self.result = result
+# A check is a callable (target, creds, rules, depth) -> bool; depth counts
+# rule:<name> indirections.
 
-    def __call__(self, target, creds, rules, depth):
-        return self.result
-
-
-class _Any(object):
-    def __init__(self, checks):
-        self.checks = checks
-
-    def __call__(self, target, creds, rules, depth):
-        return any(check(target, creds, rules, depth)
-                   for check in self.checks)
+def _always(result):
+    return lambda target, creds, rules, depth: result
 
 
-class _All(_Any):
-    def __call__(self, target, creds, rules, depth):
-        return all(check(target, creds, rules, depth)
-                   for check in self.checks)
+def _any(checks):
+    return lambda target, creds, rules, depth: any(
+        check(target, creds, rules, depth) for check in checks)
 
 
-class _Not(object):
-    def __init__(self, check):
-        self.check = check
-
-    def __call__(self, target, creds, rules, depth):
-        return not self.check(target, creds, rules, depth)
+def _all(checks):
+    return lambda target, creds, rules, depth: all(
+        check(target, creds, rules, depth) for check in checks)
 
 
-class _RuleCheck(object):
-    def __init__(self, name):
-        self.name = name
+def _not(check):
+    return lambda target, creds, rules, depth: not check(
+        target, creds, rules, depth)
 
-    def __call__(self, target, creds, rules, depth):
+
+def _rule_check(name):
+    def check(target, creds, rules, depth):
         if depth > _MAX_DEPTH:
-            LOG.warning('Policy rule %s recurses too deeply', self.name)
+            LOG.warning('Policy rule %s recurses too deeply', name)
             return False
-        return rules.evaluate(self.name, target, creds, depth + 1)
+        return rules.evaluate(name, target, creds, depth + 1)
+    return check
 
 
-class _RoleCheck(object):
-    def __init__(self, role):
-        self.role = role.lower()
-
-    def __call__(self, target, creds, rules, depth):
-        return self.role in [str(r).lower() for r in creds.get('roles', [])]
+def _role_check(role):
+    def check(target, creds, rules, depth):
+        return role.lower() in [str(r).lower() for r in creds['roles']]
+    return check
 
 
-class _GenericCheck(object):
-    """``<key>:<value>``: a credential (or literal) equals the value."""
-
-    def __init__(self, kind, match):
-        self.kind = kind
-        self.match = match
-
-    def __call__(self, target, creds, rules, depth):
+def _generic_check(kind, match):
+    """``<key>:<value>``: a credential (or a literal) equals the value."""
+    def check(target, creds, rules, depth):
         try:
-            match = self.match % target
+            expected = match % target
         except (KeyError, TypeError, ValueError):
             return False
         try:
-            left = ast.literal_eval(self.kind)
+            left = ast.literal_eval(kind)
         except (ValueError, SyntaxError):
-            if self.kind not in creds:
+            if kind not in creds:
                 return False
-            left = creds[self.kind]
-        return match == str(left)
+            left = creds[kind]
+        return expected == str(left)
+    return check
 
 
 def parse_check(text):
     """Parse one ``kind:match`` check (or ``@``/``!``)."""
     if text == '@':
-        return _Always(True)
+        return _always(True)
     if text == '!':
-        return _Always(False)
+        return _always(False)
     kind, sep, match = text.partition(':')
     if not sep:
         LOG.warning('Policy check %r has no ":"; it always fails', text)
-        return _Always(False)
+        return _always(False)
     if kind == 'rule':
-        return _RuleCheck(match)
+        return _rule_check(match)
     if kind == 'role':
-        return _RoleCheck(match)
-    return _GenericCheck(kind, match)
+        return _role_check(match)
+    return _generic_check(kind, match)
 
 
 def tokenize(text):
@@ -159,19 +145,19 @@ class _Parser(object):
         while self._peek() == 'or':
             self._take()
             checks.append(self._and())
-        return checks[0] if len(checks) == 1 else _Any(checks)
+        return checks[0] if len(checks) == 1 else _any(checks)
 
     def _and(self):
         checks = [self._not()]
         while self._peek() == 'and':
             self._take()
             checks.append(self._not())
-        return checks[0] if len(checks) == 1 else _All(checks)
+        return checks[0] if len(checks) == 1 else _all(checks)
 
     def _not(self):
         if self._peek() == 'not':
             self._take()
-            return _Not(self._not())
+            return _not(self._not())
         return self._atom()
 
     def _atom(self):
@@ -192,27 +178,27 @@ def parse_rule(rule):
         return _parse_list_rule(rule)
     if not isinstance(rule, str):
         LOG.error('Policy rule %r is neither text nor a list', rule)
-        return _Always(False)
+        return _always(False)
     if not rule.strip():
-        return _Always(True)
+        return _always(True)
     try:
         return _Parser(tokenize(rule)).parse()
     except ValueError as exc:
         LOG.error('Failed to understand policy rule %r: %s', rule, exc)
-        return _Always(False)
+        return _always(False)
 
 
 def _parse_list_rule(rule):
     if not rule:
-        return _Always(True)
+        return _always(True)
     alternatives = []
     for inner in rule:
         if not inner:
             continue
         if isinstance(inner, str):
             inner = [inner]
-        alternatives.append(_All([parse_check(text) for text in inner]))
-    return _Any(alternatives) if alternatives else _Always(False)
+        alternatives.append(_all([parse_check(text) for text in inner]))
+    return _any(alternatives) if alternatives else _always(False)
 
 
 class Rules(object):
@@ -245,6 +231,7 @@ class Enforcer(object):
         self.conf = conf
         self._lock = threading.Lock()
         self._stamp = None
+        self._text = None
         self._rules = None
 
     def check(self, context, action, target=None):
@@ -268,29 +255,56 @@ class Enforcer(object):
         path = self.conf.find_file(name) if name else None
         stamp = _file_stamp(path)
         with self._lock:
-            if self._rules is None or stamp != self._stamp:
-                self._rules = Rules(self._read(path, stamp),
-                                    self.conf.policy_default_rule)
-                self._stamp = stamp
+            if (self._rules is None or stamp != self._stamp
+                    or _maybe_stale(stamp)):
+                self._refresh(path, stamp)
             return self._rules
 
-    @staticmethod
-    def _read(path, stamp):
-        if stamp is None:
-            return dict(DEFAULT_RULES)
-        try:
-            with open(path, encoding='utf-8') as handle:
-                data = json.load(handle)
-        except (OSError, ValueError) as exc:
-            LOG.error('Unable to read policy file %s: %s', path, exc)
-            raise webob.exc.HTTPInternalServerError(
-                'Unable to read policy file.') from None
-        if not isinstance(data, dict):
-            LOG.error('Policy file %s does not hold a JSON object', path)
-            raise webob.exc.HTTPInternalServerError(
-                'Unable to read policy file.')
-        LOG.debug('Loaded policy rules from %s', path)
-        return data
+    def _refresh(self, path, stamp):
+        text = None if stamp is None else _read_text(path)
+        # Parse only when the text changed: a racy stamp only re-reads.
+        if self._rules is None or text != self._text:
+            self._rules = Rules(_decode(path, text),
+                                self.conf.policy_default_rule)
+            self._text = text
+        self._stamp = stamp
+
+
+def _read_text(path):
+    try:
+        with open(path, encoding='utf-8') as handle:
+            return handle.read()
+    except OSError as exc:
+        LOG.error('Unable to read policy file %s: %s', path, exc)
+        raise webob.exc.HTTPInternalServerError(
+            'Unable to read policy file.') from None
+
+
+def _decode(path, text):
+    """Return the rules dict of file *text* (``None``: built-in rules)."""
+    if text is None:
+        return dict(DEFAULT_RULES)
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        LOG.error('Policy file %s is not valid JSON: %s', path, exc)
+        data = None
+    if not isinstance(data, dict):
+        raise webob.exc.HTTPInternalServerError(
+            'Unable to read policy file.')
+    LOG.debug('Loaded policy rules from %s', path)
+    return data
+
+
+def _maybe_stale(stamp):
+    """Whether a file may have changed without changing its stamp.
+
+    Timestamps can be as coarse as a few milliseconds: a same-size
+    rewrite within that window keeps the stamp (git's "racy" files), so a
+    recently modified file is re-read and compared.
+    """
+    return (stamp is not None
+            and time.time_ns() - stamp[1] < _RACY_WINDOW_NS)
 
 
 def _file_stamp(path):
