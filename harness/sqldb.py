@@ -110,10 +110,14 @@ def create(base_url, sync):
                                    % (name, exc)) from exc
     finally:
         engine.dispose()
+    try:
+        sync(url)
+    except BaseException:
+        _drop(base_url, [url])
+        raise
     if not _created:
         atexit.register(drop_all, base_url)
     _created.add(url)
-    sync(url)
     return url
 
 
@@ -134,15 +138,19 @@ def reset(url):
         engine.dispose()
 
 
-def drop_all(base_url):
-    """Drop every database this process created (run at exit)."""
+def _drop(base_url, urls):
     from sqlalchemy import text
     from sqlalchemy.engine import make_url
     engine = _admin_engine(base_url)
     try:
         with engine.connect() as conn:
-            for url in sorted(_created):
+            for url in urls:
                 conn.execute(text(_drop_sql(engine, make_url(url).database)))
     finally:
         engine.dispose()
+
+
+def drop_all(base_url):
+    """Drop every database this process created (run at exit)."""
+    _drop(base_url, sorted(_created))
     _created.clear()
