@@ -110,8 +110,7 @@ paste.app_factory = harness.service.api.v1.router:API.factory
 paste.app_factory = harness.service.api.v2.router:API.factory
 
 [filter:versionnegotiation]
-paste.filter_factory =
- %(mw)s.version_negotiation:VersionNegotiationFilter.factory
+paste.filter_factory = %(mw)s.version_negotiation:VersionNegotiationFilter.factory
 
 [filter:gzip]
 paste.filter_factory = %(mw)s.gzip:GzipMiddleware.factory
@@ -120,15 +119,13 @@ paste.filter_factory = %(mw)s.gzip:GzipMiddleware.factory
 paste.filter_factory = %(mw)s.cache:CacheFilter.factory
 
 [filter:cache_manage]
-paste.filter_factory =
- %(mw)s.cache_manage:CacheManageFilter.factory
+paste.filter_factory = %(mw)s.cache_manage:CacheManageFilter.factory
 
 [filter:context]
 paste.filter_factory = %(mw)s.context:ContextMiddleware.factory
 
 [filter:unauthenticated-context]
-paste.filter_factory =
- %(mw)s.context:UnauthenticatedContextMiddleware.factory
+paste.filter_factory = %(mw)s.context:UnauthenticatedContextMiddleware.factory
 
 [filter:fakeauth]
 paste.filter_factory = %(mw)s.fakeauth:FakeAuthMiddleware.factory
@@ -166,8 +163,7 @@ paste.app_factory = harness.service.registry.api:API.factory
 paste.filter_factory = %(mw)s.context:ContextMiddleware.factory
 
 [filter:unauthenticated-context]
-paste.filter_factory =
- %(mw)s.context:UnauthenticatedContextMiddleware.factory
+paste.filter_factory = %(mw)s.context:UnauthenticatedContextMiddleware.factory
 
 [filter:fakeauth]
 paste.filter_factory = %(mw)s.fakeauth:FakeAuthMiddleware.factory

@@ -45,7 +45,13 @@ def _main(argv):
     log.setup(conf, PROG)
     check_stores(conf)
     app = paste.load_app(conf, PROG)
-    # Imported last: nothing before needs the server machinery.
+    return serve(app, conf)
+
+
+def serve(app, conf):
+    """Serve *app* until stopped; return the exit status."""
+    # Imported here: a bad config or pipeline fails before the server
+    # machinery is even loaded.
     from harness.service.wsgi import server
     return server.serve(app, conf, PROG)
 

@@ -25,7 +25,7 @@ DEBUG_SUFFIX = ' %(funcName)s %(pathname)s:%(lineno)d'
 
 # Names whose values are masked when options are logged.
 _SECRET_WORDS = ('password', 'secret', 'connection', 'encryption_key',
-                 'store_key')
+                 'store_key', 'access_key')
 
 # Handlers installed by the last setup(), removed by the next one.
 _installed = []

@@ -3,8 +3,11 @@
 A rule is text such as ``role:admin or (tenant:%(owner)s and not
 role:guest)``, ``""``/``@`` (always), ``!`` (never), ``rule:<name>``, or the
 legacy list-of-lists form (outer list OR, inner lists AND, ``[]`` always).
-The file is re-read whenever its mtime, size or inode changes, so a test
-that rewrites it sees the change on its next request.
+The file is re-read whenever its mtime, size or inode changes (and, for a
+couple of seconds after a change, compared by content, because coarse
+timestamps can hide a quick same-size rewrite), so a test that rewrites it
+sees the change on its next request.  Rules are parsed only when the text
+changed.
 """
 
 import ast

@@ -58,6 +58,16 @@ def _fd_from_env(name):
     return fd
 
 
+def flush_logs():
+    """Flush every logging handler (before ``execv`` or ``os._exit``)."""
+    loggers = [logging.getLogger()] + [
+        item for item in logging.Logger.manager.loggerDict.values()
+        if isinstance(item, logging.Logger)]
+    for logger in loggers:
+        for handler in logger.handlers:
+            handler.flush()
+
+
 def _make_pipe():
     rfd, wfd = os.pipe()
     os.set_blocking(rfd, False)

@@ -9,6 +9,7 @@ import threading
 
 import sqlalchemy as sa
 
+from harness.service.db.filters import normalize_time
 from harness.service.db.images import can_show_deleted
 from harness.service.db.images import IMAGE_ATTRS
 from harness.service.db.images import image_create
@@ -20,7 +21,7 @@ from harness.service.db.images import to_full_dict
 
 __all__ = ['IMAGE_ATTRS', 'STATUSES', 'can_show_deleted', 'dispose_engines',
            'get_engine', 'image_create', 'image_get', 'image_get_all',
-           'is_image_visible', 'to_full_dict']
+           'is_image_visible', 'normalize_time', 'to_full_dict']
 
 _ENGINES = {}
 _ENGINES_LOCK = threading.Lock()

@@ -8,6 +8,7 @@ import datetime
 
 import sqlalchemy as sa
 
+from harness.errors import ConfigError
 from harness.service.config import to_bool
 from harness.service.db import errors
 from harness.service.db import schema
@@ -188,8 +189,27 @@ def _column_or_property(key, value):
         if column in IMAGES.c:
             return _range(IMAGES.c[column], key.endswith('_min'), value)
     if key in IMAGES.c:
-        return IMAGES.c[key] == value
+        return column_equals(IMAGES.c[key], value)
     return _property_matches(key, value)
+
+
+def column_equals(column, value):
+    """``column == value`` with text values converted to the column type.
+
+    Query strings carry text; a value that cannot be an integer or boolean
+    matches no row (what SQLite does, where PostgreSQL would fail).
+    """
+    if isinstance(value, str) and isinstance(column.type, sa.Boolean):
+        try:
+            value = to_bool(value, column.name)
+        except ConfigError:
+            return sa.false()
+    elif isinstance(value, str) and isinstance(column.type, sa.Integer):
+        try:
+            value = int(value)
+        except ValueError:
+            return sa.false()
+    return column == value
 
 
 def _range(column, is_min, value):

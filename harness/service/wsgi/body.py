@@ -14,6 +14,9 @@ MAX_CHUNK_LINE = 4096
 #: Most trailer lines accepted after the last chunk.
 MAX_TRAILERS = 100
 _DISCARD_BLOCK = 65536
+#: Largest single socket read: a huge claimed length must not make us
+#: allocate it before the bytes arrive.
+_MAX_READ = 1 << 20
 _HEX = frozenset(b'0123456789abcdefABCDEF')
 
 
@@ -57,6 +60,15 @@ class _Input(object):
 
     def _exact(self, size):
         """Read exactly *size* bytes of body from the socket."""
+        if size <= _MAX_READ:
+            return self._exact_once(size)
+        parts = []
+        while size > 0:
+            parts.append(self._exact_once(min(size, _MAX_READ)))
+            size -= len(parts[-1])
+        return b''.join(parts)
+
+    def _exact_once(self, size):
         try:
             data = self._rfile.read(size)
         except OSError as exc:

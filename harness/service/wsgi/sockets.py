@@ -141,7 +141,8 @@ def _read(path, what):
             return handle.read()
     except OSError as exc:
         raise StartupError('There is a problem with your %s %s.  Please '
-                           'verify it. Error: %s' % (what, path, exc)) from None
+                           'verify it. Error: %s'
+                           % (what, path, exc)) from None
 
 
 def _check_certificate(ssl, cert_file):

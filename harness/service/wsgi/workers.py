@@ -1,0 +1,183 @@
+"""Pre-forked workers (reference-service.md section 18).
+
+The parent forks N children that all accept on the shared listening socket
+and then only supervises them: a child that exited 0 or was killed by a
+signal is respawned, one that exited non-zero is not.  Children ignore
+SIGINT, stop gracefully on SIGTERM, and die with their parent
+(``PR_SET_PDEATHSIG`` plus a ``getppid`` check): no worker ever outlives
+the parent, even one killed by SIGKILL.
+"""
+
+import logging
+import os
+import signal
+import time
+import warnings
+
+from harness.errors import StartupError
+from harness.service import runtime as runtime_mod
+from harness.service.wsgi import connections
+
+LOG = logging.getLogger('harness.wsgi.server')
+
+PR_SET_PDEATHSIG = 1
+#: Extra seconds children get beyond their own grace period to exit.
+_EXIT_MARGIN = 5.0
+_SUPERVISE_TICK = 1.0
+_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGCHLD)
+
+
+def _load_prctl():
+    """Return a ``prctl(option, arg)`` callable, or ``None`` off Linux."""
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        prctl = libc.prctl
+    except (ImportError, OSError, AttributeError) as exc:
+        LOG.warning('prctl unavailable, workers rely on getppid(): %s', exc)
+        return None
+
+    def call(option, value):
+        # prctl is variadic: pass full-width unsigned longs.
+        if prctl(option, ctypes.c_ulong(value), ctypes.c_ulong(0),
+                 ctypes.c_ulong(0), ctypes.c_ulong(0)) != 0:
+            return ctypes.get_errno()
+        return 0
+    return call
+
+
+def run_parent(state, listener, runtime, count, grace):
+    """Fork *count* workers, supervise them, stop them; return the event.
+
+    :returns: the runtime event that ended supervision, or ``'EXIT'`` when
+        every worker terminated for good.
+    """
+    pool = _Pool(state, listener, runtime, grace)
+    LOG.info('Starting %d workers', count)
+    for _ in range(count):
+        try:
+            pool.spawn()
+        except OSError as exc:
+            pool.stop_all()
+            raise StartupError('Could not start a worker: %s' % exc,
+                               exit_code=2) from None
+    event = pool.supervise()
+    pool.stop_all()
+    return event
+
+
+class _Pool(object):
+    def __init__(self, state, listener, runtime, grace):
+        self.state = state
+        self.listener = listener
+        self.runtime = runtime
+        self.grace = grace
+        self.children = set()
+        # Loaded once here, not in every freshly forked child.
+        self.prctl = _load_prctl()
+
+    def spawn(self):
+        """Fork one worker."""
+        parent = os.getpid()
+        # Blocked across fork: a signal must not reach the child before it
+        # installed its own dispositions (it would run the parent's).
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
+        try:
+            with warnings.catch_warnings():
+                # 3.12+ warns about fork with threads; the only other
+                # thread (the lifeline reader) holds no lock.
+                warnings.simplefilter('ignore', DeprecationWarning)
+                pid = os.fork()
+            if pid == 0:
+                self._child(parent, mask)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        self.children.add(pid)
+        LOG.info('Started child %d', pid)
+
+    def _child(self, parent, mask):
+        status = 1
+        try:
+            if self.prctl is not None:
+                error = self.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+                if error:
+                    LOG.warning('prctl(PR_SET_PDEATHSIG): errno %d', error)
+            if os.getppid() != parent:
+                return
+            self.runtime.after_fork_in_child()
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+            connections.accept_loop(self.listener, self.runtime, self.state)
+            self.state.stop(self.grace)
+            LOG.info('Child %d exiting normally', os.getpid())
+            status = 0
+        except Exception:
+            LOG.exception('Child %d failed', os.getpid())
+        finally:
+            runtime_mod.flush_logs()
+            os._exit(status)
+
+    def collect(self):
+        """Reap finished children; return ``[(pid, wait status)]``."""
+        done = []
+        for pid in list(self.children):
+            try:
+                found, status = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                found, status = pid, 0
+            if found:
+                self.children.discard(pid)
+                done.append((pid, status))
+        return done
+
+    def supervise(self):
+        """Respawn per the rules until a stop event or no worker is left.
+        """
+        while True:
+            event = connections.first_stop_event(
+                self.runtime.wait(_SUPERVISE_TICK))
+            if event is not None:
+                return event
+            for pid, status in self.collect():
+                LOG.info('Removed dead child %d', pid)
+                if os.WIFEXITED(status) and os.WEXITSTATUS(status) != 0:
+                    LOG.error('Not respawning child %d, cannot recover '
+                              'from termination', pid)
+                    if not self.children:
+                        LOG.info('All workers have terminated. Exiting')
+                        return 'EXIT'
+                    continue
+                self._respawn()
+
+    def _respawn(self):
+        try:
+            self.spawn()
+        except OSError as exc:
+            LOG.error('Could not respawn a worker: %s', exc)
+
+    def stop_all(self):
+        """SIGTERM every child, wait (bounded), SIGKILL the late ones."""
+        for pid in self.children:
+            _signal(pid, signal.SIGTERM)
+        deadline = time.monotonic() + self.grace + _EXIT_MARGIN
+        while self.children:
+            self.collect()
+            left = deadline - time.monotonic()
+            if not self.children or left <= 0:
+                break
+            # Returns early on CHLD; further TERM/INT are dropped here.
+            self.runtime.wait(min(left, _SUPERVISE_TICK))
+        for pid in list(self.children):
+            LOG.warning('Child %d did not stop in time; killing it', pid)
+            _signal(pid, signal.SIGKILL)
+            try:
+                os.waitpid(pid, 0)
+            except ChildProcessError:
+                LOG.debug('Child %d was already reaped', pid)
+            self.children.discard(pid)
+
+
+def _signal(pid, signum):
+    try:
+        os.kill(pid, signum)
+    except ProcessLookupError:
+        LOG.debug('Child %d already gone', pid)

@@ -1,0 +1,247 @@
+"""Loading the API pipelines from the harness's paste file (spec 3)."""
+
+import json
+import logging
+import os
+
+import fixtures
+import testtools
+import webob
+
+from harness import templates
+from harness.errors import StartupError
+from harness.service import paste
+from harness.tests.unit.service import apitest_helpers as helpers
+
+_MW = 'harness.service.api.middleware'
+# The API pipelines of the harness's paste file, one line per value.
+API_PASTE = """[pipeline:harness-api]
+pipeline = versionnegotiation gzip unauthenticated-context rootapp
+
+[pipeline:harness-api-fakeauth]
+pipeline = versionnegotiation gzip fakeauth context rootapp
+
+[pipeline:harness-api-noauth]
+pipeline = versionnegotiation gzip context rootapp
+
+[composite:rootapp]
+paste.composite_factory = harness.service.api:root_app_factory
+/: apiversions
+/v1: apiv1app
+/v2: apiv2app
+
+[app:apiversions]
+paste.app_factory = harness.service.api.versions:create_resource
+
+[app:apiv1app]
+paste.app_factory = harness.service.api.v1.router:API.factory
+
+[app:apiv2app]
+paste.app_factory = harness.service.api.v2.router:API.factory
+
+[filter:versionnegotiation]
+paste.filter_factory = MW.version_negotiation:VersionNegotiationFilter.factory
+
+[filter:gzip]
+paste.filter_factory = MW.gzip:GzipMiddleware.factory
+
+[filter:context]
+paste.filter_factory = MW.context:ContextMiddleware.factory
+
+[filter:unauthenticated-context]
+paste.filter_factory = MW.context:UnauthenticatedContextMiddleware.factory
+
+[filter:fakeauth]
+paste.filter_factory = MW.fakeauth:FakeAuthMiddleware.factory
+""".replace('MW', _MW)
+
+
+class PasteTestBase(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.tmp = self.useFixture(fixtures.TempDir()).path
+        self.conf_file = os.path.join(self.tmp, 'api.conf')
+        self.paste_file = os.path.join(self.tmp, 'api-paste.ini')
+        self.write(self.paste_file, API_PASTE)
+        self.policy_file = os.path.join(self.tmp, 'policy.json')
+        helpers.write_policy(self.policy_file, {'default': ''})
+        self.calls = []
+        factory = helpers.fake_client_factory([], self.calls)
+        self.useFixture(fixtures.MonkeyPatch(
+            'harness.service.api.v1.router._registry_client', factory))
+
+    @staticmethod
+    def write(path, text):
+        with open(path, 'w', encoding='utf-8') as handle:
+            handle.write(text)
+
+    def conf(self, flavor='', paste_sections=None, **options):
+        options.setdefault('policy_file', self.policy_file)
+        sections = {'paste_deploy': {'flavor': flavor}}
+        sections['paste_deploy'].update(paste_sections or {})
+        conf = helpers.make_conf(sections=sections,
+                                 config_files=[self.conf_file], **options)
+        return helpers.use_conf(self, conf)
+
+    def load(self, flavor='', **options):
+        return paste.load_app(self.conf(flavor, **options), 'harness-api')
+
+    @staticmethod
+    def get(app, path, **headers):
+        headers.setdefault('Host', '127.0.0.1:9292')
+        return webob.Request.blank(path, headers=headers).get_response(app)
+
+
+class TestPipelines(PasteTestBase):
+
+    def test_default_pipeline(self):
+        app = self.load()
+        res = self.get(app, '/')
+        self.assertEqual(300, res.status_int)
+        self.assertTrue(res.body.startswith(b'{"versions": [{"id": "v2.2"'))
+        self.assertNotIn('x-openstack-request-id', res.headers)
+        res = self.get(app, '/v1/images')
+        self.assertEqual(200, res.status_int)
+        self.assertEqual(b'{"images": []}', res.body)
+        self.assertTrue(res.headers['x-openstack-request-id']
+                        .startswith('req-'))
+
+    def test_default_pipeline_is_admin(self):
+        contexts = []
+        self.useFixture(fixtures.MonkeyPatch(
+            'harness.service.api.v1.router._registry_client',
+            helpers.fake_client_factory(contexts=contexts)))
+        self.get(self.load(), '/v1/images/detail')
+        self.assertTrue(contexts[0].is_admin)
+        self.assertIsNone(contexts[0].owner)
+
+    def test_gzip_in_pipeline(self):
+        res = self.get(self.load(), '/v1/images', **{
+            'Accept-Encoding': 'gzip'})
+        self.assertEqual('gzip', res.headers['Content-Encoding'])
+        res.decode_content()
+        self.assertEqual(b'{"images": []}', res.body)
+
+    def test_v2_skeleton_404(self):
+        self.assertEqual(404, self.get(self.load(), '/v2/images').status_int)
+
+    def test_fakeauth_flavor(self):
+        app = self.load('fakeauth')
+        self.assertEqual(401, self.get(app, '/v1/images').status_int)
+        res = self.get(app, '/v1/images', **{'X-Auth-Token': 'u:t:member'})
+        self.assertEqual(200, res.status_int)
+        self.assertEqual(300, self.get(app, '/').status_int)
+
+    def test_noauth_flavor(self):
+        app = self.load('noauth')
+        self.assertEqual(401, self.get(app, '/v1/images').status_int)
+        res = self.get(app, '/v1/images', **{
+            'X-Identity-Status': 'Confirmed', 'X-Roles': 'member'})
+        self.assertEqual(200, res.status_int)
+
+    def test_v1_disabled(self):
+        app = self.load(enable_v1_api=False)
+        res = self.get(app, '/v1/images')
+        self.assertEqual(300, res.status_int)
+        self.assertNotIn(b'v1.1', res.body)
+
+    def test_root_app_drops_disabled_prefixes(self):
+        self.conf(enable_v2_api=False)
+        from paste.deploy import loadapp
+        root = loadapp('config:' + self.paste_file, name='rootapp')
+        self.assertEqual(['/v1', ''], [prefix for prefix, _ in root.apps])
+
+    def test_policy_change_takes_effect(self):
+        app = self.load()
+        helpers.write_policy(self.policy_file, {'get_images': '!'})
+        self.assertEqual(403, self.get(app, '/v1/images').status_int)
+        helpers.write_policy(self.policy_file, {'get_images': ''})
+        res = self.get(app, '/v1/images')
+        self.assertEqual(200, res.status_int)
+        self.assertEqual({'images': []}, json.loads(res.body))
+
+
+    def test_harness_template_loads(self):
+        # The file the harness really writes (harness.templates).
+        self.write(self.paste_file, templates.API_PASTE)
+        for flavor in ('', 'fakeauth', 'noauth'):
+            app = self.load(flavor)
+            self.assertEqual(300, self.get(app, '/').status_int)
+
+
+class TestLoadFailures(PasteTestBase):
+
+    def test_missing_section(self):
+        error = self.assertRaises(StartupError, self.load, 'nosuchflavor')
+        message = str(error)
+        self.assertTrue(message.startswith(
+            'Unable to load harness-api-nosuchflavor from configuration '
+            'file %s.\nGot: LookupError(' % self.paste_file), message)
+        self.assertEqual(1, error.exit_code)
+
+    def test_unimportable_factory(self):
+        self.write(self.paste_file, '[app:harness-api]\n'
+                   'paste.app_factory = harness.no_such_module:factory\n')
+        error = self.assertRaises(StartupError, self.load)
+        self.assertIn('Unable to load harness-api from configuration file '
+                      '%s.\nGot: ModuleNotFoundError(' % self.paste_file,
+                      str(error))
+
+    def test_missing_attribute(self):
+        self.write(self.paste_file, '[app:harness-api]\n'
+                   'paste.app_factory = harness.service.api:nothing\n')
+        error = self.assertRaises(StartupError, self.load)
+        self.assertIn('\nGot: AttributeError(', str(error))
+
+    def test_missing_paste_file(self):
+        os.unlink(self.paste_file)
+        self.useFixture(fixtures.MonkeyPatch(
+            'harness.service.config.SEARCH_DIRS', ()))
+        error = self.assertRaises(StartupError, self.load)
+        self.assertEqual('Unable to locate paste config file for '
+                         'harness-api.', str(error))
+
+    def test_configured_paste_file(self):
+        other = os.path.join(self.tmp, 'other.ini')
+        os.rename(self.paste_file, other)
+        conf = self.conf(paste_sections={'config_file': other})
+        self.assertEqual(other, paste.paste_config_path(conf, 'harness-api'))
+        app = paste.load_app(conf, 'harness-api')
+        self.assertEqual(300, self.get(app, '/').status_int)
+
+    def test_configured_paste_file_missing(self):
+        absent = os.path.join(self.tmp, 'absent.ini')
+        conf = self.conf(paste_sections={'config_file': absent})
+        error = self.assertRaises(StartupError, paste.load_app, conf,
+                                  'harness-api')
+        self.assertIn('from configuration file %s.\nGot: ' % absent,
+                      str(error))
+
+
+class TestHelpers(PasteTestBase):
+
+    def test_app_name(self):
+        self.assertEqual('harness-api', paste.app_name_for(
+            self.conf(), 'harness-api'))
+        self.assertEqual('harness-registry-fakeauth', paste.app_name_for(
+            self.conf('fakeauth'), 'harness-registry'))
+
+    def test_paste_path_from_conf_name(self):
+        self.assertEqual(self.paste_file,
+                         paste.paste_config_path(self.conf(), 'harness-api'))
+
+    def test_paste_path_without_config_files(self):
+        conf = helpers.make_conf()
+        self.useFixture(fixtures.MonkeyPatch(
+            'harness.service.config.SEARCH_DIRS', (self.tmp,)))
+        self.write(os.path.join(self.tmp, 'harness-api-paste.ini'), '')
+        self.assertEqual(os.path.join(self.tmp, 'harness-api-paste.ini'),
+                         paste.paste_config_path(conf, 'harness-api'))
+
+    def test_option_values_logged_with_debug(self):
+        logger = self.useFixture(fixtures.FakeLogger(
+            name='harness.service.paste', level=logging.DEBUG))
+        self.load(debug=True)
+        self.assertIn('Configuration options gathered from:', logger.output)
+        self.assertRegex(logger.output, r'enable_v2_api +\= True')
