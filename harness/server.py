@@ -79,6 +79,7 @@ class Server(object):
         self.pid_file = None
         self.exit_timeout = EXIT_TIMEOUT
         self.process = None
+        self.start_kwargs = {}
 
     # -- configuration ---------------------------------------------------
     def write_conf(self, **kwargs):
@@ -91,15 +92,23 @@ class Server(object):
         utils.safe_mkdirs(conf_dir)
         conf_path = os.path.join(conf_dir, '%s.conf' % self.server_name)
         paste_path = conf_path.replace('.conf', '-paste.ini')
-        core = self.conf_base % conf_override
+        core = self._fill(self.conf_base, conf_override)
         self.conf_file_name = _write_text(conf_path, core)
         paste = ''
         if self.paste_conf_base:
-            paste = self.paste_conf_base % conf_override
+            paste = self._fill(self.paste_conf_base, conf_override)
             _write_text(paste_path, paste)
         overridden = ('==Core config==\n%s\n==Paste config==\n%s'
                       % (core, paste))
         return self.conf_file_name, overridden
+
+    def _fill(self, template, values):
+        try:
+            return template % values
+        except KeyError as exc:
+            raise errors.HarnessError(
+                "the %s conf template needs %s: set that attribute or pass "
+                "it to start()" % (self.server_name, exc)) from None
 
     def log_path(self, stream):
         """Path of the captured *stream* (``stdout``/``stderr``) file."""
@@ -131,6 +140,7 @@ class Server(object):
                 '%s server is already running (pid %d); stop it first'
                 % (self.server_name, self.process.pid))
         self.write_conf(**kwargs)
+        self.start_kwargs = kwargs
         self.create_database()
         argv = [sys.executable, '-m', self.server_module,
                 '--config-file', self.conf_file_name]
@@ -169,8 +179,10 @@ class Server(object):
 
         A program with a :attr:`reload_signal` restarts in place (same pid
         and socket) and the returned ``out`` is what it printed meanwhile;
-        others are stopped and started again.
+        others are stopped and started again.  *kwargs* change the
+        overrides of the previous start; the others stay.
         """
+        kwargs = dict(self.start_kwargs, **kwargs)
         proc = self.process
         if proc is None or proc.poll() is not None or not self.reload_signal:
             self.stop()

@@ -166,6 +166,9 @@ class Runtime(object):
         saved['wakeup'] = signal.set_wakeup_fd(
             self._wfd, warn_on_full_buffer=False)
         self._saved_handlers = saved
+        # A re-exec blocks these signals across execve (block_for_exec):
+        # what arrived meanwhile is pending and reaches the handlers now.
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGNAL_EVENTS)
 
     def uninstall_signal_handlers(self):
         """Put back what :meth:`install_signal_handlers` replaced."""
@@ -265,6 +268,19 @@ class Runtime(object):
         except OSError as exc:
             # The harness may have given up waiting; serving goes on.
             LOG.warning('Could not write the readiness byte: %s', exc)
+
+    @staticmethod
+    def block_for_exec():
+        """Block TERM, INT, HUP and CHLD until the new image handles them.
+
+        The signal mask and pending signals survive ``execve``: a signal
+        sent during a reload is neither lost nor acted on by the default
+        action (death) before the new image installed its handlers.
+
+        :returns: the previous mask, for :func:`signal.pthread_sigmask`
+            should the exec not happen.
+        """
+        return signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNAL_EVENTS)
 
     def prepare_exec(self):
         """Make the readiness and lifeline descriptors survive ``execv``.

@@ -21,7 +21,8 @@ from harness.service.wsgi import response
 
 LOG = logging.getLogger('harness.wsgi.server')
 
-#: Runtime events that end the accept loop.
+#: Runtime events that end the accept loop; the first three mean "stop",
+#: and win over HUP ("reload") when both are pending.
 STOP_EVENTS = ('TERM', 'INT', 'LIFELINE', 'HUP')
 #: Default seconds a client may stay silent (idle keep-alive or mid-request).
 DEFAULT_CLIENT_TIMEOUT = 60.0
@@ -162,11 +163,14 @@ class ServerState(object):
 
 
 def first_stop_event(events):
-    """The first of *events* that ends an accept loop, or ``None``."""
+    """The event of *events* that ends an accept loop, or ``None``.
+
+    A stop (TERM, INT, LIFELINE) wins over a reload (HUP).
+    """
     for event in events:
-        if event in STOP_EVENTS:
+        if event in STOP_EVENTS[:3]:
             return event
-    return None
+    return 'HUP' if 'HUP' in events else None
 
 
 def accept_loop(listener, runtime, state):

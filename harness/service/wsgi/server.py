@@ -16,6 +16,7 @@ connections are served until a signal or the lifeline says stop:
 
 import logging
 import os
+import signal
 import sys
 
 from harness.errors import StartupError
@@ -100,6 +101,13 @@ def reexec(listener, conf, prog, runtime):
     if argv is None:
         LOG.error('Cannot restart %s: unknown way to run it again', prog)
         return 1
+    mask = runtime.block_for_exec()
+    # A stop requested while the old image wound down wins over the reload.
+    if connections.first_stop_event(runtime.drain()) not in (None, 'HUP'):
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        listener.close()
+        LOG.info('%s stopped during its restart', prog)
+        return 0
     config = (os.path.abspath(conf.config_files[-1]) if conf.config_files
               else '(no config file)')
     sys.stdout.write('Restarting %s with %s\n' % (prog, config))
@@ -112,5 +120,6 @@ def reexec(listener, conf, prog, runtime):
     try:
         os.execv(argv[0], argv)
     except OSError as exc:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         LOG.error('Could not restart %s: %s', prog, exc)
     return 1

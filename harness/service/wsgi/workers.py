@@ -62,7 +62,10 @@ def run_parent(state, listener, runtime, count, grace):
             raise StartupError('Could not start a worker: %s' % exc,
                                exit_code=2) from None
     event = pool.supervise()
-    pool.stop_all()
+    late = connections.first_stop_event(pool.stop_all())
+    if event == 'HUP' and late not in (None, 'HUP'):
+        # Asked to stop while the workers wound down for a reload.
+        return late
     return event
 
 
@@ -155,7 +158,11 @@ class _Pool(object):
             LOG.error('Could not respawn a worker: %s', exc)
 
     def stop_all(self):
-        """SIGTERM every child, wait (bounded), SIGKILL the late ones."""
+        """SIGTERM every child, wait (bounded), SIGKILL the late ones.
+
+        :returns: the runtime events that arrived meanwhile.
+        """
+        events = []
         for pid in self.children:
             _signal(pid, signal.SIGTERM)
         deadline = time.monotonic() + self.grace + _EXIT_MARGIN
@@ -164,8 +171,8 @@ class _Pool(object):
             left = deadline - time.monotonic()
             if not self.children or left <= 0:
                 break
-            # Returns early on CHLD; further TERM/INT are dropped here.
-            self.runtime.wait(min(left, _SUPERVISE_TICK))
+            # Returns early on CHLD.
+            events += self.runtime.wait(min(left, _SUPERVISE_TICK))
         for pid in list(self.children):
             LOG.warning('Child %d did not stop in time; killing it', pid)
             _signal(pid, signal.SIGKILL)
@@ -174,6 +181,7 @@ class _Pool(object):
             except ChildProcessError:
                 LOG.debug('Child %d was already reaped', pid)
             self.children.discard(pid)
+        return events
 
 
 def _signal(pid, signum):

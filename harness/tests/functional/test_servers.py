@@ -114,9 +114,9 @@ class TestDatabase(functional.FunctionalTest):
 class TestLifecycle(functional.FunctionalTest):
 
     def test_expect_launch_false(self):
+        self.default_store = 'shouldnotexist'
         self.start_server(self.api_server, expect_launch=False,
-                          expected_exitcode=1,
-                          default_store='shouldnotexist')
+                          expected_exitcode=1, **self.__dict__.copy())
         _, err = self.api_server.read_output()
         self.assertIn('ERROR: Store for scheme shouldnotexist not found', err)
 
@@ -127,7 +127,8 @@ class TestLifecycle(functional.FunctionalTest):
         self.addCleanup(squatter.close)
         squatter.bind(('127.0.0.1', taken))
         squatter.listen()
-        self.start_with_retry(self.registry_server, 'registry_port', 3)
+        self.start_with_retry(self.registry_server, 'registry_port', 3,
+                              **self.__dict__.copy())
         self.assertNotEqual(taken, self.registry_port)
         self.assertEqual(self.registry_port, self.registry_server.bind_port)
         status, _, body = client.request(self.registry_port, 'GET',
@@ -135,7 +136,7 @@ class TestLifecycle(functional.FunctionalTest):
         self.assertEqual((200, {'images': []}), (status, json.loads(body)))
 
     def test_crash_at_start_fails_fast_with_its_log(self):
-        self.api_server.start(expect_exit=False,
+        self.api_server.start(expect_exit=False, registry_port=1,
                               deployment_flavor='nosuchflavor')
         # A generous timeout: the answer must come from the child's death.
         msg = self.wait_for_servers([self.api_server], timeout=600)
