@@ -265,7 +265,8 @@ def run_daemon(scrubber, runtime, wakeup_time):
             if event in STOP_EVENTS:
                 LOG.info('Daemon Shutdown on %s', STOP_EVENTS[event])
                 return 0
-        if time.monotonic() >= next_run:
+        # wait() returns no event exactly when the timeout expired.
+        if not events or time.monotonic() >= next_run:
             scrubber.run()
             next_run = time.monotonic() + interval
 

@@ -22,10 +22,6 @@ TAGS = schema.image_tags
 _SPECIAL = ('properties', 'tags', 'changes-since', 'deleted', 'checksum',
             'is_public', 'visibility')
 
-#: Stand-ins for NULL when sorting, so NULL sorts as the smallest value on
-#: every back end (SQLite and MySQL do that natively, PostgreSQL does not).
-_MIN_DATETIME = datetime.datetime(1000, 1, 1)
-
 
 def image_conditions(filters, is_public=None):
     """Translate listing *filters* into a list of WHERE conditions.
@@ -112,66 +108,73 @@ def sort_columns(sort_key):
 
 
 def order_by(columns, sort_dir):
-    """ORDER BY clauses for *columns* (NULL as the smallest value)."""
-    exprs = [sort_expression(column) for column in columns]
-    if sort_dir == 'desc':
-        return [expr.desc() for expr in exprs]
-    return [expr.asc() for expr in exprs]
+    """ORDER BY clauses for *columns*, NULL as the smallest value.
+
+    SQLite and MySQL sort NULL first in ascending order, PostgreSQL last;
+    an explicit ``IS NULL`` key makes every back end agree (and agree with
+    :func:`after_marker`).
+
+    :raises Invalid: *sort_dir* is neither ``asc`` nor ``desc``.
+    """
+    if sort_dir not in ('asc', 'desc'):
+        raise errors.Invalid('Unknown sort direction, must be "desc" or '
+                             '"asc"')
+    clauses = []
+    for column in columns:
+        keys = [column]
+        if column.nullable:
+            keys.insert(0, sa.case((column.is_(None), 0), else_=1))
+        clauses += [key.desc() if sort_dir == 'desc' else key.asc()
+                    for key in keys]
+    return clauses
 
 
 def after_marker(columns, marker, sort_dir):
-    """Condition selecting the rows strictly after *marker* in the order.
+    """Condition selecting the rows strictly after *marker* in the order
+    of :func:`order_by`.
 
     :param marker: mapping of the marker image's column values.
     """
-    exprs = [sort_expression(column) for column in columns]
-    values = [_null_as(column, marker[column.name]) for column in columns]
     branches = []
-    for index, expr in enumerate(exprs):
-        equal = [exprs[i] == values[i] for i in range(index)]
-        if sort_dir == 'desc':
-            step = expr < values[index]
-        else:
-            step = expr > values[index]
+    for index, column in enumerate(columns):
+        equal = [_equal(columns[i], marker[columns[i].name])
+                 for i in range(index)]
+        step = _after(column, marker[column.name], sort_dir == 'desc')
         branches.append(sa.and_(*equal, step))
     return sa.or_(*branches)
 
 
-def sort_expression(column):
-    """*column* with NULL replaced by a value below every real one."""
-    default = _null_default(column)
-    if default is None:
-        return column
-    return sa.func.coalesce(column, sa.literal(default, column.type))
+def _equal(column, value):
+    return column.is_(None) if value is None else column == value
+
+
+def _after(column, value, descending):
+    """Rows whose *column* comes strictly after *value*."""
+    if not descending:
+        # NULL sorts first: everything non-NULL follows a NULL marker, and
+        # nothing NULL follows a non-NULL one (NULL > v is never true).
+        return column.is_not(None) if value is None else column > value
+    if value is None:
+        return sa.false()
+    if column.nullable:
+        return sa.or_(column < value, column.is_(None))
+    return column < value
 
 
 def normalize_time(value):
     """Return *value* (datetime or ISO 8601 text) as a naive UTC datetime."""
     if isinstance(value, str):
+        text = value.strip()
+        if text[-1:] in ('Z', 'z'):
+            # Python < 3.11 fromisoformat() does not read the Z suffix.
+            text = text[:-1] + '+00:00'
         try:
-            value = datetime.datetime.fromisoformat(value.strip())
+            value = datetime.datetime.fromisoformat(text)
         except ValueError:
             raise errors.Invalid('Unrecognized changes-since value') from None
     if value.tzinfo is not None:
         value = value.astimezone(datetime.timezone.utc).replace(tzinfo=None)
     return value
-
-
-def _null_default(column):
-    kind = column.type
-    if isinstance(kind, (schema.DateTime, sa.DateTime)):
-        return _MIN_DATETIME
-    if isinstance(kind, sa.Boolean):
-        return False
-    if isinstance(kind, sa.Integer):
-        return -1
-    if isinstance(kind, sa.String):
-        return ''
-    return None
-
-
-def _null_as(column, value):
-    return _null_default(column) if value is None else value
 
 
 def _deleted_conditions(value):

@@ -102,11 +102,9 @@ class API(wsgi_api.Router):
         try:
             body = json.loads(req.body or b'null')
         except ValueError:
-            raise webob.exc.HTTPBadRequest(
-                'Malformed JSON in request body.') from None
+            raise _bad_request('Malformed JSON in request body.') from None
         if not isinstance(body, list):
-            raise webob.exc.HTTPBadRequest(
-                'Request must be a list of commands')
+            raise _bad_request('Request must be a list of commands')
         for element in body:
             self._check_command(element)
         # Every command was found, so the list is empty: nothing to run.
@@ -114,14 +112,13 @@ class API(wsgi_api.Router):
 
     def _check_command(self, element):
         if not isinstance(element, dict):
-            raise webob.exc.HTTPBadRequest('Bad Command: %s' % (element,))
+            raise _bad_request('Bad Command: %s' % (element,))
         name, kwargs = element.get('command'), element.get('kwargs')
         if (not name or not isinstance(name, str)
-                or (kwargs and not isinstance(kwargs, dict))):
-            raise webob.exc.HTTPBadRequest(
-                'Wrong command structure: %s' % (element,))
+                or (kwargs is not None and not isinstance(kwargs, dict))):
+            raise _bad_request('Wrong command structure: %s' % (element,))
         if name.startswith('_') or name not in self.rpc_commands:
-            raise webob.exc.HTTPNotFound('Command not found')
+            raise webob.exc.HTTPNotFound(explanation='Command not found')
 
     def _get_images(self, req):
         ctx = request_context(req)
@@ -136,10 +133,10 @@ class API(wsgi_api.Router):
         except (errors.NotFound, errors.Forbidden):
             LOG.info('Invalid marker. Image %s could not be found.',
                      params.get('marker'))
-            raise webob.exc.HTTPBadRequest(
+            raise _bad_request(
                 'Invalid marker. Image could not be found.') from None
         except errors.Invalid as exc:
-            raise webob.exc.HTTPBadRequest(str(exc)) from None
+            raise _bad_request(str(exc)) from None
 
 
 def query_params(req, ctx, conf):
@@ -188,26 +185,24 @@ def _limit(req, conf):
     try:
         limit = int(req.GET.get('limit', conf.limit_param_default))
     except ValueError:
-        raise webob.exc.HTTPBadRequest(
-            'limit param must be an integer') from None
+        raise _bad_request('limit param must be an integer') from None
     if limit < 0:
-        raise webob.exc.HTTPBadRequest('limit param must be positive')
+        raise _bad_request('limit param must be positive')
     return min(conf.api_limit_max, limit)
 
 
 def _marker(req):
     marker = req.GET.get('marker')
     if marker and not is_uuid_like(marker):
-        raise webob.exc.HTTPBadRequest('Invalid marker format')
+        raise _bad_request('Invalid marker format')
     return marker or None
 
 
 def _choice(req, name, default, allowed):
     value = req.GET.get(name, default)
     if value not in allowed:
-        raise webob.exc.HTTPBadRequest(
-            'Unsupported %s. Acceptable values: %s'
-            % (name, ', '.join(allowed)))
+        raise _bad_request('Unsupported %s. Acceptable values: %s'
+                           % (name, ', '.join(allowed)))
     return value
 
 
@@ -226,7 +221,7 @@ def _bool(value, message):
         return True
     if low in ('false', '0'):
         return False
-    raise webob.exc.HTTPBadRequest(message)
+    raise _bad_request(message)
 
 
 def _lenient_bool(value):
@@ -238,8 +233,13 @@ def _parse_time(value):
     try:
         return db_api.normalize_time(value)
     except errors.Invalid:
-        raise webob.exc.HTTPBadRequest(
-            'Unrecognized changes-since value') from None
+        raise _bad_request('Unrecognized changes-since value') from None
+
+
+def _bad_request(message):
+    """A 400 whose page carries *message* as its explanation (Glance's
+    wording of error pages)."""
+    return webob.exc.HTTPBadRequest(explanation=message)
 
 
 def is_uuid_like(value):
@@ -259,7 +259,8 @@ def request_context(req):
     ctx = context_mod.from_environ(req.environ)
     if ctx is None:
         raise webob.exc.HTTPInternalServerError(
-            'No request context: the pipeline lacks a context filter.')
+            explanation='No request context: the pipeline lacks a context '
+            'filter.')
     return ctx
 
 

@@ -61,6 +61,10 @@ class Connection(object):
                 self.served += 1
         except _Closed:
             LOG.debug('Connection from %s closed', self.address[0])
+        except Exception:
+            # A bug here must reach the service log, not the thread hook.
+            LOG.exception('Error on the connection from %s',
+                          self.address[0])
         finally:
             self._close()
             self.server.forget(self)
@@ -68,10 +72,10 @@ class Connection(object):
     def _handshake(self):
         raw = self.sock
         raw.settimeout(self.server.timeout)
-        sock = self.server.tls_context.wrap_socket(
-            raw, server_side=True, do_handshake_on_connect=False)
-        self.server.replace_socket(self, sock)
         try:
+            sock = self.server.tls_context.wrap_socket(
+                raw, server_side=True, do_handshake_on_connect=False)
+            self.server.replace_socket(self, sock)
             sock.do_handshake()
         except OSError as exc:
             LOG.debug('TLS handshake with %s failed: %s', self.address[0],
@@ -187,8 +191,8 @@ class Connection(object):
             self.sock, request.method, request.http11, request.keep_alive,
             self.server.is_stopping)
         self._run_app(environ, resp)
-        self.server.log_access(self.address[0], request.line, resp.code,
-                               resp.body_bytes, start)
+        self.server.log_access(self.address[0], request.line,
+                               resp.code or '-', resp.body_bytes, start)
         return (resp.keep_alive and not self.server.is_stopping()
                 and request.finish_body())
 
