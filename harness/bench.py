@@ -68,7 +68,8 @@ def _cycle(case):
 
 def _single(case):
     start = time.perf_counter()
-    case.start_with_retry(case.api_server, 'api_port', 3)
+    case.start_with_retry(case.api_server, 'api_port', 3,
+                          **case.__dict__.copy())
     case.stop_server(case.api_server, 'API server')
     return time.perf_counter() - start
 

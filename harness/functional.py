@@ -102,7 +102,10 @@ class FunctionalTest(utils.BaseTestCase):
         failures are then raised together.
         """
         failures = []
-        for server in self._all_servers():
+        servers = self._all_servers()
+        for server in servers:
+            server.terminate()  # all at once, then wait for each
+        for server in servers:
             try:
                 server.stop()
             except errors.HarnessError as exc:
@@ -258,6 +261,9 @@ class FunctionalTest(utils.BaseTestCase):
 
     def stop_servers(self):
         """Stop the API, registry and scrubber; reset the database."""
+        for server in (self.api_server, self.registry_server,
+                       self.scrubber_daemon):
+            server.terminate()  # overlap the three shutdowns
         self.stop_server(self.api_server, 'API server')
         self.stop_server(self.registry_server, 'Registry server')
         self.stop_server(self.scrubber_daemon, 'Scrubber daemon')

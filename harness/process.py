@@ -211,6 +211,11 @@ class ServerProcess(object):
         if self.popen is not None and self.popen.poll() is None:
             _kill_group(self.popen.pid, signum)
 
+    def terminate(self):
+        """Ask the child to stop (SIGTERM) without waiting: stopping several
+        servers then overlaps their shutdowns."""
+        self.signal(signal.SIGTERM)
+
     def stop(self, timeout=STOP_TIMEOUT):
         """Stop the child and release everything; return its exit status.
 
@@ -233,6 +238,9 @@ class ServerProcess(object):
             if popen.poll() is not None:
                 break
             _kill_group(popen.pid, signum)
+            # A stopped (SIGSTOP, debugger) group only sees SIGTERM once
+            # it runs again.
+            _kill_group(popen.pid, signal.SIGCONT)
             try:
                 popen.wait(timeout)
             except subprocess.TimeoutExpired:

@@ -211,6 +211,11 @@ class Server(object):
             sqldb.create(os.environ[database.SQL_ENV],
                          lambda url: database.run_db_sync(manage_conf))
 
+    def terminate(self):
+        """Send SIGTERM now; a later :meth:`stop` waits for the exit."""
+        if self.process is not None:
+            self.process.terminate()
+
     def stop(self):
         """Stop the server (bounded, idempotent); return ``(rc, '', '')``."""
         if self.process is None:

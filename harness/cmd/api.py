@@ -7,7 +7,6 @@ refused and the error line on stderr is the reason.
 """
 
 import os
-import sys
 
 from harness.errors import StartupError
 from harness.service import config
@@ -15,6 +14,17 @@ from harness.service import launcher
 from harness.service import log
 from harness.service import paste
 from harness.service import state
+from harness.service.wsgi import server
+
+# What the paste pipeline names is imported with this module, as any
+# program imports its code: nothing is left to load on first use.
+from harness.service.api import versions  # noqa: F401
+from harness.service.api.middleware import context  # noqa: F401
+from harness.service.api.middleware import fakeauth  # noqa: F401
+from harness.service.api.middleware import gzip  # noqa: F401
+from harness.service.api.middleware import version_negotiation  # noqa: F401,E501
+from harness.service.api.v1 import router as v1_router  # noqa: F401
+from harness.service.api.v2 import router as v2_router  # noqa: F401
 
 PROG = 'harness-api'
 #: Store schemes the reference service knows (filesystem + http).
@@ -50,9 +60,6 @@ def _main(argv):
 
 def serve(app, conf):
     """Serve *app* until stopped; return the exit status."""
-    # Imported here: a bad config or pipeline fails before the server
-    # machinery is even loaded.
-    from harness.service.wsgi import server
     return server.serve(app, conf, PROG)
 
 
@@ -62,4 +69,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    launcher.exit_fast(main())

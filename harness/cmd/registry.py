@@ -4,13 +4,19 @@ harness.cmd.registry``).
 Same start-up order as the API without the store check (spec 1.1).
 """
 
-import sys
 
 from harness.service import config
 from harness.service import launcher
 from harness.service import log
 from harness.service import paste
 from harness.service import state
+from harness.service.wsgi import server
+
+# What the paste pipeline names is imported with this module, as any
+# program imports its code: nothing is left to load on first use.
+from harness.service.api.middleware import context  # noqa: F401
+from harness.service.api.middleware import fakeauth  # noqa: F401
+from harness.service.registry import api  # noqa: F401
 
 PROG = 'harness-registry'
 
@@ -26,9 +32,6 @@ def _main(argv):
 
 def serve(app, conf):
     """Serve *app* until stopped; return the exit status."""
-    # Imported here: a bad config or pipeline fails before the server
-    # machinery is even loaded.
-    from harness.service.wsgi import server
     return server.serve(app, conf, PROG)
 
 
@@ -38,4 +41,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    launcher.exit_fast(main())

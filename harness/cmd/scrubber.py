@@ -5,11 +5,11 @@ One run and exit 0, or with ``-D/--daemon`` (or ``daemon = True``) a run
 every ``wakeup_time`` seconds until SIGTERM/SIGINT (spec 14.2).
 """
 
-import sys
 
 from harness.service import config
 from harness.service import launcher
 from harness.service import log
+from harness.service import scrubber
 from harness.service import state
 
 PROG = 'harness-scrubber'
@@ -25,7 +25,6 @@ def _main(argv):
         conf.set_override('daemon', True)
     state.set_conf(conf)
     log.setup(conf, PROG)
-    from harness.service import scrubber
     return scrubber.main(conf, PROG)
 
 
@@ -35,4 +34,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    launcher.exit_fast(main())

@@ -6,6 +6,8 @@ for an expected failure.  Unexpected exceptions still print their traceback
 (that is a bug worth seeing) and exit 1.
 """
 
+import logging
+import os
 import sys
 
 from harness.errors import ConfigError
@@ -39,3 +41,17 @@ def _say_error(exc):
     message = ' '.join(str(exc).split()) or exc.__class__.__name__
     sys.stderr.write('ERROR: %s\n' % message)
     sys.stderr.flush()
+
+
+def exit_fast(status):
+    """Flush logs and stdio, then end the process without finalization.
+
+    A long-running server that has stopped gracefully has nothing left to
+    do: tearing down SQLAlchemy and the other loaded modules only makes
+    every test's ``stop()`` wait longer (about 50 ms for the registry).
+    Coverage measurement survives (``patch = _exit`` in .coveragerc).
+    """
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    os._exit(status)

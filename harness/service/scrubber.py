@@ -28,6 +28,7 @@ import uuid
 
 from harness.errors import HarnessError
 from harness.errors import StartupError
+from harness.service.runtime import Runtime
 
 LOG = logging.getLogger(__name__)
 
@@ -280,8 +281,6 @@ def main(conf, prog):
     if not conf.daemon:
         scrubber.run()
         return 0
-    # Imported only here: a one-shot run needs no signal machinery.
-    from harness.service.runtime import Runtime
     runtime = Runtime(prog)
     runtime.install_signal_handlers()
     runtime.start_lifeline()

@@ -1,0 +1,91 @@
+"""What a failing, erroring or hung test leaves: logs as details, nothing
+else.  Each case runs an inner FunctionalTest and inspects its outcome."""
+
+import os
+import signal
+
+import testtools
+
+from harness import functional
+
+
+def run_inner(test_method, set_up_hook=None):
+    """Run one inner FunctionalTest; return (result, case, seen)."""
+    seen = {}
+
+    class Inner(functional.FunctionalTest):
+        def setUp(self):
+            super().setUp()
+            seen['dir'] = self.test_dir
+            if set_up_hook:
+                set_up_hook(self, seen)
+
+        def test_it(self):
+            test_method(self, seen)
+
+    case = Inner('test_it')
+    result = testtools.TestResult()
+    case.run(result)
+    return result, case, seen
+
+
+def start(case, seen):
+    case.start_servers(**case.__dict__.copy())
+    seen['pids'] = [case.api_server.process_pid,
+                    case.registry_server.process_pid]
+
+
+class TestFailureHandling(testtools.TestCase):
+
+    def assert_nothing_left(self, seen):
+        for pid in seen.get('pids', []):
+            self.assertFalse(os.path.exists('/proc/%d' % pid),
+                             'server %d left running' % pid)
+        self.assertFalse(os.path.exists(seen['dir']))
+
+    def test_failing_test_carries_every_server_log(self):
+        def failing(case, seen):
+            start(case, seen)
+            case.fail('deliberate')
+
+        result, case, seen = run_inner(failing)
+        self.assertEqual(1, len(result.failures))
+        details = case.getDetails()
+        for name in ('api.log', 'registry.log', 'scrubber.log',
+                     'api.stderr.log'):
+            self.assertIn(name, details)
+        self.assertIn('harness-api', details['api.log'].as_text() +
+                      details['api.stderr.log'].as_text())
+        self.assert_nothing_left(seen)
+
+    def test_passing_test_carries_no_logs(self):
+        result, case, seen = run_inner(start)
+        self.assertTrue(result.wasSuccessful())
+        self.assertNotIn('api.log', case.getDetails())
+        self.assert_nothing_left(seen)
+
+    def test_error_in_set_up_leaves_nothing(self):
+        def hook(case, seen):
+            start(case, seen)
+            raise RuntimeError('setUp broke after starting servers')
+
+        result, case, seen = run_inner(lambda case, seen: None, hook)
+        self.assertEqual(1, len(result.errors))
+        self.assertIn('setUp broke', result.errors[0][1])
+        self.assertIn('api.log', case.getDetails())
+        self.assert_nothing_left(seen)
+
+    def test_hung_server_times_out_and_is_still_stopped(self):
+        def hung(case, seen):
+            server = case.api_server
+            server.start(expect_exit=False, **case.__dict__.copy())
+            seen['pids'] = [server.process_pid]
+            os.kill(server.process_pid, signal.SIGSTOP)
+            seen['msg'] = case.wait_for_servers([server], timeout=0.5)
+
+        result, case, seen = run_inner(hung)
+        self.assertTrue(result.wasSuccessful(), result.errors)
+        # SIGSTOP lands microseconds after the launch; the server needs a
+        # tenth of a second of imports before it can listen.
+        self.assertIn('was not ready after 0.5 seconds', seen['msg'])
+        self.assert_nothing_left(seen)
