@@ -59,6 +59,21 @@ def ping(port, host='127.0.0.1'):
         return False
 
 
+def wait_gone(pid, timeout):
+    """Wait until process *pid* (any, not only a child) has exited.
+
+    :returns: True if it exited within *timeout* seconds.
+    """
+    try:
+        fd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return True
+    try:
+        return bool(select.select([fd], [], [], timeout)[0])
+    finally:
+        os.close(fd)
+
+
 def _close_fd(fd):
     if fd is not None:
         os.close(fd)

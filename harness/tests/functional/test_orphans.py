@@ -1,24 +1,14 @@
 """A test runner killed with SIGKILL takes its servers with it."""
 
 import os
-import select
 import signal
 import subprocess
 import sys
 
 import testtools
 
+from harness import process
 
-def wait_gone(pid, timeout):
-    """True once *pid* has exited (pidfd: works for non-children)."""
-    try:
-        fd = os.pidfd_open(pid)
-    except ProcessLookupError:
-        return True
-    try:
-        return bool(select.select([fd], [], [], timeout)[0])
-    finally:
-        os.close(fd)
 
 
 class TestKilledRunner(testtools.TestCase):
@@ -52,7 +42,8 @@ class TestKilledRunner(testtools.TestCase):
         runner.send_signal(signal.SIGKILL)
         runner.wait()
         for pid in pids:
-            self.assertTrue(wait_gone(pid, 60), 'server %d survived' % pid)
+            self.assertTrue(process.wait_gone(pid, 60),
+                            'server %d survived' % pid)
         # The runner's janitor exits after removing the test directory.
-        self.assertTrue(wait_gone(int(sweeper[0]), 60))
+        self.assertTrue(process.wait_gone(int(sweeper[0]), 60))
         self.assertFalse(os.path.exists(test_dir))

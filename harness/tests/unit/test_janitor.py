@@ -1,7 +1,6 @@
 """The janitor cleans up after a process killed with SIGKILL."""
 
 import os
-import select
 import signal
 import subprocess
 import sys
@@ -11,6 +10,7 @@ import textwrap
 import testtools
 
 from harness import janitor
+from harness import process
 
 # A doomed process: registers a temp dir and a sleeping process group with
 # its janitor, reports both, then waits to be killed.
@@ -27,17 +27,6 @@ DOOMED = textwrap.dedent('''
     signal.pause()
 ''')
 
-
-def wait_pid_gone(pid, timeout):
-    """Wait on a pidfd (works for non-children); True if it exited."""
-    try:
-        fd = os.pidfd_open(pid)
-    except ProcessLookupError:
-        return True
-    try:
-        return bool(select.select([fd], [], [], timeout)[0])
-    finally:
-        os.close(fd)
 
 
 class JanitorTest(testtools.TestCase):
@@ -57,9 +46,9 @@ class JanitorTest(testtools.TestCase):
         self.assertEqual(1, len(sweeper))
         doomed.send_signal(signal.SIGKILL)
         doomed.wait()
-        self.assertTrue(wait_pid_gone(pid, 30), 'group %d survived' % pid)
+        self.assertTrue(process.wait_gone(pid, 30), 'group %d survived' % pid)
         # The janitor exits once it has removed the directory.
-        self.assertTrue(wait_pid_gone(int(sweeper[0]), 30))
+        self.assertTrue(process.wait_gone(int(sweeper[0]), 30))
         self.assertFalse(os.path.exists(path))
 
     def test_sweep_spares_forgotten_groups(self):
