@@ -71,11 +71,15 @@ def _pid_alive(pid):
     return True
 
 
-def prune_dead(base_url):
-    """Drop worker databases whose owning process no longer exists."""
+def prune_dead(base_url, base=None):
+    """Drop worker databases whose owning process no longer exists.
+
+    :param base: the name worker databases are derived from (default: the
+        database of *base_url*).
+    """
     from sqlalchemy import text
     from sqlalchemy.engine import make_url
-    base = make_url(base_url).database
+    base = base or make_url(base_url).database
     pattern = re.compile(r'^%s_h(\d+)$' % re.escape(base))
     engine = _admin_engine(base_url)
     try:

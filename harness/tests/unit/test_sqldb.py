@@ -93,14 +93,19 @@ class _ServerDbTest(object):
     def test_databases_of_dead_workers_are_pruned(self):
         from sqlalchemy import text
         from sqlalchemy.engine import make_url
-        dead = make_url(sqldb.worker_url(self.base, pid=2 ** 22 + 7))
+        # A base name of its own: a concurrent worker pruning the real
+        # base's leftovers must not race with this test.
+        base = 'hprune%d' % os.getpid()
+        dead = make_url(sqldb.worker_url(
+            make_url(self.base).set(database=base).render_as_string(),
+            pid=2 ** 22 + 7))
         engine = sqldb._admin_engine(self.base)
         self.addCleanup(engine.dispose)
         with engine.connect() as conn:
             conn.execute(text(sqldb._drop_sql(engine, dead.database)))
             conn.execute(text('CREATE DATABASE %s' % dead.database))
         self.assertIn(dead.database, self.list_names())
-        sqldb.prune_dead(self.base)
+        sqldb.prune_dead(self.base, base)
         self.assertNotIn(dead.database, self.list_names())
 
 
