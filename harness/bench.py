@@ -12,7 +12,9 @@ Figures:
 * ``single``: the same for the API server alone;
 * ``db first`` / ``db cached``: ``create_database()`` with an empty cache,
   then with the cache filled;
-* ``leaks``: processes, descriptors and temp files left after N cycles.
+* ``leaks``: processes, descriptors and temp files left after N cycles;
+* ``upload`` / ``download``: a 1 GiB image through the v1 API, against a
+  raw loopback copy, and each server's peak RSS (:mod:`bench_transfer`).
 """
 
 import argparse
@@ -118,6 +120,8 @@ def main(argv=None):
                                      description=__doc__.splitlines()[0])
     parser.add_argument('--runs', type=int, default=10)
     parser.add_argument('--leak-cycles', type=int, default=100)
+    parser.add_argument('--transfer-mib', type=int, default=0,
+                        help='size of the v1 upload/download (0: skip)')
     args = parser.parse_args(argv)
     os.environ['OS_TEST_TIMEOUT'] = '0'
     floor_once()  # warm the page cache; not counted
@@ -134,6 +138,10 @@ def main(argv=None):
     print(_line('single', singles, floor))
     print(_line('db first', first, floor))
     print(_line('db cached', cached, floor))
+    if args.transfer_mib:
+        from harness import bench_transfer
+        for line in bench_transfer.report(args.transfer_mib * 1024 * 1024):
+            print(line)
     if args.leak_cycles:
         fds, procs, temps = leak_figures(args.leak_cycles)
         print('leaks      after %d cycles: %d fds, %d processes %s, '
