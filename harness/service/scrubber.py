@@ -6,19 +6,22 @@ With ``delayed_delete`` on, deleting an image queues its location(s) in
 lines, ``<uri>`` and ``<delete_time>`` (integer epoch seconds), joined with
 ``\\n`` and without a trailing newline; its atime/mtime are the newest
 delete time.  Readers and writers of a queue file hold an inter-process
-lock, the file ``<lock_path>/harness-scrubber-<image_id>``.
+lock, the file ``<lock_path>/harness-scrubber-<image_id>``.  The URIs are
+encrypted when ``metadata_encryption_key`` is set.
 
 :class:`ScrubQueue` is that file format (the API uses it to enqueue);
-:class:`Scrubber` is one scrubber run; :func:`run_daemon` repeats runs.
+:class:`Scrubber` is one scrubber run: it deletes the due data of images
+the registry reports as ``pending_delete``, then sets them ``deleted``.
+The daemon loop and the program live in :mod:`harness.cmd.scrubber`.
 
-Not implemented yet (a later issue): deleting the data itself
-(:func:`delete_uri`, which for now refuses and keeps every record) and
-setting the image status to ``deleted`` through the registry once its
-queue file is gone.  This module never imports SQLAlchemy.
+The registry client, the stores and the cipher are imported on first use:
+a run with nothing due, which every ``start_servers`` makes, needs none of
+them.  This module never imports SQLAlchemy.
 """
 
 import collections
 import contextlib
+import datetime
 import fcntl
 import logging
 import os
@@ -28,15 +31,18 @@ import uuid
 
 from harness.errors import HarnessError
 from harness.errors import StartupError
-from harness.service.runtime import Runtime
 
 LOG = logging.getLogger(__name__)
 
 LOCK_PREFIX = 'harness-scrubber-'
 
-#: Events of :class:`harness.service.runtime.Runtime` that end the daemon.
-STOP_EVENTS = {'TERM': 'SIGTERM', 'INT': 'KeyboardInterrupt',
-               'LIFELINE': 'lifeline closed'}
+#: File of the queue directory holding the time of the last cleanup.
+CLEANUP_FILE = '.cleanup'
+
+#: Page size of the registry listing of the cleanup.
+CLEANUP_PAGE = 100
+
+PENDING_DELETE = 'pending_delete'
 
 Record = collections.namedtuple('Record', 'uri delete_time')
 
@@ -47,10 +53,6 @@ class QueueFileError(HarnessError):
 
 class DeleteFailed(HarnessError):
     """Deleting a queued URI failed (missing file...): the record goes."""
-
-
-class DeletionNotImplemented(HarnessError):
-    """This build cannot delete image data yet: the record must stay."""
 
 
 def is_uuid_like(name):
@@ -169,32 +171,60 @@ class ScrubQueue(object):
             self.write(image_id, records + [Record(uri, int(delete_time))])
 
 
-def delete_uri(conf, uri, image_id):
-    """Delete the image data at *uri* (queued for image *image_id*).
+def decrypt_uri(conf, text):
+    """Return the plain URI of queued *text* (decrypted when
+    ``metadata_encryption_key`` is set).
 
-    To be implemented with the stores: decrypt *uri* with
-    ``metadata_encryption_key`` when set, delete it from its store, and
-    raise :class:`DeleteFailed` when that fails.  Until then it deletes
-    nothing and says so.
-
-    :raises DeletionNotImplemented: always, for now.
+    :raises DeleteFailed: the text does not decrypt with the key.
     """
-    LOG.warning('Deleting image data is not implemented yet; keeping the '
-                'queued location of image %s', image_id)
-    raise DeletionNotImplemented('deleting image data is not implemented')
+    key = conf.metadata_encryption_key
+    if not key:
+        return text
+    from harness.service import crypt
+    try:
+        return crypt.urlsafe_decrypt(key, text)
+    except (ValueError, HarnessError) as exc:
+        raise DeleteFailed('the queued location does not decrypt with '
+                           'metadata_encryption_key: %s' % exc) from None
+
+
+def delete_uri(conf, uri, image_id):
+    """Delete the image data at plain *uri* (of image *image_id*).
+
+    :raises DeleteFailed: the store failed (data already gone, unknown
+        scheme, read-only store, permission denied...).
+    """
+    from harness.service import store
+    try:
+        store.get_store_from_uri(conf, uri).delete(uri)
+    except (HarnessError, OSError) as exc:
+        raise DeleteFailed(str(exc)) from None
 
 
 class Scrubber(object):
     """One scrubber run over the queue directory of *conf*.
 
+    :param registry: object with the ``RegistryClient`` methods
+        ``get_image``, ``update_image`` and ``get_images_detailed``
+        (default: a client of ``registry_host:registry_port`` without
+        identity, which the registry's default pipeline makes an admin).
     :param deleter: ``(conf, uri, image_id)`` callable deleting the data
-        (default :func:`delete_uri`); tests pass their own.
+        at a plain URI (default :func:`delete_uri`); tests pass their own.
     """
 
-    def __init__(self, conf, deleter=None):
+    def __init__(self, conf, registry=None, deleter=None):
         self.conf = conf
         self.queue = ScrubQueue(conf.scrubber_datadir, conf.lock_path)
         self.deleter = deleter or delete_uri
+        self._registry = registry
+
+    @property
+    def registry(self):
+        """The registry client, created on first use."""
+        if self._registry is None:
+            from harness.service.registry import client
+            self._registry = client.RegistryClient(self.conf, None)
+        return self._registry
 
     def run(self, now=None):
         """Process every record due at *now* (default: the current time).
@@ -211,78 +241,172 @@ class Scrubber(object):
                                % (self.queue.datadir, exc.strerror)) from None
         image_ids = self.queue.image_ids()
         LOG.info('Scrubbing %d queued image(s)', len(image_ids))
-        return sum(self.scrub_image(image_id, now) for image_id in image_ids)
-
-    def scrub_image(self, image_id, now):
-        """Process the due records of one image; return how many went."""
-        with self.queue.lock(image_id):
-            try:
-                records = self.queue.read(image_id)
-            except FileNotFoundError:
-                return 0
-            except (QueueFileError, OSError, UnicodeDecodeError) as exc:
-                LOG.error('Skipping unreadable scrub queue file %s: %s',
-                          self.queue.path(image_id), exc)
-                return 0
-            kept = []
-            for record in records:
-                if not (record.delete_time <= now
-                        and self._delete(image_id, record)):
-                    kept.append(record)
-            removed = len(records) - len(kept)
-            if removed:
-                self.queue.write(image_id, kept)
+        removed = sum(self.scrub_image(image_id, now)
+                      for image_id in image_ids)
+        if self.conf.cleanup_scrubber:
+            self.cleanup(now)
         return removed
 
-    def _delete(self, image_id, record):
-        """Delete one record's data; True when the record may go."""
+    def scrub_image(self, image_id, now):
+        """Process the due records of one image; return how many went.
+
+        Nothing is deleted unless the registry says the image is
+        ``pending_delete``; an image it reports otherwise (or not at all)
+        loses its queue file and keeps its data.  When the registry does
+        not answer, the records stay for the next run.
+        """
+        with self.queue.lock(image_id):
+            records = self._load(image_id)
+        if not any(record.delete_time <= now for record in records):
+            return 0
+        # Asked outside the lock: the API enqueues under it.
+        status = self._status(image_id)
+        if status is None:
+            return 0
+        if status != PENDING_DELETE:
+            return self._drop(image_id, status)
+        with self.queue.lock(image_id):
+            records = self._load(image_id)
+            due = [record for record in records if record.delete_time <= now]
+            for record in due:
+                self._delete(image_id, record.uri, encrypted=True)
+            if due:
+                self.queue.write(image_id, [record for record in records
+                                            if record.delete_time > now])
+        if due:
+            self._mark_deleted(image_id)
+        return len(due)
+
+    def _load(self, image_id):
+        """Records of *image_id* (lock held); [] for no or a bad file."""
         try:
-            self.deleter(self.conf, record.uri, image_id)
-        except DeletionNotImplemented:
-            return False
+            return self.queue.read(image_id)
+        except FileNotFoundError:
+            return []
+        except (QueueFileError, OSError, UnicodeDecodeError) as exc:
+            LOG.error('Skipping unreadable scrub queue file %s: %s',
+                      self.queue.path(image_id), exc)
+            return []
+
+    def _drop(self, image_id, status):
+        LOG.warning('Image %s is %s, not %s: dropping its scrub queue file '
+                    'without deleting any data', image_id,
+                    status or 'unknown to the registry', PENDING_DELETE)
+        with self.queue.lock(image_id):
+            count = len(self._load(image_id))
+            self.queue.write(image_id, [])
+        return count
+
+    def _delete(self, image_id, uri, encrypted):
+        """Delete the data at *uri*; a failure is logged and forgotten."""
+        try:
+            plain = decrypt_uri(self.conf, uri) if encrypted else uri
+            self.deleter(self.conf, plain, image_id)
         except DeleteFailed as exc:
-            # As Glance: a failed delete (data already gone...) is logged
-            # and the record dropped, so the queue does not grow forever.
+            # As Glance: the record goes anyway, so the queue does not
+            # grow forever with data that is already gone.
             LOG.error('Failed to delete URI from image %s: %s', image_id, exc)
-            return True
+            return
         LOG.info('Deleted queued data of image %s', image_id)
-        return True
+
+    def _status(self, image_id):
+        """The registry's status of *image_id*: ``''`` when it has no such
+        image, ``None`` when it did not answer."""
+        import webob.exc
+        try:
+            return self.registry.get_image(image_id)['status']
+        except webob.exc.HTTPNotFound:
+            return ''
+        except webob.exc.HTTPException as exc:
+            LOG.error('Cannot read image %s from the registry, keeping its '
+                      'queued data for a later run: %s', image_id, exc)
+            return None
+
+    def _mark_deleted(self, image_id):
+        """``pending_delete`` -> ``deleted`` once no record is queued."""
+        if os.path.exists(self.queue.path(image_id)):
+            return
+        if self._status(image_id) != PENDING_DELETE:
+            return
+        import webob.exc
+        try:
+            self.registry.update_image(image_id, {'status': 'deleted'})
+        except webob.exc.HTTPException as exc:
+            LOG.error('Failed to set the status of image %s to deleted: %s',
+                      image_id, exc)
+            return
+        LOG.info('Image %s is now deleted', image_id)
+
+    def cleanup(self, now):
+        """Scrub ``pending_delete`` images deleted more than
+        ``cleanup_scrubber_time`` seconds ago that have no queue file.
+
+        Runs at most once per ``cleanup_scrubber_time``, tracked in
+        :data:`CLEANUP_FILE`; the first call only starts that clock.
+        :returns: the number of images considered.
+        """
+        period = self.conf.cleanup_scrubber_time
+        marker = os.path.join(self.queue.datadir, CLEANUP_FILE)
+        last = _read_time(marker)
+        if last is not None and last + period > now:
+            return 0
+        _write_time(marker, now)
+        if last is None:
+            return 0
+        LOG.info('Getting images deleted before %s', period)
+        old = [image for image in self._pending_deletes()
+               if _deleted_before(image, now - period)
+               and not os.path.exists(self.queue.path(image['id']))]
+        for image in old:
+            # The registry client hands locations out decrypted.
+            for location in image.get('location_data') or ():
+                self._delete(image['id'], location['url'], encrypted=False)
+            self._mark_deleted(image['id'])
+        return len(old)
+
+    def _pending_deletes(self):
+        import webob.exc
+        filters = {'deleted': True, 'is_public': 'none',
+                   'status': PENDING_DELETE}
+        images, marker = [], None
+        try:
+            while True:
+                page = self.registry.get_images_detailed(
+                    filters=filters, limit=CLEANUP_PAGE, marker=marker)
+                if not page:
+                    return images
+                images += page
+                marker = page[-1]['id']
+        except webob.exc.HTTPException as exc:
+            LOG.error('Cannot list pending_delete images: %s', exc)
+            return []
 
 
-def run_daemon(scrubber, runtime, wakeup_time):
-    """Run now, then every *wakeup_time* seconds until told to stop.
+def _read_time(path):
+    """The epoch time stored in *path*, ``None`` if missing or bad."""
+    try:
+        with open(path, encoding='utf-8') as handle:
+            return float(handle.read().strip())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        LOG.warning('Ignoring unreadable cleanup file %s: %s', path, exc)
+        return None
 
-    :param runtime: a :class:`harness.service.runtime.Runtime` with signal
-        handlers (and lifeline) already set up.
-    :returns: 0, the exit status.
+
+def _write_time(path, now):
+    with open(path, 'w', encoding='utf-8') as handle:
+        handle.write('%d' % now)
+
+
+def _deleted_before(image, limit):
+    """Whether the registry dict *image* was deleted before epoch *limit*.
+
+    ``deleted_at`` is ISO 8601 UTC without a zone, microseconds optional.
     """
-    interval = max(float(wakeup_time), 0.1)
-    scrubber.run()
-    runtime.notify_ready()
-    next_run = time.monotonic() + interval
-    while True:
-        events = runtime.wait(max(next_run - time.monotonic(), 0))
-        for event in events:
-            if event in STOP_EVENTS:
-                LOG.info('Daemon Shutdown on %s', STOP_EVENTS[event])
-                return 0
-        # wait() returns no event exactly when the timeout expired.
-        if not events or time.monotonic() >= next_run:
-            scrubber.run()
-            next_run = time.monotonic() + interval
-
-
-def main(conf, prog):
-    """Run the scrubber of *conf*: one run, or the daemon loop.
-
-    :returns: the exit status (0).
-    """
-    scrubber = Scrubber(conf)
-    if not conf.daemon:
-        scrubber.run()
-        return 0
-    runtime = Runtime(prog)
-    runtime.install_signal_handlers()
-    runtime.start_lifeline()
-    LOG.info('Starting Daemon: wakeup_time=%s', conf.wakeup_time)
-    return run_daemon(scrubber, runtime, conf.wakeup_time)
+    try:
+        deleted_at = datetime.datetime.fromisoformat(image['deleted_at'])
+    except (KeyError, TypeError, ValueError):
+        return False
+    deleted_at = deleted_at.replace(tzinfo=datetime.timezone.utc)
+    return deleted_at.timestamp() < limit

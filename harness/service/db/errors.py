@@ -26,6 +26,12 @@ class NotFound(ServiceError):
     message = 'An object with the specified identifier was not found.'
 
 
+class TaskNotFound(NotFound):
+    """No task with the given id (or it is hidden)."""
+
+    message = 'Task with the given id was not found.'
+
+
 class Forbidden(ServiceError):
     """The context may not see or change the object."""
 
@@ -67,6 +73,17 @@ class InvalidFilterRangeValue(Invalid):
     """A ``<column>_min`` / ``<column>_max`` filter was not numeric."""
 
     message = 'Unable to filter using the specified range.'
+
+
+class RPCError(ServiceError):
+    """Stands in, over the registry RPC, for an error of another module.
+
+    The RPC protocol only hands out the classes of this module and the
+    builtins by name; anything else is reported as this class with the
+    original class path in the message.
+    """
+
+    message = 'An exception was raised in the last rpc call.'
 
 
 class MigrationError(ServiceError):

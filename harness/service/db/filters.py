@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from harness.errors import ConfigError
 from harness.service.config import to_bool
+from harness.service.db import common
 from harness.service.db import errors
 from harness.service.db import schema
 
@@ -92,19 +93,20 @@ def visibility_filter(visibility):
     return None
 
 
-def sort_columns(sort_key):
+def sort_columns(sort_key, table=IMAGES):
     """Columns to order by: the key, then ``created_at``, then ``id``.
 
-    :raises InvalidSortKey: *sort_key* is not an ``images`` column.
+    :param table: the table listed (images by default; tasks too).
+    :raises InvalidSortKey: *sort_key* is not a column of *table*.
     """
     keys = [sort_key] if isinstance(sort_key, str) else list(sort_key)
     ordered = []
     for key in keys + ['created_at', 'id']:
-        if key not in IMAGES.c:
+        if key not in table.c:
             raise errors.InvalidSortKey()
         if key not in ordered:
             ordered.append(key)
-    return [IMAGES.c[key] for key in ordered]
+    return [table.c[key] for key in ordered]
 
 
 def order_by(columns, sort_dir):
@@ -178,7 +180,7 @@ def normalize_time(value):
 
 
 def _deleted_conditions(value):
-    deleted = to_bool(value, 'deleted') if isinstance(value, str) else value
+    deleted = common.to_boolean('deleted', value)
     conditions = [IMAGES.c.deleted == bool(deleted)]
     if not deleted:
         # Glance hides killed images whenever non-deleted ones are asked for.
@@ -200,7 +202,8 @@ def column_equals(column, value):
     """``column == value`` with text values converted to the column type.
 
     Query strings carry text; a value that cannot be an integer or boolean
-    matches no row (what SQLite does, where PostgreSQL would fail).
+    matches no row (what SQLite does, where PostgreSQL would fail), and a
+    text column is compared with text.
     """
     if isinstance(value, str) and isinstance(column.type, sa.Boolean):
         try:
@@ -212,6 +215,9 @@ def column_equals(column, value):
             value = int(value)
         except ValueError:
             return sa.false()
+    elif isinstance(column.type, sa.String) and not isinstance(value, str):
+        # PostgreSQL has no text = integer operator.
+        value = str(value)
     return column == value
 
 

@@ -8,48 +8,34 @@ locations as ``{"url", "metadata"}``), which is what Glance's DB API
 returned and what the registry RPC hands out.
 """
 
-import datetime
-import json
 import logging
 import uuid
 
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
+from harness.service.db import access
+from harness.service.db import children
+from harness.service.db import common
 from harness.service.db import errors
 from harness.service.db import filters as db_filters
 from harness.service.db import schema
+from harness.service.db.common import can_show_deleted  # noqa: F401
+from harness.service.db.common import utcnow
 
 LOG = logging.getLogger(__name__)
 
 IMAGES = schema.images
-PROPERTIES = schema.image_properties
 LOCATIONS = schema.image_locations
-MEMBERS = schema.image_members
 
 STATUSES = ('active', 'saving', 'queued', 'killed', 'pending_delete',
             'deleted')
 
-
-def utcnow():
-    """Naive UTC now, the form every timestamp column stores."""
-    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
-
-
-def can_show_deleted(context):
-    """Whether *context* sees deleted rows: admins always do (as Glance's
-    ``RequestContext.show_deleted`` property), others when asked to."""
-    return bool(context.is_admin or getattr(context, 'show_deleted', False))
-
-
-def is_image_visible(engine, context, image, status=None):
-    """Return True if *image* (a dict) is visible to *context*.
-
-    :param status: member status required of the context's membership
-        (``None``: any).
-    """
-    with engine.connect() as connection:
-        return _is_visible(connection, context, image, status)
+#: Column keys of the full image dict, in the order of the spec.
+IMAGE_ATTRS = ('id', 'name', 'status', 'size', 'virtual_size', 'disk_format',
+               'container_format', 'min_disk', 'min_ram', 'is_public',
+               'checksum', 'owner', 'protected', 'created_at', 'updated_at',
+               'deleted_at', 'deleted')
 
 
 def image_get(engine, context, image_id, force_show_deleted=False):
@@ -59,8 +45,8 @@ def image_get(engine, context, image_id, force_show_deleted=False):
     :raises Forbidden: the image is not visible to *context*.
     """
     with engine.connect() as connection:
-        row = _image_get(connection, context, image_id, force_show_deleted)
-        return _with_children(connection, [row])[0]
+        row = get_row(connection, context, image_id, force_show_deleted)
+        return children.attach(connection, [row])[0]
 
 
 def image_get_all(engine, context, filters=None, marker=None, limit=None,
@@ -92,8 +78,8 @@ def image_get_all(engine, context, filters=None, marker=None, limit=None,
             conditions.append(condition)
     with engine.connect() as connection:
         if marker is not None:
-            marker_row = _image_get(connection, context, marker,
-                                    force_show_deleted=showing_deleted)
+            marker_row = get_row(connection, context, marker,
+                                 force_show_deleted=showing_deleted)
             conditions.append(
                 db_filters.after_marker(columns, marker_row, sort_dir))
         query = (sa.select(IMAGES).where(*conditions)
@@ -101,7 +87,7 @@ def image_get_all(engine, context, filters=None, marker=None, limit=None,
         if limit is not None:
             query = query.limit(limit)
         rows = [dict(row._mapping) for row in connection.execute(query)]
-        return _with_children(connection, rows)
+        return children.attach(connection, rows)
 
 
 def image_create(engine, context, values):
@@ -109,28 +95,114 @@ def image_create(engine, context, values):
 
     ``properties`` (name -> value) and ``locations`` (URL strings or
     ``{"url", "metadata"}`` dicts) create the child rows; keys that are not
-    columns are ignored.
+    columns are ignored.  No visibility check: an admin may create an
+    image for another owner.
 
-    :raises Invalid: no or unknown ``status``, or a constraint violation.
+    :raises Invalid: no or unknown ``status``, a value of the wrong type,
+        or a constraint violation.
     :raises Duplicate: an image with this id already exists.
     """
     values = dict(values)
     properties = values.pop('properties', None) or {}
     locations = values.pop('locations', None) or []
     row = _new_image_row(values)
-    now = row['created_at']
+    now = utcnow()
     try:
         with engine.begin() as connection:
             connection.execute(IMAGES.insert().values(**row))
-            _insert_properties(connection, row['id'], properties, now)
-            _insert_locations(connection, row['id'], locations, now)
-    except sa_exc.IntegrityError as exc:
-        _raise_integrity_error(engine, row['id'], exc)
-    # No visibility check: an admin may create an image for another owner.
+            children.set_properties(connection, row['id'], properties,
+                                    False, now)
+            children.insert_locations(connection, row['id'], locations,
+                                      now)
+    except (sa_exc.IntegrityError, sa_exc.DataError) as exc:
+        _raise_create_error(engine, row['id'], exc)
     with engine.connect() as connection:
-        query = sa.select(IMAGES).where(IMAGES.c.id == row['id'])
-        created = dict(connection.execute(query).one()._mapping)
-        return _with_children(connection, [created])[0]
+        return _read_back(connection, row['id'])
+
+
+def image_update(engine, context, image_id, values, purge_props=False,
+                 from_state=None):
+    """Change image *image_id* and return it.
+
+    ``properties`` are created or updated (and, with *purge_props*, the
+    ones absent are deleted: no ``properties`` at all purges every one);
+    ``locations``, when given, replace the image's locations.  The keys
+    ``id``, ``created_at``, ``updated_at``, ``deleted_at`` and
+    ``deleted`` are ignored; ``updated_at`` becomes now.
+
+    :param from_state: apply only if the current status is this one.
+    :raises NotFound: missing (or hidden deleted).
+    :raises Forbidden: not visible, or a private image *context* may not
+        change.
+    :raises ForbiddenPublicImage: a public image *context* may not change.
+    :raises Conflict: the status is not *from_state*.
+    :raises Invalid: bad status or values.
+    """
+    values = dict(values)
+    properties = values.pop('properties', None) or {}
+    locations = values.pop('locations', None)
+    changes = _update_values(values)
+    now = changes['updated_at'] = utcnow()
+    with common.invalid_on_db_error(), engine.begin() as connection:
+        image = get_row(connection, context, image_id)
+        access.check_mutable(context, image)
+        query = IMAGES.update().where(IMAGES.c.id == image_id)
+        if from_state:
+            query = query.where(IMAGES.c.status == from_state)
+        if connection.execute(query.values(**changes)).rowcount == 0:
+            raise errors.Conflict(
+                'cannot transition from %s to %s in update (wanted '
+                'from_state=%s)' % (image['status'], values.get('status'),
+                                    from_state))
+        children.set_properties(connection, image_id, properties,
+                                purge_props, now)
+        if locations is not None:
+            children.replace_locations(connection, image_id, locations, now)
+        # Read back unchecked: an admin may just have given it away.
+        return _read_back(connection, image_id)
+
+
+def image_destroy(engine, context, image_id):
+    """Soft-delete image *image_id* and its child rows (properties,
+    locations, members, tags) with one ``deleted_at``; return the image
+    as it is now (its locations are gone, its properties deleted).
+
+    :raises NotFound, Forbidden, ForbiddenPublicImage: as
+        :func:`image_update`.
+    """
+    with engine.begin() as connection:
+        image = get_row(connection, context, image_id)
+        access.check_mutable(context, image)
+        now = utcnow()
+        connection.execute(IMAGES.update().where(IMAGES.c.id == image_id)
+                           .values(**common.soft_delete_values(now)))
+        children.soft_delete_all(connection, image_id, now)
+        return _read_back(connection, image_id)
+
+
+def user_get_storage_usage(engine, context, owner_id, image_id=None):
+    """Bytes stored for *owner_id*: ``size`` times the number of live
+    locations, over the owner's images with a positive size that are not
+    ``killed``, ``pending_delete`` or ``deleted`` (spec 7.1).
+
+    :param image_id: an image left out of the sum (the one being
+        uploaded).
+    """
+    common.check_id(image_id)
+    copies = (sa.select(sa.func.count(LOCATIONS.c.id))
+              .where(LOCATIONS.c.image_id == IMAGES.c.id,
+                     LOCATIONS.c.deleted == sa.false(),
+                     LOCATIONS.c.status != 'deleted')
+              .scalar_subquery())
+    query = sa.select(sa.func.sum(IMAGES.c.size * copies)).where(
+        IMAGES.c.owner == owner_id, IMAGES.c.size > 0,
+        IMAGES.c.status.not_in(('killed', 'pending_delete', 'deleted')))
+    if image_id is not None:
+        query = query.where(IMAGES.c.id != image_id)
+    with engine.connect() as connection:
+        total = connection.execute(query).scalar()
+    # MySQL and PostgreSQL sum into DECIMAL.
+    return int(total or 0)
 
 
 def to_full_dict(row, properties, locations):
@@ -156,15 +228,13 @@ def to_full_dict(row, properties, locations):
     return image
 
 
-#: Column keys of the full image dict, in the order of the spec.
-IMAGE_ATTRS = ('id', 'name', 'status', 'size', 'virtual_size', 'disk_format',
-               'container_format', 'min_disk', 'min_ram', 'is_public',
-               'checksum', 'owner', 'protected', 'created_at', 'updated_at',
-               'deleted_at', 'deleted')
+def get_row(connection, context, image_id, force_show_deleted=False):
+    """The images row of *image_id* as a dict, with Glance's checks.
 
-
-def _image_get(connection, context, image_id, force_show_deleted=False):
-    """The images row of *image_id* as a dict, with Glance's checks."""
+    :raises NotFound: no such row, or a deleted one not to be shown.
+    :raises Forbidden: not visible to *context*.
+    """
+    common.check_id(image_id)
     query = sa.select(IMAGES).where(IMAGES.c.id == image_id)
     if not force_show_deleted and not can_show_deleted(context):
         query = query.where(IMAGES.c.deleted == sa.false())
@@ -173,60 +243,50 @@ def _image_get(connection, context, image_id, force_show_deleted=False):
         LOG.debug('No image found with ID %s', image_id)
         raise errors.NotFound('No image found with ID %s' % image_id)
     image = dict(row._mapping)
-    if not _is_visible(connection, context, image):
+    if not access.is_visible(connection, context, image):
         LOG.debug('Forbidding request, image %s not visible', image_id)
         raise errors.Forbidden('Forbidding request, image %s not visible'
                                % image_id)
     return image
 
 
-def _is_visible(connection, context, image, status=None):
-    if context.is_admin or image['owner'] is None or image['is_public']:
-        return True
-    owner = context.owner
-    if owner is None:
-        return False
-    if owner == image['owner']:
-        return True
-    query = sa.select(MEMBERS.c.id).where(
-        MEMBERS.c.image_id == image['id'], MEMBERS.c.member == owner,
-        MEMBERS.c.deleted == sa.false())
-    if status is not None:
-        query = query.where(MEMBERS.c.status == status)
-    return connection.execute(query.limit(1)).first() is not None
+def _read_back(connection, image_id):
+    query = sa.select(IMAGES).where(IMAGES.c.id == image_id)
+    row = dict(connection.execute(query).one()._mapping)
+    return children.attach(connection, [row])[0]
 
 
-def _with_children(connection, images):
-    """Attach ``properties`` and ``locations`` to each image dict."""
-    ids = [image['id'] for image in images]
-    props = {image_id: [] for image_id in ids}
-    locs = {image_id: [] for image_id in ids}
-    if ids:
-        query = (sa.select(PROPERTIES).where(PROPERTIES.c.image_id.in_(ids))
-                 .order_by(PROPERTIES.c.id))
-        for row in connection.execute(query):
-            props[row.image_id].append(dict(row._mapping))
-        query = (sa.select(LOCATIONS)
-                 .where(LOCATIONS.c.image_id.in_(ids),
-                        LOCATIONS.c.deleted == sa.false())
-                 .order_by(LOCATIONS.c.id))
-        for row in connection.execute(query):
-            locs[row.image_id].append({'url': row.value,
-                                       'metadata': _load_json(row.meta_data)})
-    for image in images:
-        image['properties'] = props[image['id']]
-        image['locations'] = locs[image['id']]
-    return images
+def _check_status(status):
+    if not status:
+        raise errors.Invalid('Image status is required.')
+    if status not in STATUSES:
+        raise errors.Invalid("Invalid image status '%s' for image."
+                             % status)
+
+
+def _image_columns(values):
+    """The column values of *values*, typed, with Glance's clean-ups."""
+    row = common.coerce_columns(IMAGES, values)
+    if 'owner' in row and not row['owner']:
+        row['owner'] = None
+    for key in ('min_disk', 'min_ram'):
+        if key in row and row[key] is None:
+            row[key] = 0
+    for key in ('is_public', 'protected'):
+        if key in row and row[key] is None:
+            row[key] = False
+    return row
 
 
 def _new_image_row(values):
     """Validate *values* and fill in the column defaults of a new image."""
-    status = values.get('status')
-    if not status:
-        raise errors.Invalid('Image status is required.')
-    if status not in STATUSES:
-        raise errors.Invalid("Invalid image status '%s' for image." % status)
-    row = {key: value for key, value in values.items() if key in IMAGES.c}
+    _check_status(values.get('status'))
+    if values.get('id') is not None:
+        values['id'] = str(values['id'])
+        if len(values['id']) > common.ID_LENGTH:
+            raise errors.Invalid('Image id is longer than %d characters'
+                                 % common.ID_LENGTH)
+    row = _image_columns(values)
     now = utcnow()
     for key, default in (('id', str(uuid.uuid4())), ('is_public', False),
                          ('protected', False), ('min_disk', 0),
@@ -237,38 +297,21 @@ def _new_image_row(values):
     return row
 
 
-def _insert_properties(connection, image_id, properties, now):
-    rows = [{'image_id': image_id, 'name': name, 'value': value,
-             'created_at': now, 'updated_at': now, 'deleted': False}
-            for name, value in properties.items()]
-    if rows:
-        connection.execute(PROPERTIES.insert(), rows)
+def _update_values(values):
+    """Column changes of an update (protected keys dropped)."""
+    if 'status' in values:
+        _check_status(values['status'])
+    row = _image_columns(values)
+    for key in common.PROTECTED_KEYS:
+        row.pop(key, None)
+    return row
 
 
-def _insert_locations(connection, image_id, locations, now):
-    rows = []
-    for location in locations:
-        if isinstance(location, str):
-            location = {'url': location}
-        rows.append({'image_id': image_id, 'value': location['url'],
-                     'meta_data': json.dumps(location.get('metadata') or {}),
-                     'status': location.get('status') or 'active',
-                     'created_at': now, 'updated_at': now, 'deleted': False})
-    if rows:
-        connection.execute(LOCATIONS.insert(), rows)
-
-
-def _raise_integrity_error(engine, image_id, exc):
+def _raise_create_error(engine, image_id, exc):
     with engine.connect() as connection:
         exists = connection.execute(
             sa.select(IMAGES.c.id).where(IMAGES.c.id == image_id)).first()
     if exists is not None:
         raise errors.Duplicate('Image ID %s already exists!'
                                % image_id) from exc
-    raise errors.Invalid(str(exc.orig).splitlines()[0]) from exc
-
-
-def _load_json(text):
-    if not text:
-        return {}
-    return json.loads(text)
+    raise errors.Invalid(common.first_line(exc)) from exc

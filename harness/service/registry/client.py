@@ -7,6 +7,10 @@ are: an HTTP error status maps to the exception of that status (404 ->
 registry that cannot be reached (refused, reset, timed out, garbage
 answer) is :class:`webob.exc.HTTPServiceUnavailable`, which names the
 registry address and the reason.
+
+With ``metadata_encryption_key`` set, image locations are encrypted on
+the way to the registry and decrypted on the way back (spec 8.4): the
+registry only ever stores the encrypted text.
 """
 
 import http.client
@@ -24,9 +28,14 @@ SUPPORTED_PARAMS = ('limit', 'marker', 'sort_key', 'sort_dir')
 #: Seconds to wait for the registry before giving up on a request.
 DEFAULT_TIMEOUT = 60.0
 
+#: Padding granularity of locations encrypted on the v1/registry path.
+ENCRYPTION_BLOCKSIZE = 64
 
-class RegistryClient(object):
-    """Talk to the registry of *conf* on behalf of request *context*.
+PURGE_HEADER = 'X-Glance-Registry-Purge-Props'
+
+
+class BaseClient(object):
+    """One JSON-over-HTTP exchange per call with the registry of *conf*.
 
     :param conf: configuration with ``registry_host``, ``registry_port``
         and ``use_user_token``.
@@ -48,53 +57,18 @@ class RegistryClient(object):
         if conf.use_user_token and token:
             self.headers['X-Auth-Token'] = token
 
-    def get_images(self, **kwargs):
-        """Return the brief dicts of ``GET /images``.
+    def exchange(self, method, path, payload=None, headers=None):
+        """Send one request; return the body bytes of a success.
 
-        :param kwargs: ``filters`` (dict; a nested ``properties`` dict
-            becomes ``property-<name>`` parameters) and any of
-            :data:`SUPPORTED_PARAMS`.
-        """
-        return self._list('/images', kwargs)
-
-    def get_images_detailed(self, **kwargs):
-        """Return the full dicts of ``GET /images/detail`` (see
-        :meth:`get_images` for the arguments)."""
-        return self._list('/images/detail', kwargs)
-
-    def get_image(self, image_id):
-        """Return the full dict of one image (``GET /images/<id>``)."""
-        path = '/images/%s' % urllib.parse.quote(image_id, safe='')
-        return self.request('GET', path)['image']
-
-    def _list(self, path, kwargs):
-        query = urllib.parse.urlencode(list_params(**kwargs))
-        if query:
-            path += '?' + query
-        return self.request('GET', path)['images']
-
-    def request(self, method, path, body=None, headers=None):
-        """Send a request and return the decoded JSON answer (or ``None``).
-
-        :param body: JSON-serialisable object, or ``None``.
+        :param payload: request body bytes, or ``None``.
         :raises webob.exc.HTTPException: see the module docstring.
         """
         all_headers = dict(self.headers)
         all_headers.update(headers or {})
-        payload = None
-        if body is not None:
-            payload = json.dumps(body).encode('utf-8')
-            all_headers['Content-Type'] = 'application/json'
         status, data = self._send(method, path, payload, all_headers)
         if status >= 400:
             raise error_for(status, data)
-        if not data:
-            return None
-        try:
-            return json.loads(data)
-        except ValueError:
-            raise self._unavailable(method, path,
-                                    'the answer is not JSON') from None
+        return data
 
     def _send(self, method, path, payload, headers):
         connection = http.client.HTTPConnection(self.host, self.port,
@@ -104,15 +78,194 @@ class RegistryClient(object):
             response = connection.getresponse()
             return response.status, response.read()
         except (OSError, http.client.HTTPException) as exc:
-            raise self._unavailable(method, path, exc) from exc
+            raise self.unavailable(method, path, exc) from exc
         finally:
             connection.close()
 
-    def _unavailable(self, method, path, reason):
+    def unavailable(self, method, path, reason):
+        """The 503 of a registry that did not answer properly."""
         message = ('Registry at %s:%s failed to answer %s %s: %s'
                    % (self.host, self.port, method, path, reason))
         LOG.error('%s', message)
         return webob.exc.HTTPServiceUnavailable(message)
+
+
+class RegistryClient(BaseClient):
+    """The registry's v1 image and member routes on behalf of *context*
+    (see :class:`BaseClient` for the arguments)."""
+
+    def __init__(self, conf, context=None, timeout=DEFAULT_TIMEOUT):
+        super().__init__(conf, context, timeout)
+        self.encryption_key = conf.metadata_encryption_key or None
+
+    def get_images(self, **kwargs):
+        """Return the brief dicts of ``GET /images``.
+
+        :param kwargs: ``filters`` (dict; a nested ``properties`` dict
+            becomes ``property-<name>`` parameters; ``None`` values are
+            left out, so ask for "any visibility" with ``is_public:
+            'none'``) and any of :data:`SUPPORTED_PARAMS`.
+        """
+        return self._list('/images', kwargs)
+
+    def get_images_detailed(self, **kwargs):
+        """Return the full dicts of ``GET /images/detail`` (see
+        :meth:`get_images` for the arguments), locations decrypted."""
+        return [self.decrypt_locations(image)
+                for image in self._list('/images/detail', kwargs)]
+
+    def get_image(self, image_id):
+        """Return the full dict of one image (``GET /images/<id>``)."""
+        image = self.request('GET', _image_path(image_id))['image']
+        return self.decrypt_locations(image)
+
+    def add_image(self, values):
+        """Create an image (``POST /images {"image": values}``); return
+        its full dict.  ``location`` / ``location_data`` set its
+        locations."""
+        body = {'image': self.encrypt_locations(values)}
+        image = self.request('POST', '/images', body)['image']
+        return self.decrypt_locations(image)
+
+    def update_image(self, image_id, values, purge_props=False,
+                     from_state=None):
+        """Change an image (``PUT /images/<id>``); return its full dict.
+
+        :param purge_props: delete the properties absent from
+            ``values['properties']``.
+        :param from_state: change it only if its status is this one
+            (else 409 ``Image operation conflicts``).
+        """
+        body = {'image': self.encrypt_locations(values),
+                'from_state': from_state}
+        headers = {PURGE_HEADER: 'true'} if purge_props else None
+        image = self.request('PUT', _image_path(image_id), body,
+                             headers)['image']
+        return self.decrypt_locations(image)
+
+    def delete_image(self, image_id):
+        """Soft-delete an image (``DELETE /images/<id>``); return its
+        full dict as it was deleted."""
+        image = self.request('DELETE', _image_path(image_id))['image']
+        return self.decrypt_locations(image)
+
+    def get_image_members(self, image_id):
+        """Return ``[{"member_id", "can_share"}]`` of an image."""
+        return self.request('GET', _image_path(image_id) + '/members')[
+            'members']
+
+    def get_member_images(self, member_id):
+        """Return ``[{"image_id", "can_share"}]`` shared with a member."""
+        path = '/shared-images/%s' % _quote(member_id)
+        return self.request('GET', path)['shared_images']
+
+    def replace_members(self, image_id, memberships):
+        """Make *memberships* the image's member set.
+
+        :param memberships: list of ``{"member_id", "can_share"?}`` (a
+            single dict, or a ``{"memberships": [...]}`` body, also do).
+        """
+        if isinstance(memberships, dict):
+            if 'memberships' not in memberships:
+                memberships = {'memberships': [memberships]}
+        else:
+            memberships = {'memberships': list(memberships)}
+        self.request('PUT', _image_path(image_id) + '/members', memberships)
+
+    def add_member(self, image_id, member_id, can_share=None):
+        """Add a member, or set its ``can_share`` when given."""
+        body = None
+        if can_share is not None:
+            body = {'member': {'can_share': can_share}}
+        self.request('PUT', _member_path(image_id, member_id), body)
+
+    def delete_member(self, image_id, member_id):
+        """Remove a member (404 ``Membership could not be found.`` if it
+        is none)."""
+        self.request('DELETE', _member_path(image_id, member_id))
+
+    def encrypt_locations(self, values):
+        """A copy of *values* with ``location`` and the
+        ``location_data`` URLs encrypted (without a key: unchanged).
+
+        A ``location_data`` URL equal to ``location`` gets the same
+        ciphertext, so the registry still sees one location, not two.
+        """
+        values = dict(values)
+        if not self.encryption_key:
+            return values
+        from harness.service import crypt
+        plain = values.get('location')
+        if plain:
+            values['location'] = crypt.urlsafe_encrypt(
+                self.encryption_key, plain, ENCRYPTION_BLOCKSIZE)
+        if values.get('location_data'):
+            values['location_data'] = [
+                dict(entry, url=values['location']
+                     if plain and entry['url'] == plain
+                     else crypt.urlsafe_encrypt(self.encryption_key,
+                                                entry['url'],
+                                                ENCRYPTION_BLOCKSIZE))
+                for entry in values['location_data']]
+        return values
+
+    def decrypt_locations(self, image):
+        """*image* with ``location`` and the ``location_data`` URLs
+        decrypted (without a key: unchanged).
+
+        :raises harness.service.crypt.CryptError: a location that this
+            key did not encrypt.
+        """
+        if not self.encryption_key:
+            return image
+        from harness.service import crypt
+        if image.get('location'):
+            image['location'] = crypt.urlsafe_decrypt(self.encryption_key,
+                                                      image['location'])
+        if image.get('location_data'):
+            image['location_data'] = [
+                dict(entry, url=crypt.urlsafe_decrypt(self.encryption_key,
+                                                      entry['url']))
+                for entry in image['location_data']]
+        return image
+
+    def request(self, method, path, body=None, headers=None):
+        """Send a request and return the decoded JSON answer (or ``None``).
+
+        :param body: JSON-serialisable object, or ``None``.
+        :raises webob.exc.HTTPException: see the module docstring.
+        """
+        payload = None
+        headers = dict(headers or {})
+        if body is not None:
+            payload = json.dumps(body).encode('utf-8')
+            headers['Content-Type'] = 'application/json'
+        data = self.exchange(method, path, payload, headers)
+        if not data:
+            return None
+        try:
+            return json.loads(data)
+        except ValueError:
+            raise self.unavailable(method, path,
+                                   'the answer is not JSON') from None
+
+    def _list(self, path, kwargs):
+        query = urllib.parse.urlencode(list_params(**kwargs))
+        if query:
+            path += '?' + query
+        return self.request('GET', path)['images']
+
+
+def _quote(value):
+    return urllib.parse.quote(str(value), safe='')
+
+
+def _image_path(image_id):
+    return '/images/%s' % _quote(image_id)
+
+
+def _member_path(image_id, member_id):
+    return '%s/members/%s' % (_image_path(image_id), _quote(member_id))
 
 
 def list_params(filters=None, **kwargs):

@@ -1,15 +1,22 @@
 """Routes of the v1 API (reference-service.md section 9).
 
-Only the listings exist so far; the rest of the table of section 9.1 is
-added route by route (everything unmatched is ``404``).
+The :class:`API` app holds what every handler needs (configuration,
+policy enforcer, property protections, the registry client factory) and
+hands each route to its controller.  Anything unmatched is ``404``.
 """
 
 import webob.exc
 
 from harness.service import api
-from harness.service import context as context_mod
 from harness.service import policy
+from harness.service import property_protections
 from harness.service import state
+from harness.service.api.v1 import common
+from harness.service.api.v1 import deletion
+from harness.service.api.v1 import download
+from harness.service.api.v1 import images
+from harness.service.api.v1 import members
+from harness.service.api.v1 import protections
 
 #: Query parameters that filter listings (section 9.2).
 SUPPORTED_FILTERS = ('name', 'status', 'container_format', 'disk_format',
@@ -20,6 +27,12 @@ SUPPORTED_PARAMS = ('limit', 'marker', 'sort_key', 'sort_dir')
 _NON_NEGATIVE_INTS = ('size_min', 'size_max', 'min_ram')
 _BOOLEAN_FILTERS = ('is_public', 'protected')
 _BOOLEAN_VALUES = ('none', 'true', 'false', '1', '0')
+_ID = r'(?P<image_id>[^/]+)'
+_MEMBER = r'(?P<member_id>[^/]+)'
+
+# Kept here for callers of the first version of this module.
+request_context = common.request_context
+redact_locations = common.redact_locations
 
 
 def valid_filter(name, value):
@@ -69,53 +82,115 @@ class API(api.Router):
     :param conf: service configuration (default: the process one).
     :param client_factory: ``(conf, context) -> registry client``; tests
         pass a fake.
+    :param property_rules: loaded property protections; by default loaded
+        from ``conf.property_protection_file`` (``None``: disabled).
+    :raises harness.errors.StartupError: the property protection
+        configuration is invalid (the API process then exits 1).
     """
 
     routes = (
         ('GET', r'/', 'index'),
         ('GET', r'/images', 'index'),
         ('GET', r'/images/detail', 'detail'),
+        ('POST', r'/images', 'create'),
+        ('HEAD', r'/images/' + _ID, 'meta'),
+        ('GET', r'/images/' + _ID, 'show'),
+        ('PUT', r'/images/' + _ID, 'update'),
+        ('DELETE', r'/images/' + _ID, 'delete'),
+        ('GET', r'/images/%s/members' % _ID, 'get_members'),
+        ('PUT', r'/images/%s/members' % _ID, 'replace_members'),
+        ('GET', r'/images/%s/members/%s' % (_ID, _MEMBER), 'show_member'),
+        ('PUT', r'/images/%s/members/%s' % (_ID, _MEMBER), 'update_member'),
+        ('DELETE', r'/images/%s/members/%s' % (_ID, _MEMBER),
+         'delete_member'),
+        ('GET', r'/shared-images/' + _MEMBER, 'shared_images'),
     )
 
-    def __init__(self, conf=None, client_factory=None):
+    _UNSET = object()
+
+    def __init__(self, conf=None, client_factory=None,
+                 property_rules=_UNSET):
         super().__init__()
         self.conf = state.get_conf() if conf is None else conf
         self.client_factory = client_factory or _registry_client
         self.enforcer = policy.Enforcer(self.conf)
+        if property_rules is self._UNSET:
+            property_rules = property_protections.load(self.conf,
+                                                       self.enforcer)
+        self.property_rules = property_rules
+        self.protections = protections.V1Protections(property_rules)
+        self._images = images.ImagesController(self)
+        self._download = download.DownloadController(self)
+        self._deletion = deletion.DeleteController(self)
+        self._members = members.MembersController(self)
+
+    # -- what the controllers share --------------------------------------
+
+    def enforce(self, ctx, action, target=None):
+        """Bare ``403`` unless policy allows *action*."""
+        self.enforcer.enforce(ctx, action, target or {})
+
+    def client(self, ctx):
+        """A registry client acting for *ctx*."""
+        return self.client_factory(self.conf, ctx)
+
+    def authorize(self, req, action):
+        """Enforce *action* for *req*; return ``(context, client)``."""
+        ctx = common.request_context(req)
+        self.enforce(ctx, action)
+        return ctx, self.client(ctx)
+
+    # -- listings --------------------------------------------------------
 
     def index(self, req):
         """``GET /v1/images``: brief entries of the visible images."""
-        client = self._authorized_client(req, 'get_images')
-        images = client.get_images(**query_params(req))
-        return api.json_response({'images': images})
+        ctx, client = self.authorize(req, 'get_images')
+        listed = client.get_images(**query_params(req))
+        return api.json_response({'images': listed})
 
     def detail(self, req):
-        """``GET /v1/images/detail``: full entries, locations removed."""
-        client = self._authorized_client(req, 'get_images')
-        images = client.get_images_detailed(**query_params(req))
-        return api.json_response({'images': [redact_locations(image)
-                                             for image in images]})
+        """``GET /v1/images/detail``: full entries, locations and
+        unreadable properties removed."""
+        ctx, client = self.authorize(req, 'get_images')
+        listed = client.get_images_detailed(**query_params(req))
+        return api.json_response({'images': [
+            common.readable(redact_locations(image), self.property_rules,
+                            ctx)
+            for image in listed]})
 
-    def _authorized_client(self, req, action):
-        ctx = request_context(req)
-        self.enforcer.enforce(ctx, action, {})
-        return self.client_factory(self.conf, ctx)
+    # -- one image -------------------------------------------------------
 
+    def create(self, req):
+        return self._images.create(req)
 
-def request_context(req):
-    """Return the context the context filter stored for *req*.
+    def update(self, req, image_id):
+        return self._images.update(req, image_id)
 
-    :raises webob.exc.HTTPInternalServerError: the pipeline has no context
-        filter (a paste configuration error).
-    """
-    ctx = context_mod.from_environ(req.environ)
-    if ctx is None:
-        raise webob.exc.HTTPInternalServerError(
-            'No request context: the pipeline lacks a context filter.')
-    return ctx
+    def meta(self, req, image_id):
+        return self._download.meta(req, image_id)
 
+    def show(self, req, image_id):
+        return self._download.show(req, image_id)
 
-def redact_locations(image):
-    """Return *image* without ``location``/``location_data`` (spec 9.2)."""
-    return {key: value for key, value in image.items()
-            if key not in ('location', 'location_data')}
+    def delete(self, req, image_id):
+        return self._deletion.delete(req, image_id)
+
+    # -- members ---------------------------------------------------------
+
+    def get_members(self, req, image_id):
+        return self._members.index(req, image_id)
+
+    def replace_members(self, req, image_id):
+        return self._members.replace(req, image_id)
+
+    def show_member(self, req, image_id, member_id):
+        return self._members.not_allowed(req, image_id, member_id)
+
+    def update_member(self, req, image_id, member_id):
+        return self._members.update(req, image_id, member_id)
+
+    def delete_member(self, req, image_id, member_id):
+        return self._members.delete(req, image_id, member_id)
+
+    def shared_images(self, req, member_id):
+        return self._members.shared_images(req, member_id)

@@ -2,12 +2,15 @@
 
 import json
 import os
+import re
 
 import fixtures
 import testtools
 import webob
 
+from harness.errors import StartupError
 from harness.service import api
+from harness.service import property_protections
 from harness.service.api.v1 import router as v1_router
 from harness.service.api.v2 import router as v2_router
 from harness.service.context import ENVIRON_KEY
@@ -19,6 +22,7 @@ IMAGE = {'id': 'abc', 'name': 'Image1', 'status': 'active', 'size': 5,
          'checksum': 'c2e5', 'location': 'file:///secret',
          'location_data': [{'url': 'file:///secret'}],
          'properties': {'distro': 'Ubuntu'}}
+OPERATIONS = ('create', 'read', 'update', 'delete')
 
 
 class TestV1Router(testtools.TestCase):
@@ -112,11 +116,63 @@ class TestV1Router(testtools.TestCase):
                 '/images?is_public=' + value).status_int)
 
     def test_everything_else_404(self):
-        for method, path in (('POST', '/images'), ('GET', '/images/abc'),
+        for method, path in (('POST', '/images/abc'), ('PATCH', '/images'),
                              ('HEAD', '/images'), ('GET', '/versions'),
-                             ('GET', '/images/detail/x')):
+                             ('GET', '/images/detail/x'),
+                             ('POST', '/images/abc/members'),
+                             ('GET', '/images/abc/members/m/x'),
+                             ('GET', '/shared-images'),
+                             ('PUT', '/images/a/b')):
             self.assertEqual(404, self.request(path, method).status_int,
                              path)
+        self.assertEqual([], self.calls)
+
+    def test_get_member_405(self):
+        res = self.request('/images/abc/members/pattieblack')
+        self.assertEqual(405, res.status_int)
+        self.assertEqual([], self.calls)
+
+    def test_routes_reach_handlers(self):
+        app = self.app
+        for method, path, handler, kwargs in (
+                ('POST', '/images', 'create', {}),
+                ('HEAD', '/images/abc', 'meta', {'image_id': 'abc'}),
+                ('GET', '/images/abc', 'show', {'image_id': 'abc'}),
+                ('PUT', '/images/abc', 'update', {'image_id': 'abc'}),
+                ('DELETE', '/images/abc', 'delete', {'image_id': 'abc'}),
+                ('GET', '/images/abc/members', 'get_members',
+                 {'image_id': 'abc'}),
+                ('PUT', '/images/abc/members', 'replace_members',
+                 {'image_id': 'abc'}),
+                ('PUT', '/images/abc/members/m', 'update_member',
+                 {'image_id': 'abc', 'member_id': 'm'}),
+                ('DELETE', '/images/abc/members/m', 'delete_member',
+                 {'image_id': 'abc', 'member_id': 'm'}),
+                ('GET', '/shared-images/m', 'shared_images',
+                 {'member_id': 'm'})):
+            found, found_kwargs = app.find(method, path)
+            self.assertEqual((handler, kwargs),
+                             (found.__name__, found_kwargs), path)
+
+    def test_detail_hides_unreadable_properties(self):
+        conf = helpers.make_conf(policy_file=self.policy_file)
+        rules = property_protections.PropertyRules([
+            property_protections.Rule('^x_open', re.compile('^x_open'),
+                                      {op: ['@'] for op in OPERATIONS})])
+        app = v1_router.API(conf, helpers.fake_client_factory(
+            [dict(IMAGE, properties={'x_open': '1', 'secret': '2'})]),
+            property_rules=rules)
+        req = webob.Request.blank('/images/detail')
+        req.environ[ENVIRON_KEY] = self.ctx
+        image = json.loads(req.get_response(app).body)['images'][0]
+        self.assertEqual({'x_open': '1'}, image['properties'])
+
+    def test_invalid_protections_fail_construction(self):
+        conf = helpers.make_conf(policy_file=self.policy_file,
+                                 property_protection_file='/nonexistent',
+                                 property_protection_rule_format='roles')
+        self.assertRaises(StartupError, v1_router.API, conf,
+                          helpers.fake_client_factory([]))
 
     def test_missing_context_500(self):
         res = self.request('/images', with_context=False)

@@ -1,4 +1,4 @@
-"""Scrub queue files, scrubber runs, the daemon loop and the program."""
+"""Scrub queue files, the daemon loop and the scrubber program."""
 
 import os
 import select
@@ -10,8 +10,8 @@ import uuid
 import fixtures
 import testtools
 
+from harness.cmd import scrubber as scrubber_cmd
 from harness.service import scrubber
-from harness.tests.unit.service import apitest_helpers
 
 NOW = 1400000000
 
@@ -80,73 +80,6 @@ class TestScrubQueue(testtools.TestCase):
         self.assertEqual([], self.queue.image_ids())
 
 
-class TestScrubberRun(testtools.TestCase):
-
-    def setUp(self):
-        super().setUp()
-        root = self.useFixture(fixtures.TempDir()).path
-        self.datadir = os.path.join(root, 'scrubber')
-        self.conf = apitest_helpers.make_conf(scrubber_datadir=self.datadir,
-                                              lock_path=root)
-        self.deleted = []
-        self.queue = scrubber.ScrubQueue(self.datadir, root)
-
-    def deleter(self, conf, uri, image_id):
-        self.deleted.append((uri, image_id))
-
-    def run_scrubber(self, deleter=None):
-        return scrubber.Scrubber(self.conf, deleter or self.deleter).run(NOW)
-
-    def test_empty_run_creates_the_directory(self):
-        self.assertEqual(0, self.run_scrubber())
-        self.assertTrue(os.path.isdir(self.datadir))
-
-    def test_due_records_are_deleted_and_removed(self):
-        first, second = new_id(), new_id()
-        self.queue.add(first, 'file:///1a', NOW - 1)
-        self.queue.add(first, 'file:///1b', NOW + 60)
-        self.queue.add(second, 'file:///2', NOW)
-        self.assertEqual(2, self.run_scrubber())
-        self.assertEqual({('file:///1a', first), ('file:///2', second)},
-                         set(self.deleted))
-        self.assertEqual([scrubber.Record('file:///1b', NOW + 60)],
-                         self.queue.read(first))
-        self.assertFalse(os.path.exists(self.queue.path(second)))
-
-    def test_failed_deletes_are_dropped(self):
-        image_id = new_id()
-        self.queue.add(image_id, 'file:///gone', NOW)
-
-        def failing(conf, uri, image_id):
-            raise scrubber.DeleteFailed('Image file %s not found' % uri)
-        logger = self.useFixture(fixtures.FakeLogger())
-        self.assertEqual(1, self.run_scrubber(failing))
-        self.assertEqual([], self.queue.image_ids())
-        self.assertIn('Failed to delete URI from image %s' % image_id,
-                      logger.output)
-
-    def test_default_deleter_keeps_records(self):
-        image_id = new_id()
-        self.queue.add(image_id, 'file:///x', NOW)
-        logger = self.useFixture(fixtures.FakeLogger())
-        self.assertEqual(0, scrubber.Scrubber(self.conf).run(NOW))
-        self.assertEqual([scrubber.Record('file:///x', NOW)],
-                         self.queue.read(image_id))
-        self.assertIn('not implemented', logger.output)
-
-    def test_malformed_file_is_left_alone(self):
-        os.makedirs(self.datadir)
-        image_id = new_id()
-        with open(self.queue.path(image_id), 'w') as handle:
-            handle.write('file:///x\nlater')
-        logger = self.useFixture(fixtures.FakeLogger())
-        self.assertEqual(0, self.run_scrubber())
-        self.assertEqual([], self.deleted)
-        with open(self.queue.path(image_id)) as handle:
-            self.assertEqual('file:///x\nlater', handle.read())
-        self.assertIn('Skipping unreadable scrub queue file', logger.output)
-
-
 class FakeRuntime(object):
     """Replays *batches* of events from ``wait``; records the calls."""
 
@@ -175,8 +108,8 @@ class TestDaemonLoop(testtools.TestCase):
 
     def _run(self, *batches, wakeup=2):
         runtime = FakeRuntime(*batches)
-        status = scrubber.run_daemon(CountingScrubber(runtime.calls),
-                                     runtime, wakeup)
+        status = scrubber_cmd.run_daemon(
+            CountingScrubber(runtime.calls), runtime, wakeup)
         self.assertEqual(0, status)
         return [call[0] for call in runtime.calls]
 
@@ -213,7 +146,7 @@ class TestScrubberProgram(testtools.TestCase):
         return [sys.executable, '-m', 'harness.cmd.scrubber',
                 '--config-file', self.conf_file] + list(extra)
 
-    def test_one_run_exits_0(self):
+    def test_one_run_without_registry_keeps_the_queue_and_exits_0(self):
         image_id = new_id()
         scrubber.ScrubQueue(self.datadir, self.root).add(
             image_id, 'file:///x', 1)
@@ -221,9 +154,12 @@ class TestScrubberProgram(testtools.TestCase):
                               text=True, timeout=60)
         self.assertEqual(0, proc.returncode, proc.stderr)
         self.assertEqual('', proc.stdout)
-        # Deletion is not implemented yet: the record stays queued.
+        # Nothing is deleted unless the registry confirms pending_delete.
         self.assertEqual([image_id], scrubber.ScrubQueue(
             self.datadir).image_ids())
+        with open(self.log_file) as handle:
+            self.assertIn('Cannot read image %s from the registry'
+                          % image_id, handle.read())
 
     def test_daemon_stops_on_sigterm(self):
         ready_r, ready_w = os.pipe()

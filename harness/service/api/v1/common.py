@@ -1,0 +1,118 @@
+"""What the v1 handlers share: context, image lookup, responses."""
+
+import json
+import logging
+import urllib.parse
+
+import webob
+import webob.exc
+
+from harness.service import api
+from harness.service import context as context_mod
+from harness.service.api.v1 import headers as headers_mod
+
+LOG = logging.getLogger(__name__)
+
+#: Largest JSON body accepted by the member calls.
+MAX_JSON_BODY = 1 << 20
+
+
+def request_context(req):
+    """Return the context the context filter stored for *req*.
+
+    :raises webob.exc.HTTPInternalServerError: the pipeline has no context
+        filter (a paste configuration error).
+    """
+    ctx = context_mod.from_environ(req.environ)
+    if ctx is None:
+        raise webob.exc.HTTPInternalServerError(
+            'No request context: the pipeline lacks a context filter.')
+    return ctx
+
+
+def check_writable(ctx):
+    """Refuse a change from a read-only (anonymous) context."""
+    if ctx.read_only:
+        raise webob.exc.HTTPForbidden(explanation='Read-only access')
+
+
+def redact_locations(image):
+    """Return *image* without ``location``/``location_data`` (spec 9.2)."""
+    return {key: value for key, value in image.items()
+            if key not in headers_mod.HIDDEN_FIELDS}
+
+
+def get_image_or_404(client, image_id):
+    """Return the registry's full dict of *image_id*.
+
+    :raises webob.exc.HTTPNotFound: unknown or not visible.
+    :raises webob.exc.HTTPForbidden: the registry refuses access.
+    """
+    try:
+        return client.get_image(image_id)
+    except webob.exc.HTTPNotFound:
+        raise webob.exc.HTTPNotFound(
+            explanation='Image with identifier %s not found'
+            % image_id) from None
+    except webob.exc.HTTPForbidden:
+        raise webob.exc.HTTPForbidden(
+            explanation='Forbidden image access') from None
+
+
+def kill_image(client, image_id):
+    """Set *image_id* ``killed``; a failure is only logged."""
+    LOG.debug('Setting image %s to status killed', image_id)
+    try:
+        client.update_image(image_id, {'status': 'killed'})
+    except webob.exc.HTTPException as exc:
+        LOG.warning('Unable to kill image %s: %s', image_id, exc)
+
+
+def image_url(req, image_id):
+    """The absolute URL of *image_id* (scheme and Host of *req*)."""
+    return '%s/v1/images/%s' % (req.host_url,
+                                urllib.parse.quote(image_id, safe=''))
+
+
+def add_image_headers(response, req, image):
+    """Set ``Location`` and, when the checksum is known, ``ETag``."""
+    response.headers['Location'] = image_url(req, image['id'])
+    if image.get('checksum'):
+        response.headers['ETag'] = image['checksum']
+
+
+def image_response(req, image, status=200):
+    """The JSON answer ``{"image": ...}`` of a create or update."""
+    response = api.json_response({'image': redact_locations(image)},
+                                 status=status)
+    add_image_headers(response, req, image)
+    return response
+
+
+def readable(image, rules, ctx):
+    """Return *image* without the properties *ctx* may not read."""
+    if rules is None or not image.get('properties'):
+        return image
+    image = dict(image)
+    image['properties'] = rules.filter_readable(image['properties'], ctx)
+    return image
+
+
+def read_json_body(req):
+    """Return the JSON body of *req* (``None`` when empty), any type.
+
+    :raises webob.exc.HTTPBadRequest: ``Malformed JSON in request body.``
+    :raises webob.exc.HTTPRequestEntityTooLarge: body over 1 MiB.
+    """
+    stream = req.environ['wsgi.input']
+    data = stream.read(MAX_JSON_BODY + 1)
+    if len(data) > MAX_JSON_BODY:
+        raise webob.exc.HTTPRequestEntityTooLarge(
+            explanation='Request body too large.')
+    if not data.strip():
+        return None
+    try:
+        return json.loads(data)
+    except ValueError:
+        raise webob.exc.HTTPBadRequest(
+            explanation='Malformed JSON in request body.') from None

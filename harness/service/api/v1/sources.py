@@ -1,0 +1,144 @@
+"""External image sources of v1: locations and copy-from (spec 16).
+
+``x-image-meta-location`` points an image at data elsewhere (it becomes
+``active`` at once); ``x-glance-api-copy-from`` copies remote data into the
+default store in a background thread (the image is ``killed`` if that
+fails).  Local files are never an external source.
+"""
+
+import logging
+import threading
+
+import webob.exc
+
+from harness.service import store
+from harness.service.api.v1 import common
+from harness.service.api.v1 import headers as headers_mod
+from harness.service.api.v1 import upload
+from harness.service.store import errors as store_errors
+
+LOG = logging.getLogger(__name__)
+
+#: Schemes that would expose the server's own files.
+LOCAL_SCHEMES = ('file', 'filesystem')
+
+
+def copy_from_header(req):
+    """The ``x-glance-api-copy-from`` URL of *req*, or ``None``."""
+    return req.headers.get(headers_mod.COPY_FROM_HEADER) or None
+
+
+def validate_source(url):
+    """Return *url* if data may be sourced from it (``None`` passes).
+
+    :raises webob.exc.HTTPBadRequest: ``External sourcing not supported
+        for store <url>``: unknown scheme or a local file.
+    """
+    if not url:
+        return None
+    try:
+        scheme = store.scheme_of(url).lower()
+    except store_errors.BadStoreUri:
+        scheme = ''
+    if scheme not in store.SCHEMES or scheme in LOCAL_SCHEMES:
+        raise webob.exc.HTTPBadRequest(
+            explanation='External sourcing not supported for store %s'
+            % url)
+    return url
+
+
+def external_source(api, ctx, meta, req):
+    """The validated location or copy-from URL of a request, or ``None``.
+
+    A location (even an empty one) is checked against the
+    ``set_image_location`` policy.
+    """
+    if 'location' in meta and meta['location'] is not None:
+        api.enforce(ctx, 'set_image_location')
+        return validate_source(meta['location'])
+    return validate_source(copy_from_header(req))
+
+
+def backend_size(conf, url):
+    """The size of the data at *url* (0 when it cannot be had)."""
+    try:
+        return store.get_store_from_uri(conf, url).get_size(url)
+    except store_errors.StoreError as exc:
+        LOG.warning('Unable to get the size of image data at a location: '
+                    '%s', exc)
+        return 0
+
+
+def activate_location(conf, client, image, location, supplied_size):
+    """Make *image* ``active`` with data at remote *location*.
+
+    :param supplied_size: the size the client gave, if any: it must match
+        a non-zero backend size.
+    :raises webob.exc.HTTPConflict: sizes differ.
+    """
+    if supplied_size:
+        stored = backend_size(conf, location)
+        if stored and stored != supplied_size:
+            raise webob.exc.HTTPConflict(explanation=(
+                'Provided image size must match the stored image size. '
+                '(provided size: %d, stored size: %d)'
+                % (supplied_size, stored)))
+    try:
+        return client.update_image(image['id'], {'location': location,
+                                                 'status': 'active'})
+    except webob.exc.HTTPBadRequest as exc:
+        raise webob.exc.HTTPBadRequest(
+            explanation='Failed to activate image. Got error: %s'
+            % exc.detail) from None
+
+
+def start_copy(api, ctx, image, url, target_store):
+    """Copy the data at *url* into *target_store* in the background."""
+    task = CopyTask(api.conf, ctx, api.client_factory(api.conf, ctx),
+                    image, url, target_store)
+    thread = threading.Thread(target=task.run, daemon=True,
+                              name='copy-from-%s' % image['id'])
+    thread.start()
+    LOG.debug('Triggered asynchronous copy of image %s from an external '
+              'source', image['id'])
+    return thread
+
+
+class CopyTask(object):
+    """Fetch remote data and upload it as the data of *image*."""
+
+    def __init__(self, conf, ctx, client, image, url, target_store):
+        self.conf = conf
+        self.ctx = ctx
+        self.client = client
+        self.image = image
+        self.url = url
+        self.target_store = target_store
+
+    def run(self):
+        """Run the copy; every failure is logged and leaves the image
+        ``killed`` (the upload kills it, or this method does)."""
+        image_id = self.image['id']
+        try:
+            reader, size = store.get_store_from_uri(
+                self.conf, self.url).get(self.url)
+        except store_errors.StoreError as exc:
+            LOG.error('Copy from external source failed for image %s: %s',
+                      image_id, exc)
+            common.kill_image(self.client, image_id)
+            return
+        image = dict(self.image, size=size or self.image.get('size'))
+        try:
+            with reader:
+                upload.Upload(self.conf, self.ctx, self.client, image).run(
+                    reader, size, self.target_store)
+        except webob.exc.HTTPException as exc:
+            LOG.error('Copy from external source failed for image %s: %s',
+                      image_id, exc)
+            return
+        except Exception:
+            LOG.exception('Copy from external source failed for image %s',
+                          image_id)
+            common.kill_image(self.client, image_id)
+            return
+        LOG.info('Copied image %s from an external source', image_id)

@@ -1,0 +1,185 @@
+"""Storing image data and activating the image (spec 9.6, 13).
+
+Shared by create, update and copy-from.  The data is streamed from its
+reader (``wsgi.input`` or a remote store's reader) into the store in
+bounded chunks; whatever goes wrong, the image ends ``killed`` (except for
+a duplicate upload) and no partial data is left behind.
+"""
+
+import logging
+
+import webob.exc
+
+from harness.errors import HarnessError
+from harness.service import quota
+from harness.service import store
+from harness.service.api.v1 import common
+from harness.service.api.v1 import deletion
+from harness.service.api.v1 import headers as headers_mod
+from harness.service.store import errors as store_errors
+from harness.service.wsgi.body import BodyError
+
+LOG = logging.getLogger(__name__)
+
+DISCONNECTED = 'Client disconnected before sending all data to backend'
+
+
+def get_store_or_400(conf, scheme):
+    """Return the store of *scheme* (``Store for scheme <s> not found``).
+    """
+    try:
+        return store.get_store(conf, scheme)
+    except store_errors.UnknownScheme as exc:
+        raise webob.exc.HTTPBadRequest(explanation=str(exc)) from None
+
+
+class Upload(object):
+    """One upload of data for image *image* (its registry dict).
+
+    :param conf: service configuration.
+    :param ctx: request context (its owner's storage quota applies).
+    :param client: registry client acting for *ctx*.
+    :param image: the image as reserved or updated: its ``size`` and
+        ``checksum``, when set, must match the data.
+    """
+
+    def __init__(self, conf, ctx, client, image):
+        self.conf = conf
+        self.ctx = ctx
+        self.client = client
+        self.image = image
+        self.image_id = image['id']
+        self.remaining = None
+
+    def run(self, reader, length, target_store):
+        """Store the data of *reader*, then activate the image.
+
+        :param length: the exact length of the data when known, else 0.
+        :returns: the active image's registry dict.
+        :raises webob.exc.HTTPException: the spec 9.6 failures.
+        """
+        LOG.debug("Setting image %s to status 'saving'", self.image_id)
+        self.client.update_image(self.image_id, {'status': 'saving'})
+        try:
+            uri, size, checksum, metadata = self._store(reader, length,
+                                                        target_store)
+        except webob.exc.HTTPException:
+            common.kill_image(self.client, self.image_id)
+            raise
+        except Exception as exc:
+            raise self._failure(exc) from exc
+        return self._activate(uri, size, checksum, metadata)
+
+    def _usage(self):
+        return quota.registry_storage_usage(self.client, self.ctx.owner,
+                                            self.image_id)
+
+    def _store(self, reader, length, target_store):
+        known = length or self.image.get('size') or None
+        self.remaining = quota.check_storage(self.conf.user_storage_quota,
+                                             self._usage, known)
+        limit = self.conf.image_size_cap
+        if self.remaining is not None:
+            limit = min(limit, self.remaining)
+        uri, size, checksum, metadata = target_store.add(
+            self.image_id, reader, length, max_bytes=limit)
+        try:
+            # Again: uploads of unknown size may have run in parallel.
+            quota.check_storage(self.conf.user_storage_quota, self._usage,
+                                size)
+            self._check_supplied('size', size)
+            self._check_supplied('checksum', checksum)
+        except BaseException:
+            LOG.info('Cleaning up the data of image %s', self.image_id)
+            deletion.delete_data(self.conf, uri, self.image_id)
+            raise
+        return uri, size, checksum, metadata
+
+    def _check_supplied(self, attr, actual):
+        supplied = self.image.get(attr)
+        if supplied and supplied != actual:
+            message = ("Supplied %(attr)s (%(supplied)s) and %(attr)s "
+                       "generated from uploaded image (%(actual)s) did not "
+                       "match. Setting image status to 'killed'."
+                       % {'attr': attr, 'supplied': supplied,
+                          'actual': actual})
+            LOG.error('%s', message)
+            raise webob.exc.HTTPBadRequest(explanation=message)
+
+    def _failure(self, exc):
+        """Kill the image (not for a duplicate); return the HTTP error."""
+        if isinstance(exc, store_errors.Duplicate):
+            LOG.info('Attempt to upload duplicate image %s: %s',
+                     self.image_id, exc)
+            return webob.exc.HTTPConflict(
+                explanation='Attempt to upload duplicate image: %s' % exc)
+        common.kill_image(self.client, self.image_id)
+        if isinstance(exc, BodyError):
+            LOG.info('Upload of image %s: %s', self.image_id, exc)
+            return webob.exc.HTTPBadRequest(explanation=DISCONNECTED)
+        return self._store_failure(exc)
+
+    def _store_failure(self, exc):
+        if isinstance(exc, store_errors.LimitExceeded):
+            if (self.remaining is not None
+                    and self.remaining < self.conf.image_size_cap):
+                exc = quota.StorageQuotaFull(exc.received, self.remaining)
+            else:
+                return webob.exc.HTTPRequestEntityTooLarge(
+                    explanation=headers_mod.cap_message(self.conf))
+        if isinstance(exc, quota.StorageQuotaFull):
+            return webob.exc.HTTPRequestEntityTooLarge(
+                explanation='Denying attempt to upload image because it '
+                'exceeds the .quota: %s' % exc)
+        if isinstance(exc, store_errors.Forbidden):
+            return webob.exc.HTTPForbidden(
+                explanation='Forbidden upload attempt: %s' % exc)
+        if isinstance(exc, store_errors.StorageFull):
+            return webob.exc.HTTPRequestEntityTooLarge(
+                explanation='Image storage media is full: %s' % exc)
+        if isinstance(exc, store_errors.StorageWriteDenied):
+            return webob.exc.HTTPServiceUnavailable(
+                explanation='Insufficient permissions on image storage '
+                'media: %s' % exc)
+        if isinstance(exc, (HarnessError, OSError, ValueError)):
+            LOG.error('Failed to upload image %s: %s', self.image_id, exc)
+        else:
+            LOG.exception('Failed to upload image %s', self.image_id)
+        return webob.exc.HTTPInternalServerError(
+            explanation='Failed to upload image %s' % self.image_id)
+
+    def _activate(self, uri, size, checksum, metadata):
+        """Record data and location; only while the image is ``saving``.
+        """
+        values = {'checksum': checksum, 'size': size, 'status': 'active',
+                  'location': uri}
+        if metadata:
+            values['location_data'] = [{'url': uri, 'metadata': metadata}]
+        try:
+            return self.client.update_image(self.image_id, values,
+                                            from_state='saving')
+        except webob.exc.HTTPNotFound:
+            deletion.delete_data(self.conf, uri, self.image_id)
+            raise self._gone() from None
+        except webob.exc.HTTPConflict as exc:
+            deletion.delete_data(self.conf, uri, self.image_id)
+            LOG.info('Image %s left status saving during the upload: %s',
+                     self.image_id, exc.detail)
+            if self._deleted():
+                raise self._gone() from None
+            raise webob.exc.HTTPConflict(
+                explanation='Image operation conflicts') from None
+
+    def _deleted(self):
+        try:
+            image = self.client.get_image(self.image_id)
+        except webob.exc.HTTPNotFound:
+            return True
+        return image.get('deleted') or image.get('status') in (
+            'deleted', 'pending_delete')
+
+    def _gone(self):
+        message = ('Image %s could not be found after upload. The image may '
+                   'have been deleted during the upload.' % self.image_id)
+        LOG.info('%s', message)
+        return webob.exc.HTTPPreconditionFailed(explanation=message)

@@ -1,0 +1,119 @@
+"""Reading an upload in bounded chunks, and hashing it alongside.
+
+:func:`read_chunks` turns a ``read(n)`` (or ``readinto``) reader into
+bounded chunks, enforcing the declared size and a byte limit.
+
+MD5 runs at about the speed of a disk write, so hashing and writing one
+after the other halves an upload's throughput.  :class:`StreamingMd5`
+hashes the first chunk inline (small images never start a thread) and
+hands later chunks to a helper thread: ``hashlib`` releases the GIL on
+large buffers, so the hashing overlaps the reads and writes.
+"""
+
+import hashlib
+import queue
+import threading
+
+from harness.service.store import errors
+
+#: Chunks that may wait for the hashing thread.  A producer that reuses
+#: buffers needs ``DEPTH + 2`` of them: ``DEPTH`` queued, one being
+#: hashed, one being filled.
+DEPTH = 4
+
+
+class StreamingMd5(object):
+    """``update()`` then ``hexdigest()``; always :meth:`close` (or call
+    :meth:`hexdigest`) so the helper thread ends.
+
+    A chunk passed to :meth:`update` must not change until ``DEPTH + 1``
+    further chunks were passed (or the digest was taken).
+    """
+
+    def __init__(self, depth=DEPTH):
+        self._md5 = hashlib.md5()
+        self._depth = depth
+        self._queue = None
+        self._thread = None
+        self._inline_done = False
+        self._error = None
+
+    def update(self, data):
+        """Add *data* (bytes-like) to the digest."""
+        if not self._inline_done:
+            self._md5.update(data)
+            self._inline_done = True
+            return
+        if self._thread is None:
+            self._start()
+        self._queue.put(data)
+
+    def _start(self):
+        self._queue = queue.Queue(self._depth)
+        self._thread = threading.Thread(target=self._run, name='md5',
+                                        daemon=True)
+        self._thread.start()
+
+    def _run(self):
+        # Keep draining after a failure so the producer never blocks on a
+        # full queue; the error is re-raised by hexdigest().
+        while True:
+            data = self._queue.get()
+            if data is None:
+                return
+            if self._error is None:
+                try:
+                    self._md5.update(data)
+                except BaseException as exc:
+                    self._error = exc
+
+    def close(self):
+        """Stop the helper thread (idempotent)."""
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = None
+
+    def hexdigest(self):
+        """Wait for the pending chunks and return the hex digest."""
+        self.close()
+        if self._error is not None:
+            raise self._error
+        return self._md5.hexdigest()
+
+
+def read_chunks(reader, chunk_size, size=0, max_bytes=None):
+    """Yield the bytes-like chunks of *reader*, at most *chunk_size* each.
+
+    :param size: when non-zero, never read more than this.
+    :param max_bytes: raise :class:`LimitExceeded` as soon as more than
+        this many bytes arrived (reading one byte past it at most).
+
+    With ``readinto`` the chunks are views of ``DEPTH + 2`` rotating
+    buffers, so :class:`StreamingMd5` is done with one before it is
+    refilled; a consumer must not keep a chunk longer than that.
+    """
+    readinto = getattr(reader, 'readinto', None)
+    buffers = [memoryview(bytearray(chunk_size))
+               for _ in range(DEPTH + 2)] if readinto else None
+    total = count = 0
+    while True:
+        want = chunk_size
+        if size:
+            want = min(want, size - total)
+        if max_bytes is not None:
+            want = min(want, max_bytes + 1 - total)
+        if want <= 0:
+            return
+        if readinto is not None:
+            buffer = buffers[count % len(buffers)]
+            data = buffer[:readinto(buffer[:want])]
+        else:
+            data = reader.read(want)
+        if not data:
+            return
+        total += len(data)
+        count += 1
+        if max_bytes is not None and total > max_bytes:
+            raise errors.LimitExceeded(max_bytes, total)
+        yield data
