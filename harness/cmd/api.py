@@ -6,14 +6,12 @@ fails to load the inherited socket never listens, so the harness's ping is
 refused and the error line on stderr is the reason.
 """
 
-import os
-
-from harness.errors import StartupError
 from harness.service import config
 from harness.service import launcher
 from harness.service import log
 from harness.service import paste
 from harness.service import state
+from harness.service import store
 from harness.service.wsgi import server
 
 # What the paste pipeline names is imported with this module, as any
@@ -28,24 +26,15 @@ from harness.service.api.v2 import router as v2_router  # noqa: F401
 
 PROG = 'harness-api'
 #: Store schemes the reference service knows (filesystem + http).
-KNOWN_STORES = ('file', 'filesystem', 'http', 'https')
+KNOWN_STORES = store.SCHEMES
 
 
 def check_stores(conf):
     """Fail for an unknown ``default_store``; create the image directory.
 
-    :raises StartupError: unknown store, or the directory cannot be made.
+    :raises UnknownScheme: ``Store for scheme <x> not found`` (exit 1).
     """
-    if conf.default_store not in KNOWN_STORES:
-        raise StartupError("Store for scheme %s not found"
-                           % conf.default_store)
-    datadir = conf.filesystem_store_datadir
-    if datadir:
-        try:
-            os.makedirs(datadir, exist_ok=True)
-        except OSError as exc:
-            raise StartupError("Unable to create datadir %s: %s"
-                               % (datadir, exc.strerror)) from None
+    store.configure_stores(conf)
 
 
 def _main(argv):

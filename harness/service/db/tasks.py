@@ -37,6 +37,9 @@ def task_create(engine, context, values):
     values = dict(values)
     info = _pop_info(values)
     row = common.coerce_columns(TASKS, values)
+    for key in ('type', 'status', 'owner'):
+        if not row.get(key):
+            raise errors.Invalid('Task %s is required.' % key)
     now = common.utcnow()
     for key, default in (('id', str(uuid.uuid4())), ('created_at', now),
                          ('updated_at', now), ('deleted', False)):

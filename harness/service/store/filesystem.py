@@ -21,8 +21,6 @@ from harness.service.store import streaming
 LOG = logging.getLogger(__name__)
 
 SCHEMES = ('file', 'filesystem')
-_FULL = frozenset((errno.ENOSPC, errno.EFBIG, errno.EDQUOT))
-_DENIED = frozenset((errno.EACCES, errno.EPERM, errno.EROFS))
 # link() failures meaning "this filesystem cannot hard-link": fall back to
 # rename() after an existence check.
 _NO_LINK = frozenset((errno.EPERM, errno.EOPNOTSUPP, errno.ENOSYS,
@@ -38,34 +36,6 @@ def is_uuid_like(value):
         return str(uuid.UUID(value)) == value
     except (TypeError, ValueError, AttributeError):
         return False
-
-
-def map_write_error(exc):
-    """Return the store error for an ``OSError`` raised while writing,
-    or *exc* itself when it has no store meaning."""
-    if exc.errno in _FULL:
-        return errors.StorageFull()
-    if exc.errno in _DENIED:
-        return errors.StorageWriteDenied()
-    return exc
-
-
-def _raise_mapped(exc):
-    """Raise the store error for *exc* (see :func:`map_write_error`)."""
-    mapped = map_write_error(exc)
-    if mapped is exc:
-        raise exc
-    raise mapped from exc
-
-
-def _write_all(fd, data):
-    """Write all of *data* (bytes-like) to *fd*; map disk errors."""
-    view = memoryview(data)
-    try:
-        while view:
-            view = view[os.write(fd, view):]
-    except OSError as exc:
-        _raise_mapped(exc)
 
 
 def _remove_quietly(path):
@@ -197,7 +167,7 @@ class FilesystemStore(object):
         try:
             self._ensure_datadir()
         except OSError as exc:
-            _raise_mapped(exc)
+            streaming.raise_mapped(exc)
         if os.path.lexists(path):
             raise errors.Duplicate('Image file %s already exists!' % path)
         partial = os.path.join(self.datadir, '.%s.partial-%s'
@@ -205,7 +175,7 @@ class FilesystemStore(object):
         try:
             fd = os.open(partial, _PARTIAL_FLAGS, 0o640)
         except OSError as exc:
-            _raise_mapped(exc)
+            streaming.raise_mapped(exc)
         try:
             try:
                 written, checksum = self._copy(reader, fd, size, max_bytes)
@@ -216,7 +186,7 @@ class FilesystemStore(object):
             # Also the reader's errors (ClientDisconnected has no errno):
             # those propagate unchanged.
             _remove_quietly(partial)
-            _raise_mapped(exc)
+            streaming.raise_mapped(exc)
         except BaseException:
             _remove_quietly(partial)
             raise
@@ -232,7 +202,7 @@ class FilesystemStore(object):
             for data in streaming.read_chunks(reader, self.chunk_size, size,
                                               max_bytes):
                 md5.update(data)
-                _write_all(fd, data)
+                streaming.write_all(fd, data)
                 written += len(data)
         finally:
             md5.close()

@@ -1,7 +1,8 @@
-"""Reading an upload in bounded chunks, and hashing it alongside.
+"""Streaming an upload: bounded reads, hashing alongside, disk writes.
 
 :func:`read_chunks` turns a ``read(n)`` (or ``readinto``) reader into
-bounded chunks, enforcing the declared size and a byte limit.
+bounded chunks, enforcing the declared size and a byte limit;
+:func:`write_all` writes them, mapping disk errors to store errors.
 
 MD5 runs at about the speed of a disk write, so hashing and writing one
 after the other halves an upload's throughput.  :class:`StreamingMd5`
@@ -10,11 +11,16 @@ hands later chunks to a helper thread: ``hashlib`` releases the GIL on
 large buffers, so the hashing overlaps the reads and writes.
 """
 
+import errno
 import hashlib
+import os
 import queue
 import threading
 
 from harness.service.store import errors
+
+_FULL = frozenset((errno.ENOSPC, errno.EFBIG, errno.EDQUOT))
+_DENIED = frozenset((errno.EACCES, errno.EPERM, errno.EROFS))
 
 #: Chunks that may wait for the hashing thread.  A producer that reuses
 #: buffers needs ``DEPTH + 2`` of them: ``DEPTH`` queued, one being
@@ -117,3 +123,31 @@ def read_chunks(reader, chunk_size, size=0, max_bytes=None):
         if max_bytes is not None and total > max_bytes:
             raise errors.LimitExceeded(max_bytes, total)
         yield data
+
+
+def map_write_error(exc):
+    """Return the store error for an ``OSError`` raised while writing,
+    or *exc* itself when it has no store meaning."""
+    if exc.errno in _FULL:
+        return errors.StorageFull()
+    if exc.errno in _DENIED:
+        return errors.StorageWriteDenied()
+    return exc
+
+
+def raise_mapped(exc):
+    """Raise the store error for *exc* (see :func:`map_write_error`)."""
+    mapped = map_write_error(exc)
+    if mapped is exc:
+        raise exc
+    raise mapped from exc
+
+
+def write_all(fd, data):
+    """Write all of *data* (bytes-like) to *fd*; map disk errors."""
+    view = memoryview(data)
+    try:
+        while view:
+            view = view[os.write(fd, view):]
+    except OSError as exc:
+        raise_mapped(exc)

@@ -26,8 +26,8 @@ def minimal_headers(name, public=True, **extra):
     """The headers of a v1 create with both formats and a data body."""
     headers = {'Content-Type': 'application/octet-stream',
                'X-Image-Meta-Name': name,
-               'X-Image-Meta-disk_format': 'raw',
-               'X-Image-Meta-container_format': 'ovf'}
+               'X-Image-Meta-Disk-Format': 'raw',
+               'X-Image-Meta-Container-Format': 'ovf'}
     if public:
         headers['X-Image-Meta-Is-Public'] = 'True'
     headers.update(extra)
@@ -123,7 +123,8 @@ class RawUpload(object):
         self.sock = socket.create_connection(('127.0.0.1', port),
                                              timeout=TIMEOUT)
         head = '%s %s HTTP/1.1\r\n%s\r\n\r\n' % (
-            method, path, '\r\n'.join(head_lines + ['Host: 127.0.0.1']))
+            method, path, '\r\n'.join(head_lines + [
+                'Host: 127.0.0.1', 'Connection: close']))
         self.sock.sendall(head.encode('latin-1'))
 
     def send(self, data):

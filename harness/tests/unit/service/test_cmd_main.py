@@ -120,8 +120,12 @@ class TestApiMain(CmdTestBase):
             pass
         conf_file = self.write_conf(
             'api', filesystem_store_datadir=os.path.join(blocker, 'x'))
+        # Spec 8.1: logged, and start-up goes on (here to the missing
+        # bind_port, the next check); uploads would fail.
         self.assertEqual(1, api_cmd.main(['--config-file', conf_file]))
-        self.assertIn('ERROR: Unable to create datadir',
+        with open(os.path.join(self.tmp, 'api.log'), encoding='utf-8') as f:
+            self.assertIn('BadStoreConfiguration', f.read())
+        self.assertIn('ERROR: No bind_port configured',
                       self.stderr.getvalue())
 
 

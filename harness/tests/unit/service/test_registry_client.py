@@ -10,6 +10,7 @@ import testtools
 import webob.dec
 import webob.exc
 
+from harness.service import crypt
 from harness.service.context import RequestContext
 from harness.service.db import api as db_api
 from harness.service.registry import api as registry_api
@@ -51,10 +52,12 @@ def serve(test, app):
     return server.server_port
 
 
-class TestRegistryClient(testtools.TestCase):
+class ClientTestBase(testtools.TestCase):
+    """A registry app served on a socket, on its own SQLite database."""
 
     def setUp(self):
         super().setUp()
+        self.logger = self.useFixture(fixtures.FakeLogger())
         self.engine = dbtest_helpers.synced_engine(self)
         url = self.engine.url.render_as_string(hide_password=False)
         conf = apitest_helpers.make_conf(sql_connection=url)
@@ -71,6 +74,9 @@ class TestRegistryClient(testtools.TestCase):
         values.setdefault('status', 'active')
         values.setdefault('is_public', True)
         return db_api.image_create(self.engine, ADMIN, values)
+
+
+class TestRegistryClient(ClientTestBase):
 
     def test_get_images_and_detail(self):
         image = self.create(name='a', properties={'os': 'linux'},
@@ -113,12 +119,116 @@ class TestRegistryClient(testtools.TestCase):
         self.addCleanup(sock.close)
         sock.bind(('127.0.0.1', 0))
         client = self.client(registry_port=sock.getsockname()[1])
-        logger = self.useFixture(fixtures.FakeLogger())
         error = self.assertRaises(webob.exc.HTTPServiceUnavailable,
                                   client.get_images)
         self.assertIn('Registry at 127.0.0.1:%d' % sock.getsockname()[1],
                       error.detail)
-        self.assertIn('Connection refused', logger.output)
+        self.assertIn('Connection refused', self.logger.output)
+
+
+KEY = '0123456789abcdef0123456789abcdef'
+
+
+class TestRegistryClientWrites(ClientTestBase):
+    """The write methods, each against the real registry app."""
+
+    def stored_locations(self, image_id):
+        return [loc['url'] for loc in
+                db_api.image_get(self.engine, ADMIN, image_id)['locations']]
+
+    def test_add_update_delete(self):
+        client = self.client()
+        image = client.add_image({'name': 'a', 'status': 'queued',
+                                  'properties': {'p': '1', 'q': '2'}})
+        self.assertEqual(('a', 'queued', {'p': '1', 'q': '2'}),
+                         (image['name'], image['status'],
+                          image['properties']))
+        image = client.update_image(image['id'], {'properties': {'p': '3'}})
+        self.assertEqual({'p': '3', 'q': '2'}, image['properties'])
+        image = client.update_image(image['id'], {'properties': {'r': '4'}},
+                                    purge_props=True)
+        self.assertEqual({'r': '4'}, image['properties'])
+        image = client.update_image(image['id'], {'status': 'saving'},
+                                    from_state='queued')
+        self.assertEqual('saving', image['status'])
+        error = self.assertRaises(webob.exc.HTTPConflict,
+                                  client.update_image, image['id'],
+                                  {'status': 'active'}, from_state='queued')
+        self.assertEqual('Image operation conflicts', error.detail)
+        gone = client.delete_image(image['id'])
+        self.assertIs(True, gone['deleted'])
+        self.assertIs(True, client.get_image(image['id'])['deleted'])
+        error = self.assertRaises(webob.exc.HTTPNotFound,
+                                  client.update_image, 'nope', {})
+        self.assertEqual('Image not found', error.detail)
+
+    def test_add_image_errors(self):
+        client = self.client()
+        image = client.add_image({})
+        error = self.assertRaises(webob.exc.HTTPConflict, client.add_image,
+                                  {'id': image['id']})
+        self.assertEqual('Image with identifier %s already exists!'
+                         % image['id'], error.detail)
+        error = self.assertRaises(webob.exc.HTTPBadRequest, client.add_image,
+                                  {'id': 'x'})
+        self.assertEqual('Invalid image id format', error.detail)
+
+    def test_members(self):
+        client = self.client()
+        image_id = client.add_image({'status': 'active'})['id']
+        client.add_member(image_id, 'a')
+        client.add_member(image_id, 'b', can_share=True)
+        self.assertEqual([{'member_id': 'a', 'can_share': False},
+                          {'member_id': 'b', 'can_share': True}],
+                         client.get_image_members(image_id))
+        self.assertEqual([{'image_id': image_id, 'can_share': True}],
+                         client.get_member_images('b'))
+        for memberships, expected in (
+                ([{'member_id': 'c'}], ['c']),
+                ({'member_id': 'd'}, ['d']),
+                ({'memberships': [{'member_id': 'd'},
+                                  {'member_id': 'e'}]}, ['d', 'e']),
+                ((), [])):
+            self.assertIsNone(client.replace_members(image_id, memberships))
+            self.assertEqual(expected, [m['member_id'] for m in
+                                        client.get_image_members(image_id)])
+        client.add_member(image_id, 'f')
+        self.assertIsNone(client.delete_member(image_id, 'f'))
+        error = self.assertRaises(webob.exc.HTTPNotFound,
+                                  client.delete_member, image_id, 'f')
+        self.assertEqual('Membership could not be found.', error.detail)
+
+    def test_locations_are_encrypted_at_rest(self):
+        client = self.client(metadata_encryption_key=KEY)
+        image = client.add_image({
+            'status': 'active', 'location': 'file:///a',
+            'location_data': [{'url': 'file:///a', 'metadata': {'m': 1}},
+                              {'url': 'http://b', 'metadata': {}}]})
+        self.assertEqual('file:///a', image['location'])
+        self.assertEqual([{'url': 'file:///a', 'metadata': {'m': 1}},
+                          {'url': 'http://b', 'metadata': {}}],
+                         image['location_data'])
+        stored = self.stored_locations(image['id'])
+        self.assertEqual(2, len(stored))
+        self.assertNotIn('file:///a', stored)
+        self.assertEqual(['file:///a', 'http://b'],
+                         [crypt.urlsafe_decrypt(KEY, url) for url in stored])
+        for got in (client.get_image(image['id']),
+                    client.get_images_detailed(
+                        filters={'is_public': 'none'})[0],
+                    client.update_image(image['id'], {'name': 'x'})):
+            self.assertEqual('file:///a', got['location'])
+            self.assertEqual('http://b', got['location_data'][1]['url'])
+        image = client.update_image(image['id'], {'location': 'file:///c'})
+        self.assertEqual('file:///c', image['location'])
+        self.assertEqual('file:///c', crypt.urlsafe_decrypt(
+            KEY, self.stored_locations(image['id'])[0]))
+        plain = self.client().get_image(image['id'])
+        self.assertNotEqual('file:///c', plain['location'])
+
+    def test_no_key_no_encryption(self):
+        image = self.client().add_image({'location': 'file:///a'})
+        self.assertEqual(['file:///a'], self.stored_locations(image['id']))
 
 
 class TestListParams(testtools.TestCase):

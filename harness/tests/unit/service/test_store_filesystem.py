@@ -3,6 +3,7 @@
 import errno
 import hashlib
 import os
+import socket
 import stat
 import subprocess
 import sys
@@ -14,6 +15,7 @@ import testtools
 
 from harness.service.store import errors
 from harness.service.store import filesystem
+from harness.service.wsgi import body
 from harness.tests.unit.service import storetest_helpers as helpers
 
 
@@ -214,7 +216,8 @@ class TestFailures(AddTestBase):
     def _add_with_faulty(self, operation, error_number):
         faulty = helpers.FaultyOs(operation, error_number)
         with fixtures.MonkeyPatch('harness.service.store.filesystem.os',
-                                  faulty):
+                                  faulty), fixtures.MonkeyPatch(
+                'harness.service.store.streaming.os', faulty):
             try:
                 self.store.add(helpers.new_id(), helpers.Reader(self.data),
                                len(self.data))
@@ -276,3 +279,46 @@ class TestFailures(AddTestBase):
         self.assertEqual(('StorageFull True\n', 0),
                          (result.stdout, result.returncode), result.stderr)
         self.assertNothingLeft()
+
+
+class TestWsgiBodies(AddTestBase):
+    """Uploads read from the WSGI server's real body readers."""
+
+    def _input(self, framing, payload, length=None, close=True):
+        client, server = socket.socketpair()
+        self.addCleanup(client.close)
+        self.addCleanup(server.close)
+        rfile = server.makefile('rb')
+        self.addCleanup(rfile.close)
+        # Small payloads fit the socket buffer: no writer thread needed.
+        client.sendall(payload)
+        if close:
+            client.shutdown(socket.SHUT_WR)
+        if framing == 'chunked':
+            return body.ChunkedInput(rfile)
+        return body.ContentLengthInput(rfile, length)
+
+    def test_content_length_body(self):
+        reader = self._input('length', self.data + b'GET / HTTP/1.1\r\n',
+                             len(self.data), close=False)
+        _, written, checksum, _ = self.store.add(helpers.new_id(), reader,
+                                                 len(self.data))
+        self.assertEqual((len(self.data), hashlib.md5(self.data).hexdigest()),
+                         (written, checksum))
+
+    def test_chunked_body(self):
+        framed = b''.join(b'%x\r\n%s\r\n' % (len(part), part) for part in (
+            self.data[:1000], self.data[1000:])) + b'0\r\n\r\n'
+        _, written, checksum, _ = self.store.add(
+            helpers.new_id(), self._input('chunked', framed, close=False), 0)
+        self.assertEqual((len(self.data), hashlib.md5(self.data).hexdigest()),
+                         (written, checksum))
+
+    def test_client_vanishing_mid_body(self):
+        for framing, payload in (
+                ('length', self.data[:2000]),
+                ('chunked', b'%x\r\n%s' % (len(self.data), self.data[:2000]))):
+            reader = self._input(framing, payload, len(self.data))
+            self.assertRaises(body.ClientDisconnected, self.store.add,
+                              helpers.new_id(), reader, 0)
+            self.assertNothingLeft()
