@@ -38,7 +38,7 @@ def run(main, argv=None):
 
 def _say_error(exc):
     # One line: the harness shows it to the user as the reason.
-    message = ' '.join(str(exc).split()) or exc.__class__.__name__
+    message = ' '.join(str(exc).splitlines()) or exc.__class__.__name__
     sys.stderr.write('ERROR: %s\n' % message)
     sys.stderr.flush()
 

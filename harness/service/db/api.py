@@ -3,9 +3,9 @@
 Every data function takes the engine first and the request context second
 (Glance's DB API took the context first and found the engine itself);
 the registry, its RPC endpoint and the v2 API all go through this module.
-The functions live in :mod:`.images`, :mod:`.properties`, :mod:`.members`,
-:mod:`.tags`, :mod:`.tasks` and :mod:`.access`; errors are those of
-:mod:`.errors`.
+The functions live in :mod:`.images`, :mod:`.properties`,
+:mod:`.members`, :mod:`.tags`, :mod:`.tasks`, :mod:`.usage` and
+:mod:`.access`; errors are those of :mod:`.errors`.
 """
 
 import threading
@@ -24,7 +24,6 @@ from harness.service.db.images import image_get_all
 from harness.service.db.images import image_update
 from harness.service.db.images import STATUSES
 from harness.service.db.images import to_full_dict
-from harness.service.db.images import user_get_storage_usage
 from harness.service.db.members import image_member_count
 from harness.service.db.members import image_member_create
 from harness.service.db.members import image_member_delete
@@ -41,6 +40,7 @@ from harness.service.db.tasks import task_delete
 from harness.service.db.tasks import task_get
 from harness.service.db.tasks import task_get_all
 from harness.service.db.tasks import task_update
+from harness.service.db.usage import user_get_storage_usage
 
 #: The data functions of the DB API, by name: what the registry RPC
 #: exposes (spec 7.3).  Each is ``f(engine, context, **kwargs)``.

@@ -20,13 +20,11 @@ from harness.service.db import common
 from harness.service.db import errors
 from harness.service.db import filters as db_filters
 from harness.service.db import schema
-from harness.service.db.common import can_show_deleted  # noqa: F401
 from harness.service.db.common import utcnow
 
 LOG = logging.getLogger(__name__)
 
 IMAGES = schema.images
-LOCATIONS = schema.image_locations
 
 STATUSES = ('active', 'saving', 'queued', 'killed', 'pending_delete',
             'deleted')
@@ -180,31 +178,6 @@ def image_destroy(engine, context, image_id):
         return _read_back(connection, image_id)
 
 
-def user_get_storage_usage(engine, context, owner_id, image_id=None):
-    """Bytes stored for *owner_id*: ``size`` times the number of live
-    locations, over the owner's images with a positive size that are not
-    ``killed``, ``pending_delete`` or ``deleted`` (spec 7.1).
-
-    :param image_id: an image left out of the sum (the one being
-        uploaded).
-    """
-    common.check_id(image_id)
-    copies = (sa.select(sa.func.count(LOCATIONS.c.id))
-              .where(LOCATIONS.c.image_id == IMAGES.c.id,
-                     LOCATIONS.c.deleted == sa.false(),
-                     LOCATIONS.c.status != 'deleted')
-              .scalar_subquery())
-    query = sa.select(sa.func.sum(IMAGES.c.size * copies)).where(
-        IMAGES.c.owner == owner_id, IMAGES.c.size > 0,
-        IMAGES.c.status.not_in(('killed', 'pending_delete', 'deleted')))
-    if image_id is not None:
-        query = query.where(IMAGES.c.id != image_id)
-    with engine.connect() as connection:
-        total = connection.execute(query).scalar()
-    # MySQL and PostgreSQL sum into DECIMAL.
-    return int(total or 0)
-
-
 def to_full_dict(row, properties, locations):
     """Build the registry v1 "full" image dict (spec 7.2).
 
@@ -236,7 +209,7 @@ def get_row(connection, context, image_id, force_show_deleted=False):
     """
     common.check_id(image_id)
     query = sa.select(IMAGES).where(IMAGES.c.id == image_id)
-    if not force_show_deleted and not can_show_deleted(context):
+    if not force_show_deleted and not common.can_show_deleted(context):
         query = query.where(IMAGES.c.deleted == sa.false())
     row = connection.execute(query).first()
     if row is None:

@@ -1,5 +1,8 @@
 """The registry server: image metadata over HTTP (reference-service.md s. 7).
 
-:mod:`.api` is the WSGI application, :mod:`.client` the HTTP client the v1
-API, the scrubber and the cache prefetcher use to talk to it.
+:mod:`.api` is the WSGI application (route table and paste factory) whose
+handlers live in :mod:`.images`, :mod:`.members` and :mod:`.rpc`;
+:mod:`.client` is the HTTP client the v1 API, the scrubber and the cache
+prefetcher use to talk to it, :mod:`.rpc_client` the client of ``POST
+/rpc``.
 """

@@ -143,3 +143,22 @@ class TestV1CountQuotas(functional.FunctionalTest):
         status, _, body = self.api.request('PUT', path, {},
                                            json.dumps(ten).encode())
         self.assertEqual(204, status, body)
+
+
+class TestV1StorageQuotaPerOwner(functional.FunctionalTest):
+
+    def test_each_owner_has_its_own_quota(self):
+        self.api_server.deployment_flavor = 'fakeauth'
+        self.registry_server.deployment_flavor = 'fakeauth'
+        self.start_servers(user_storage_quota=100, **self.__dict__.copy())
+        tenant1 = v1.V1(self.api_port, {'X-Auth-Token': 'u1:tenant1:member'})
+        tenant2 = v1.V1(self.api_port, {'X-Auth-Token': 'u2:tenant2:member'})
+        tenant1.create_ok(v1.minimal_headers('One'), b'1' * 99)
+        status, _, body = tenant1.create(v1.minimal_headers('Two'), b'11')
+        self.assertEqual(413, status, body)
+        self.assertIn(STORAGE_QUOTA.encode(), body)
+        # tenant1's public image is visible to tenant2 but not its usage.
+        tenant2.create_ok(v1.minimal_headers('Three', public=False),
+                          b'2' * 99)
+        status, _, body = tenant2.create(v1.minimal_headers('Four'), b'22')
+        self.assertEqual(413, status, body)

@@ -33,7 +33,7 @@ def delete_data(conf, uri, image_id):
     """
     try:
         store.get_store_from_uri(conf, uri).delete(uri)
-    except store_errors.NotFound as exc:
+    except (store_errors.NotFound, store_errors.Forbidden) as exc:
         LOG.warning('Failed to delete image %s in store from URI: %s',
                     image_id, exc)
     except store_errors.StoreError as exc:

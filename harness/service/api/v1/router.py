@@ -30,10 +30,6 @@ _BOOLEAN_VALUES = ('none', 'true', 'false', '1', '0')
 _ID = r'(?P<image_id>[^/]+)'
 _MEMBER = r'(?P<member_id>[^/]+)'
 
-# Kept here for callers of the first version of this module.
-request_context = common.request_context
-redact_locations = common.redact_locations
-
 
 def valid_filter(name, value):
     """Return whether filter *name* accepts *value* (API-side check)."""
@@ -154,8 +150,8 @@ class API(api.Router):
         ctx, client = self.authorize(req, 'get_images')
         listed = client.get_images_detailed(**query_params(req))
         return api.json_response({'images': [
-            common.readable(redact_locations(image), self.property_rules,
-                            ctx)
+            common.readable(common.redact_locations(image),
+                            self.property_rules, ctx)
             for image in listed]})
 
     # -- one image -------------------------------------------------------
