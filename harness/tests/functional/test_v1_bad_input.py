@@ -271,6 +271,9 @@ class TestV1BadInput(functional.FunctionalTest):
                 ('PUT', path + '/members', {}, json.dumps(
                     {'memberships': 'nope'}).encode()),
                 ('PUT', path + '/members', {}, b'[1, 2]'),
+                ('PUT', path + '/members', {}, b'{}'),
+                ('PUT', path + '/members', {}, None),
+                ('PUT', path + '/members', {}, b'{"memberships": [{}]}'),
                 ('PUT', path + '/members/m', {}, b'{"member": 3}'),
                 ('DELETE', path + '/members/nobody', {}, None),
                 ('GET', '/v1/shared-images/nobody', {}, None),

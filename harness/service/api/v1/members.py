@@ -43,7 +43,11 @@ class MembersController(object):
         body = common.read_json_body(req)
         memberships = body.get('memberships') if isinstance(body, dict) \
             else body
-        if isinstance(memberships, list) and memberships:
+        if not isinstance(memberships, list):
+            # The registry checks the entries; the list itself is ours.
+            raise webob.exc.HTTPBadRequest(
+                explanation='Invalid membership association: %s' % (body,))
+        if memberships:
             quota.enforce_count(self.api.conf.image_member_quota,
                                 len(memberships), quota.MEMBERS)
         _write(client.replace_members, image_id, memberships)
