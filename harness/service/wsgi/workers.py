@@ -126,6 +126,9 @@ class _Pool(object):
             try:
                 found, status = os.waitpid(pid, os.WNOHANG)
             except ChildProcessError:
+                # Not ours to reap any more: count it as a clean exit so
+                # that it is replaced, and say so.
+                LOG.warning('Child %d vanished without a wait status', pid)
                 found, status = pid, 0
             if found:
                 self.children.discard(pid)
@@ -141,15 +144,19 @@ class _Pool(object):
             if event is not None:
                 return event
             for pid, status in self.collect():
-                LOG.info('Removed dead child %d', pid)
-                if os.WIFEXITED(status) and os.WEXITSTATUS(status) != 0:
-                    LOG.error('Not respawning child %d, cannot recover '
-                              'from termination', pid)
-                    if not self.children:
-                        LOG.info('All workers have terminated. Exiting')
-                        return 'EXIT'
-                    continue
-                self._respawn()
+                self._replace(pid, status)
+            if not self.children:
+                LOG.info('All workers have terminated. Exiting')
+                return 'EXIT'
+
+    def _replace(self, pid, status):
+        """Respawn a dead child unless it failed (non-zero exit)."""
+        LOG.info('Removed dead child %d (wait status %d)', pid, status)
+        if os.WIFEXITED(status) and os.WEXITSTATUS(status) != 0:
+            LOG.error('Not respawning child %d, cannot recover from '
+                      'termination', pid)
+            return
+        self._respawn()
 
     def _respawn(self):
         try:
