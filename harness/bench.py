@@ -120,7 +120,7 @@ def main(argv=None):
                                      description=__doc__.splitlines()[0])
     parser.add_argument('--runs', type=int, default=10)
     parser.add_argument('--leak-cycles', type=int, default=100)
-    parser.add_argument('--transfer-mib', type=int, default=0,
+    parser.add_argument('--transfer-mib', type=int, default=1024,
                         help='size of the v1 upload/download (0: skip)')
     args = parser.parse_args(argv)
     os.environ['OS_TEST_TIMEOUT'] = '0'
