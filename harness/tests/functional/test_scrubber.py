@@ -11,7 +11,7 @@ import time
 
 from harness import functional
 from harness.service import crypt
-from harness.service import scrubber
+from harness.service import scrub_queue
 from harness.tests.functional import client
 
 #: How long the daemon may take to scrub (it wakes every 2 s).
@@ -69,7 +69,7 @@ class TestScrubber(functional.FunctionalTest):
     def queued_uris(self, image_id):
         """The plain URIs queued for *image_id* (decrypted)."""
         with open(self.queue_path(image_id)) as handle:
-            records = scrubber.parse_queue(handle.read())
+            records = scrub_queue.parse_queue(handle.read())
         key = self.api_server.metadata_encryption_key
         return [crypt.urlsafe_decrypt(key, record.uri) for record in records]
 
@@ -149,7 +149,7 @@ class TestScrubber(functional.FunctionalTest):
         image_id = self.create_image()
         uri = 'file://%s' % self.image_path(image_id)
         key = self.api_server.metadata_encryption_key
-        queue = scrubber.ScrubQueue(self.api_server.scrubber_datadir,
+        queue = scrub_queue.ScrubQueue(self.api_server.scrubber_datadir,
                                     self.api_server.lock_path)
         queue.add(image_id, crypt.urlsafe_encrypt(key, uri, 64),
                   time.time() - 1)

@@ -14,7 +14,7 @@ import webob.exc
 
 from harness.errors import HarnessError
 from harness.service import crypt
-from harness.service import scrubber
+from harness.service import scrub_queue
 from harness.service import store
 from harness.service.api.v1 import common
 from harness.service.store import errors as store_errors
@@ -51,7 +51,7 @@ def schedule_delete(conf, uri, image_id, now=None):
     if conf.metadata_encryption_key:
         queued = crypt.urlsafe_encrypt(conf.metadata_encryption_key, uri,
                                        QUEUE_BLOCKSIZE)
-    queue = scrubber.ScrubQueue(conf.scrubber_datadir, conf.lock_path)
+    queue = scrub_queue.ScrubQueue(conf.scrubber_datadir, conf.lock_path)
     queue.add(image_id, queued, now + conf.scrub_time)
     LOG.debug('Queued the data of image %s for deletion', image_id)
 

@@ -11,7 +11,7 @@ import fixtures
 import testtools
 
 from harness.cmd import scrubber as scrubber_cmd
-from harness.service import scrubber
+from harness.service import scrub_queue
 
 NOW = 1400000000
 
@@ -23,20 +23,20 @@ def new_id():
 class TestQueueFormat(testtools.TestCase):
 
     def test_round_trip(self):
-        records = [scrubber.Record('file:///a', 1),
-                   scrubber.Record('file:///b', 2)]
-        text = scrubber.format_queue(records)
+        records = [scrub_queue.Record('file:///a', 1),
+                   scrub_queue.Record('file:///b', 2)]
+        text = scrub_queue.format_queue(records)
         self.assertEqual('file:///a\n1\nfile:///b\n2', text)
-        self.assertEqual(records, scrubber.parse_queue(text))
+        self.assertEqual(records, scrub_queue.parse_queue(text))
 
     def test_blank_lines_and_trailing_newline_are_ignored(self):
-        self.assertEqual([scrubber.Record('u', 5)],
-                         scrubber.parse_queue('\nu\n5\n\n'))
+        self.assertEqual([scrub_queue.Record('u', 5)],
+                         scrub_queue.parse_queue('\nu\n5\n\n'))
 
     def test_malformed(self):
-        self.assertRaises(scrubber.QueueFileError, scrubber.parse_queue,
+        self.assertRaises(scrub_queue.QueueFileError, scrub_queue.parse_queue,
                           'u\n5\nv')
-        self.assertRaises(scrubber.QueueFileError, scrubber.parse_queue,
+        self.assertRaises(scrub_queue.QueueFileError, scrub_queue.parse_queue,
                           'u\nsoon')
 
 
@@ -45,7 +45,7 @@ class TestScrubQueue(testtools.TestCase):
     def setUp(self):
         super().setUp()
         self.root = self.useFixture(fixtures.TempDir()).path
-        self.queue = scrubber.ScrubQueue(os.path.join(self.root, 'q'),
+        self.queue = scrub_queue.ScrubQueue(os.path.join(self.root, 'q'),
                                          os.path.join(self.root, 'locks'))
 
     def test_add_appends_and_sets_times(self):
@@ -148,14 +148,14 @@ class TestScrubberProgram(testtools.TestCase):
 
     def test_one_run_without_registry_keeps_the_queue_and_exits_0(self):
         image_id = new_id()
-        scrubber.ScrubQueue(self.datadir, self.root).add(
+        scrub_queue.ScrubQueue(self.datadir, self.root).add(
             image_id, 'file:///x', 1)
         proc = subprocess.run(self.command(), capture_output=True,
                               text=True, timeout=60)
         self.assertEqual(0, proc.returncode, proc.stderr)
         self.assertEqual('', proc.stdout)
         # Nothing is deleted unless the registry confirms pending_delete.
-        self.assertEqual([image_id], scrubber.ScrubQueue(
+        self.assertEqual([image_id], scrub_queue.ScrubQueue(
             self.datadir).image_ids())
         with open(self.log_file) as handle:
             self.assertIn('Cannot read image %s from the registry'

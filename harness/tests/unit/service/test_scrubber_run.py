@@ -8,6 +8,7 @@ import testtools
 import webob.exc
 
 from harness.service import crypt
+from harness.service import scrub_queue
 from harness.service import scrubber
 from harness.tests.unit.service import apitest_helpers
 
@@ -79,7 +80,7 @@ class ScrubberTestBase(testtools.TestCase):
         self.datadir = os.path.join(root, 'scrubber')
         self.conf = self.make_conf(scrubber_datadir=self.datadir,
                                    lock_path=root)
-        self.queue = scrubber.ScrubQueue(self.datadir, root)
+        self.queue = scrub_queue.ScrubQueue(self.datadir, root)
         self.registry = FakeRegistry()
         self.deleted = []
         self.logger = self.useFixture(fixtures.FakeLogger())
@@ -129,7 +130,7 @@ class TestScrubberRun(ScrubberTestBase):
         self.queue.add(image_id, 'file:///later', NOW + 60)
         self.assertEqual(1, self.run_scrubber())
         self.assertEqual([('file:///now', image_id)], self.deleted)
-        self.assertEqual([scrubber.Record('file:///later', NOW + 60)],
+        self.assertEqual([scrub_queue.Record('file:///later', NOW + 60)],
                          self.queue.read(image_id))
         self.assertEqual([], self.registry.updates())
         self.assertEqual('pending_delete',
@@ -182,7 +183,7 @@ class TestScrubberRun(ScrubberTestBase):
         self.registry.down = True
         self.assertEqual(0, self.run_scrubber())
         self.assertEqual([], self.deleted)
-        self.assertEqual([scrubber.Record('file:///a', NOW)],
+        self.assertEqual([scrub_queue.Record('file:///a', NOW)],
                          self.queue.read(image_id))
         self.assertIn('Cannot read image %s from the registry, keeping its '
                       'queued data for a later run' % image_id,
@@ -212,7 +213,7 @@ class TestScrubberRun(ScrubberTestBase):
         scrub._status = status_then_enqueue
         self.assertEqual(1, scrub.run(NOW))
         self.assertEqual([('file:///a', image_id)], self.deleted)
-        self.assertEqual([scrubber.Record('file:///late', NOW + 30)],
+        self.assertEqual([scrub_queue.Record('file:///late', NOW + 30)],
                          self.queue.read(image_id))
         self.assertEqual([], self.registry.updates())
 
