@@ -9,49 +9,18 @@ from harness.service.context import RequestContext
 from harness.service.db import api as db_api
 from harness.service.db import errors
 from harness.service.db import schema
+from harness.tests.unit.service.dbapi_base import ADMIN
+from harness.tests.unit.service.dbapi_base import DBTestMixin
+from harness.tests.unit.service.dbapi_base import T0
+from harness.tests.unit.service.dbapi_base import user
 from harness.tests.unit.service import dbtest_helpers
-
-T0 = datetime.datetime(2014, 4, 17, 10, 0, 0)
-ADMIN = RequestContext(is_admin=True)
-
-
-def user(tenant):
-    """A regular (non-admin) context of *tenant*."""
-    return RequestContext(tenant=tenant, user='u-%s' % tenant)
 
 
 def ids_of(images):
     return [image['id'] for image in images]
 
 
-class DBAPITestsMixin(object):
-
-    backend = None
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        # One synced database per class: syncing MariaDB or PostgreSQL for
-        # every test would cost a second each.
-        cls.database = dbtest_helpers.SharedDatabase(cls.backend)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.database.drop()
-        super().tearDownClass()
-
-    def setUp(self):
-        super().setUp()
-        self.addCleanup(self.database.empty)
-        self.engine = self.database.engine(self)
-
-    def create(self, minute=0, **values):
-        """Create an image created *minute* minutes after T0."""
-        when = T0 + datetime.timedelta(minutes=minute)
-        values.setdefault('status', 'active')
-        values.setdefault('created_at', when)
-        values.setdefault('updated_at', when)
-        return db_api.image_create(self.engine, ADMIN, values)
+class DBAPITestsMixin(DBTestMixin):
 
     def add_member(self, image_id, member, status='accepted', deleted=False):
         with self.engine.begin() as connection:
