@@ -13,49 +13,6 @@ from harness.errors import StartupError
 from harness.service import paste
 from harness.tests.unit.service import apitest_helpers as helpers
 
-_MW = 'harness.service.api.middleware'
-# The API pipelines of the harness's paste file, one line per value.
-API_PASTE = """[pipeline:harness-api]
-pipeline = versionnegotiation gzip unauthenticated-context rootapp
-
-[pipeline:harness-api-fakeauth]
-pipeline = versionnegotiation gzip fakeauth context rootapp
-
-[pipeline:harness-api-noauth]
-pipeline = versionnegotiation gzip context rootapp
-
-[composite:rootapp]
-paste.composite_factory = harness.service.api:root_app_factory
-/: apiversions
-/v1: apiv1app
-/v2: apiv2app
-
-[app:apiversions]
-paste.app_factory = harness.service.api.versions:create_resource
-
-[app:apiv1app]
-paste.app_factory = harness.service.api.v1.router:API.factory
-
-[app:apiv2app]
-paste.app_factory = harness.service.api.v2.router:API.factory
-
-[filter:versionnegotiation]
-paste.filter_factory = MW.version_negotiation:VersionNegotiationFilter.factory
-
-[filter:gzip]
-paste.filter_factory = MW.gzip:GzipMiddleware.factory
-
-[filter:context]
-paste.filter_factory = MW.context:ContextMiddleware.factory
-
-[filter:unauthenticated-context]
-paste.filter_factory = MW.context:UnauthenticatedContextMiddleware.factory
-
-[filter:fakeauth]
-paste.filter_factory = MW.fakeauth:FakeAuthMiddleware.factory
-""".replace('MW', _MW)
-
-
 class PasteTestBase(testtools.TestCase):
 
     def setUp(self):
@@ -63,7 +20,7 @@ class PasteTestBase(testtools.TestCase):
         self.tmp = self.useFixture(fixtures.TempDir()).path
         self.conf_file = os.path.join(self.tmp, 'api.conf')
         self.paste_file = os.path.join(self.tmp, 'api-paste.ini')
-        self.write(self.paste_file, API_PASTE)
+        self.write(self.paste_file, templates.API_PASTE)
         self.policy_file = os.path.join(self.tmp, 'policy.json')
         helpers.write_policy(self.policy_file, {'default': ''})
         self.calls = []
