@@ -11,6 +11,7 @@ import fixtures
 import testtools
 import webob
 
+from harness import templates
 from harness.cmd import api as api_cmd
 from harness.cmd import registry as registry_cmd
 from harness.service import log
@@ -50,7 +51,7 @@ class CmdTestBase(testtools.TestCase):
             return 0
         self.useFixture(fixtures.MonkeyPatch(module + '.serve', serve))
 
-    def write_conf(self, name, paste_text=test_paste.API_PASTE, **options):
+    def write_conf(self, name, paste_text=templates.API_PASTE, **options):
         options.setdefault('log_file', os.path.join(self.tmp, name + '.log'))
         options.setdefault('use_stderr', 'False')
         flavor = options.pop('flavor', '')
