@@ -1,19 +1,10 @@
-"""Delayed deletion of image data: the scrub queue and the scrubber.
+"""The scrubber: deletes image data queued by delayed deletes.
 
-With ``delayed_delete`` on, deleting an image queues its location(s) in
-``<scrubber_datadir>/<image_id>`` instead of deleting the data
-(reference-service.md section 14).  A queue file holds records of two
-lines, ``<uri>`` and ``<delete_time>`` (integer epoch seconds), joined with
-``\\n`` and without a trailing newline; its atime/mtime are the newest
-delete time.  Readers and writers of a queue file hold an inter-process
-lock, the file ``<lock_path>/harness-scrubber-<image_id>``.  The URIs are
-encrypted when ``metadata_encryption_key`` is set.
-
-:class:`ScrubQueue` is that file format (the API uses it to enqueue);
-:class:`Scrubber` is one scrubber run: it deletes the due data of images
+:class:`Scrubber` is one run over the queue directory (the format is
+:mod:`harness.service.scrub_queue`): it deletes the due data of images
 the registry reports as ``pending_delete``, then sets them ``deleted``.
-:func:`run_daemon` repeats runs every ``wakeup_time`` seconds.  The queue
-file format is :mod:`harness.service.scrub_queue`.
+The daemon loop and the program live in :mod:`harness.cmd.scrubber`
+(reference-service.md section 14).
 
 The registry client, the stores and the cipher are imported on first use:
 a run with nothing due, which every ``start_servers`` makes, needs none of

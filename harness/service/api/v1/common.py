@@ -1,5 +1,6 @@
 """What the v1 handlers share: context, image lookup, responses."""
 
+import contextlib
 import json
 import logging
 import urllib.parse
@@ -57,6 +58,23 @@ def get_image_or_404(client, image_id):
     except webob.exc.HTTPForbidden:
         raise webob.exc.HTTPForbidden(
             explanation='Forbidden image access') from None
+
+
+@contextlib.contextmanager
+def registry_errors(messages):
+    """Re-raise the registry's HTTP errors with v1's own explanations.
+
+    :param messages: ``{webob.exc class: text}``; ``{detail}`` in a text
+        is replaced by the registry's message.  Other errors pass through.
+    """
+    try:
+        yield
+    except webob.exc.HTTPException as exc:
+        for kind, text in messages.items():
+            if isinstance(exc, kind):
+                raise kind(explanation=text.replace(
+                    '{detail}', str(exc.detail))) from None
+        raise
 
 
 def kill_image(client, image_id):

@@ -87,19 +87,15 @@ class DeleteController(object):
         new_status = 'deleted'
         if image.get('location') and self.api.conf.delayed_delete:
             new_status = 'pending_delete'
-        try:
+        with common.registry_errors({
+                webob.exc.HTTPNotFound:
+                    'Failed to find image to delete: {detail}',
+                webob.exc.HTTPForbidden:
+                    'Forbidden to delete image: {detail}'}):
             # The registry first: it decides whether we may delete.
             image = client.update_image(image_id, {'status': new_status})
             self._delete_data(client, image, status)
             client.delete_image(image_id)
-        except webob.exc.HTTPNotFound as exc:
-            raise webob.exc.HTTPNotFound(
-                explanation='Failed to find image to delete: %s'
-                % exc.detail) from None
-        except webob.exc.HTTPForbidden as exc:
-            raise webob.exc.HTTPForbidden(
-                explanation='Forbidden to delete image: %s'
-                % exc.detail) from None
         LOG.info('Deleted image %s', image_id)
         return webob.Response(status=200, body=b'')
 

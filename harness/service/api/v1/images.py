@@ -100,19 +100,14 @@ class ImagesController(object):
         values['size'] = meta.get('size') or 0
         if location and meta.get('location') and not values['size']:
             values['size'] = sources.backend_size(self.conf, location)
-        try:
+        with common.registry_errors({
+                webob.exc.HTTPConflict:
+                    'An image with identifier %s already exists'
+                    % meta.get('id'),
+                webob.exc.HTTPBadRequest:
+                    'Failed to reserve image. Got error: {detail}',
+                webob.exc.HTTPForbidden: 'Forbidden to reserve image.'}):
             return client.add_image(values)
-        except webob.exc.HTTPConflict:
-            raise webob.exc.HTTPConflict(
-                explanation='An image with identifier %s already exists'
-                % meta.get('id')) from None
-        except webob.exc.HTTPBadRequest as exc:
-            raise webob.exc.HTTPBadRequest(
-                explanation='Failed to reserve image. Got error: %s'
-                % exc.detail) from None
-        except webob.exc.HTTPForbidden:
-            raise webob.exc.HTTPForbidden(
-                explanation='Forbidden to reserve image.') from None
 
     # -- sources -----------------------------------------------------
 
@@ -216,19 +211,16 @@ class ImagesController(object):
 
     def _update_registry(self, client, image_id, values, purge):
         try:
-            return client.update_image(image_id, values, purge_props=purge)
-        except webob.exc.HTTPBadRequest as exc:
-            raise webob.exc.HTTPBadRequest(
-                explanation='Failed to update image metadata. Got error: %s'
-                % exc.detail) from None
-        except webob.exc.HTTPNotFound as exc:
-            raise webob.exc.HTTPNotFound(
-                explanation='Failed to find image to update: %s'
-                % exc.detail) from None
-        except webob.exc.HTTPForbidden as exc:
-            raise webob.exc.HTTPForbidden(
-                explanation='Forbidden to update image: %s'
-                % exc.detail) from None
+            with common.registry_errors({
+                    webob.exc.HTTPBadRequest:
+                        'Failed to update image metadata. Got error: '
+                        '{detail}',
+                    webob.exc.HTTPNotFound:
+                        'Failed to find image to update: {detail}',
+                    webob.exc.HTTPForbidden:
+                        'Forbidden to update image: {detail}'}):
+                return client.update_image(image_id, values,
+                                           purge_props=purge)
         except webob.exc.HTTPConflict as exc:
             LOG.info('Update of image %s conflicts: %s', image_id,
                      exc.detail)

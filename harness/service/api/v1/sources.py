@@ -83,13 +83,11 @@ def activate_location(conf, client, image, location, supplied_size):
                 'Provided image size must match the stored image size. '
                 '(provided size: %d, stored size: %d)'
                 % (supplied_size, stored)))
-    try:
+    with common.registry_errors({
+            webob.exc.HTTPBadRequest:
+                'Failed to activate image. Got error: {detail}'}):
         return client.update_image(image['id'], {'location': location,
                                                  'status': 'active'})
-    except webob.exc.HTTPBadRequest as exc:
-        raise webob.exc.HTTPBadRequest(
-            explanation='Failed to activate image. Got error: %s'
-            % exc.detail) from None
 
 
 def start_copy(api, ctx, image, url, target_store):
