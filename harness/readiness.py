@@ -184,10 +184,13 @@ def wait(procs, timeout, probes):
 
 
 def _is_ready(proc, probe):
-    if probe.ready(proc):
+    # A polled probe of a dead program could be answered by another
+    # process on its port: look at the program first.  The ready byte
+    # comes from the program itself, even if it exited since.
+    if not probe.polls and probe.ready(proc):
         return True
     status = proc.poll()
     if status is not None:
         raise errors.ServerDiedError(proc.name, proc.pid, status,
                                      proc.log_tail())
-    return False
+    return probe.polls and probe.ready(proc)
