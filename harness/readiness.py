@@ -154,8 +154,12 @@ class _LogScan(_Polled):
 
 
 def default_check(server):
-    """The check of a server class that declares none."""
-    return ReadyByte() if server.ready_event else TcpPort()
+    """The check of a server class that declares none: the ready byte if
+    it says it writes one (``ready_event``) or has no port, else a TCP
+    connect to its port."""
+    if server.ready_event or not server.bind_port:
+        return ReadyByte()
+    return TcpPort()
 
 
 def wait(procs, timeout, probes):
