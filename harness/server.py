@@ -128,6 +128,11 @@ class Server(object):
             raise errors.HarnessError(
                 "the %s %s needs %s: set that attribute or pass it to "
                 "start()" % (self.server_name, what, exc)) from None
+        except (TypeError, ValueError) as exc:
+            raise errors.HarnessError(
+                "the %s %s %r is not a %%(name)s template (%s); write a "
+                "literal %% as %%%%" % (self.server_name, what,
+                                        template[:80], exc)) from None
 
     def argv(self, **kwargs):
         """The program's argument list for a start with *kwargs*.

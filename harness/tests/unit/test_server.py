@@ -136,6 +136,15 @@ class ArgvTest(testtools.TestCase):
         exc = self.assertRaises(errors.HarnessError, srv.argv)
         self.assertIn("the kv command needs 'no_such_key'", str(exc))
 
+    def test_a_lone_percent_is_a_clear_error(self):
+        srv = server.Server(self.test_dir, 1)
+        srv.server_name = 'kv'
+        srv.command = ['kv-server', '--ratio=50%']
+        exc = self.assertRaises(errors.HarnessError, srv.argv)
+        self.assertIn("the kv command '--ratio=50%' is not a %(name)s "
+                      "template", str(exc))
+        self.assertIn('write a literal % as %%', str(exc))
+
     def test_neither_module_nor_command_is_an_error(self):
         srv = server.Server(self.test_dir, 1)
         srv.server_name = 'kv'
