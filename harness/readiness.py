@@ -122,6 +122,17 @@ class LogMatch(object):
     pattern: str
     source: str = 'log'
 
+    def __post_init__(self):
+        if self.source not in ('log', 'stdout', 'stderr'):
+            raise errors.HarnessError("LogMatch source must be 'log', "
+                                      "'stdout' or 'stderr', not %r"
+                                      % (self.source,))
+        try:
+            re.compile(self.pattern)
+        except re.error as exc:
+            raise errors.HarnessError('LogMatch pattern %r: %s'
+                                      % (self.pattern, exc)) from None
+
     def bind(self, server):
         if self.source == 'log':
             path = server.log_file

@@ -5,7 +5,9 @@ import os
 import fixtures
 import testtools
 
+from harness import errors
 from harness import logs
+from harness import readiness
 from harness import server
 
 
@@ -60,3 +62,14 @@ class DetailsTest(testtools.TestCase):
         with open(self.srv.log_path('stdout'), 'a') as handle:
             handle.write('new run\n')
         self.assertEqual('new run\n', self.srv.output_since_launch())
+
+
+class LogMatchDeclarationTest(testtools.TestCase):
+
+    def test_a_bad_declaration_fails_where_it_is_made(self):
+        exc = self.assertRaises(errors.HarnessError, readiness.LogMatch,
+                                'ready', source='journal')
+        self.assertIn("not 'journal'", str(exc))
+        exc = self.assertRaises(errors.HarnessError, readiness.LogMatch,
+                                'ready (')
+        self.assertIn("LogMatch pattern 'ready ('", str(exc))
