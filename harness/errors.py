@@ -40,6 +40,20 @@ class PortInUseError(HarnessError):
         self.port = port
 
 
+class LaunchError(HarnessError):
+    """The program of a server could not be executed at all.
+
+    :ivar name: the server name.
+    :ivar program: ``argv[0]``.
+    """
+
+    def __init__(self, name, program, reason):
+        super().__init__("cannot run %s for the %s server: %s"
+                         % (program, name, reason))
+        self.name = name
+        self.program = program
+
+
 class ServerDiedError(HarnessError):
     """A launched server exited while it was expected to be serving.
 

@@ -12,6 +12,7 @@ import re
 
 from harness import database
 from harness import errors
+from harness import logs
 from harness import process
 from harness import server as server_mod
 from harness import sqldb
@@ -133,7 +134,12 @@ class FunctionalTest(utils.BaseTestCase):
 
     def start_with_retry(self, server, port_name, max_retries,
                          expect_launch=True, **kwargs):
-        """Start *server*, retrying on a fresh pre-bound port on failure."""
+        """Start *server*, retrying on a fresh pre-bound port on a clash.
+
+        Only a port clash is retried: the harness could not bind the port,
+        or the program died saying so (:attr:`Server.port_clash`).  Any
+        other failure (a bad conf, a crash, a timeout) fails at once.
+        """
         launch_msg = None
         for _ in range(max_retries):
             try:
@@ -149,7 +155,10 @@ class FunctionalTest(utils.BaseTestCase):
             if not launch_msg:
                 self.launched_servers.append(server)
                 break
+            clash = server.died_of_port_clash()
             server.stop()
+            if not clash:
+                break  # another port would fail the same way
             self._move_to_fresh_port(server, port_name)
         self.assertTrue(launch_msg is None, launch_msg)
 
@@ -162,8 +171,9 @@ class FunctionalTest(utils.BaseTestCase):
         """Start the registry, the API and a scrubber run, all at once.
 
         Their ports are reserved up front, so nothing has to wait for
-        another to listen.  If either server fails to come up, everything
-        is stopped and started again one by one with ``start_with_retry``.
+        another to listen.  If a port clash keeps either server from coming
+        up, everything is stopped and started again one by one with
+        ``start_with_retry``; any other failure fails the test at once.
         """
         self.cleanup()
         kwargs['registry_port'] = self._reserve(self.registry_server,
@@ -175,9 +185,12 @@ class FunctionalTest(utils.BaseTestCase):
         try:
             procs = [s.launch(**kwargs) for s in pair + [scrubber]]
             launch_msg = self.wait_for_servers(pair)
+            clash = any(s.died_of_port_clash() for s in pair)
         except errors.PortInUseError as exc:
-            launch_msg, procs = str(exc), []
-        if launch_msg:
+            launch_msg, procs, clash = str(exc), [], True
+        if launch_msg and not clash:
+            self.fail(launch_msg)
+        elif launch_msg:
             self.cleanup()
             self._start_one_by_one(kwargs)
         else:
@@ -224,10 +237,9 @@ class FunctionalTest(utils.BaseTestCase):
         procs = [s.process for s in servers if s.process is not None]
         if len(procs) != len(servers):
             return 'Unexpected server launch status: not launched'
-        pings = {s.process: s.bind_port for s in servers
-                 if not s.ready_event and s.bind_port}
+        probes = {s.process: s.ready_check() for s in servers}
         try:
-            process.wait_ready(procs, timeout, ping_ports=pings)
+            process.wait_ready(procs, timeout, probes=probes)
         except (errors.ServerDiedError, errors.ServerTimeoutError) as exc:
             self.add_log_details(servers)
             return ('Unexpected server launch status for: %s' % exc
@@ -288,15 +300,16 @@ class FunctionalTest(utils.BaseTestCase):
         return self._copy_data_file(file_name, dst_dir)
 
     def add_log_details(self, servers=None):
-        """Attach the logs of *servers* (default: launched) as details."""
+        """Attach the logs of *servers* (default: launched) as details.
+
+        Each line once: ``<name>.stderr.log`` is attached only for what it
+        holds beyond the log file (with ``use_stderr``, every log record is
+        in both).  The files keep every byte in the test directory.
+        """
         from testtools import content
         for server in servers or self.launched_servers:
-            paths = [server.log_file, server.log_path('stdout'),
-                     server.log_path('stderr')]
-            for path in paths:
-                if path and os.path.exists(path) and os.path.getsize(path):
-                    content.attach_file(self, path, os.path.basename(path),
-                                        buffer_now=True)
+            for name, text in logs.details(server):
+                self.addDetail(name, content.text_content(text))
 
     # -- cleanup machinery -----------------------------------------------
     def _all_servers(self):

@@ -21,18 +21,17 @@ Stopping is bounded and idempotent: SIGTERM to the group, then SIGKILL.
 import os
 import select
 import signal
-import socket
 import subprocess
-import time
 import weakref
 
 from harness import errors
 from harness import janitor
+from harness import readiness
 
 #: Seconds ``stop()`` waits after SIGTERM, then again after SIGKILL.
 STOP_TIMEOUT = 10.0
 #: How often servers that do not write the ready byte are pinged.
-PING_INTERVAL = 0.05
+PING_INTERVAL = readiness.POLL_INTERVAL
 _TAIL_LINES = 20
 
 
@@ -52,11 +51,7 @@ def tail(path, lines=_TAIL_LINES):
 
 def ping(port, host='127.0.0.1'):
     """Return True if a TCP connection to *host*:*port* succeeds."""
-    try:
-        with socket.create_connection((host, port), timeout=1):
-            return True
-    except OSError:
-        return False
+    return readiness.connects(port, host)
 
 
 def wait_gone(pid, timeout):
@@ -209,6 +204,10 @@ class ServerProcess(object):
         """Descriptors that become readable on readiness or death."""
         return [fd for fd in (self._ready_fd, self._pidfd) if fd is not None]
 
+    def exit_fds(self):
+        """Descriptors that become readable when the child exits."""
+        return [self._pidfd] if self._pidfd is not None else []
+
     def log_tail(self):
         """The last lines of stderr (else stdout), for error messages."""
         return tail(self.stderr_log) or tail(self.stdout_log)
@@ -273,40 +272,18 @@ class ServerProcess(object):
             _close_fd(fd)
 
 
-def wait_ready(procs, timeout, ping_ports=None):
+def wait_ready(procs, timeout, ping_ports=None, probes=None):
     """Wait until every process in *procs* is ready; fail fast on death.
 
-    A process is ready when it writes its ready byte or, for those listed in
-    *ping_ports* (``{proc: port}``), when its port accepts a connection.
+    A process is ready when its probe (``{proc: probe}``, see
+    :mod:`harness.readiness`) says so; one listed in *ping_ports*
+    (``{proc: port}``) when its port accepts a connection; any other when
+    it writes its ready byte.
 
     :raises ServerDiedError: as soon as one of them exits.
     :raises ServerTimeoutError: after *timeout* seconds.
     """
-    ping_ports = ping_ports or {}
-    pending = list(procs)
-    deadline = time.monotonic() + timeout
-    while pending:
-        pending = [p for p in pending if not _is_ready(p, ping_ports)]
-        if not pending:
-            return
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            proc = pending[0]
-            raise errors.ServerTimeoutError(proc.name, proc.pid, timeout,
-                                            proc.log_tail())
-        fds = [fd for p in pending for fd in p.wait_fds()]
-        needs_tick = any(p in ping_ports or p._pidfd is None for p in pending)
-        select.select(fds, [], [],
-                      min(remaining, PING_INTERVAL) if needs_tick
-                      else remaining)
-
-
-def _is_ready(proc, ping_ports):
-    if proc.read_ready():
-        return True
-    status = proc.poll()
-    if status is not None:
-        raise errors.ServerDiedError(proc.name, proc.pid, status,
-                                     proc.log_tail())
-    port = ping_ports.get(proc)
-    return bool(port) and ping(port)
+    probes = dict(probes or {})
+    for proc, port in (ping_ports or {}).items():
+        probes.setdefault(proc, readiness.TcpPort(port))
+    readiness.wait(procs, timeout, probes)

@@ -2,19 +2,25 @@
 
 The attributes are the seed's; every one can be overridden per start, since
 the conf templates are filled from the attributes updated by the keyword
-arguments of :meth:`Server.start`.  The process itself is a
-:class:`harness.process.ServerProcess`.
+arguments of :meth:`Server.start`.  The program is ``python -m
+<server_module>`` or, for any other program, the ``command`` templates
+filled the same way.  The process itself is a
+:class:`harness.process.ServerProcess`; its :mod:`harness.readiness` check
+is the class's choice.
 """
 
 import logging
 import os
+import re
 import signal
 import socket
 import sys
 
 from harness import database
 from harness import errors
+from harness import logs
 from harness import process
+from harness import readiness as readiness_checks
 from harness import sqldb
 from harness import templates
 from harness import utils
@@ -49,6 +55,12 @@ class Server(object):
     reload_signal = None
     #: True if the program writes its ready byte (else: TCP ping).
     ready_event = False
+    #: A :mod:`harness.readiness` check (None: chosen by ``ready_event``).
+    readiness = None
+    #: What a program that binds its own port says when the port is taken:
+    #: ``FunctionalTest.start_with_retry`` retries only on such a death.
+    port_clash = re.compile(
+        r'already in use|EADDRINUSE|could not bind to \S+ after trying', re.I)
 
     def __init__(self, test_dir, port, sock=None):
         self.verbose = True
@@ -74,20 +86,22 @@ class Server(object):
         self.fork_socket = True
         self.process_pid = None
         self.server_module = None
+        # argv templates filled like the conf ones; replaces server_module.
+        self.command = None
         self.stop_kill = False
         self.server_name = None
         self.pid_file = None
         self.exit_timeout = EXIT_TIMEOUT
         self.process = None
         self.start_kwargs = {}
+        self._log_marks = {}
 
     # -- configuration ---------------------------------------------------
     def write_conf(self, **kwargs):
         """Write the conf (and paste) file; return ``(name, overridden)``."""
         if not self.conf_base:
             raise errors.HarnessError('Subclass did not populate config_base!')
-        conf_override = self.__dict__.copy()
-        conf_override.update(kwargs)
+        conf_override = self._values(kwargs)
         conf_dir = os.path.join(self.test_dir, 'etc')
         utils.safe_mkdirs(conf_dir)
         conf_path = os.path.join(conf_dir, '%s.conf' % self.server_name)
@@ -102,13 +116,41 @@ class Server(object):
                       % (core, paste))
         return self.conf_file_name, overridden
 
-    def _fill(self, template, values):
+    def _values(self, kwargs):
+        values = self.__dict__.copy()
+        values.update(kwargs)
+        return values
+
+    def _fill(self, template, values, what='conf template'):
         try:
             return template % values
         except KeyError as exc:
             raise errors.HarnessError(
-                "the %s conf template needs %s: set that attribute or pass "
-                "it to start()" % (self.server_name, exc)) from None
+                "the %s %s needs %s: set that attribute or pass it to "
+                "start()" % (self.server_name, what, exc)) from None
+        except (TypeError, ValueError) as exc:
+            raise errors.HarnessError(
+                "the %s %s %r is not a %%(name)s template (%s); write a "
+                "literal %% as %%%%" % (self.server_name, what,
+                                        template[:80], exc)) from None
+
+    def argv(self, **kwargs):
+        """The program's argument list for a start with *kwargs*.
+
+        ``command`` items are filled like the conf templates (a literal
+        ``%`` is written ``%%``); without ``command``, the contract's
+        ``python -m <server_module> --config-file <conf>``.
+        """
+        if self.command:
+            values = self._values(kwargs)
+            return [self._fill(part, values, 'command') for part in
+                    self.command]
+        if not self.server_module:
+            raise errors.HarnessError('the %s server declares neither '
+                                      'server_module nor command'
+                                      % self.server_name)
+        return [sys.executable, '-m', self.server_module,
+                '--config-file', self.conf_file_name]
 
     def log_path(self, stream):
         """Path of the captured *stream* (``stdout``/``stderr``) file."""
@@ -139,17 +181,23 @@ class Server(object):
             raise errors.HarnessError(
                 '%s server is already running (pid %d); stop it first'
                 % (self.server_name, self.process.pid))
-        self.write_conf(**kwargs)
+        if self.conf_base or not self.command:
+            self.write_conf(**kwargs)
         self.start_kwargs = kwargs
         self.create_database()
-        argv = [sys.executable, '-m', self.server_module,
-                '--config-file', self.conf_file_name]
+        argv = self.argv(**kwargs)
         proc = process.ServerProcess(
             self.server_name, argv, self.log_path('stdout'),
             self.log_path('stderr'), env=self.exec_env,
             sock=self._launch_socket())
-        proc.launch()
-        self.sock = None  # the process owns it now
+        self._mark_logs()
+        try:
+            proc.launch()
+        except OSError as exc:  # no such program, not executable...
+            raise errors.LaunchError(self.server_name, argv[0],
+                                     exc.strerror) from None
+        finally:
+            self.sock = None  # the process owns it now (or closed it)
         self.process, self.process_pid = proc, proc.pid
         if self.pid_file:
             _write_text(self.pid_file, '%d\n' % proc.pid)
@@ -171,8 +219,37 @@ class Server(object):
 
     def read_output(self):
         """Return the captured ``(stdout, stderr)`` text so far."""
-        return tuple(_read_text(self.log_path(name))
+        return tuple(logs.read_text(self.log_path(name))
                      for name in ('stdout', 'stderr'))
+
+    # -- readiness and what a launch wrote -------------------------------
+    def ready_check(self):
+        """The readiness probe of the current launch."""
+        check = self.readiness or readiness_checks.default_check(self)
+        return check.bind(self)
+
+    def _log_files(self):
+        return [p for p in (self.log_file, self.log_path('stdout'),
+                            self.log_path('stderr')) if p]
+
+    def _mark_logs(self):
+        self._log_marks = {p: logs.size(p) for p in self._log_files()}
+
+    def log_mark(self, path):
+        """Size *path* had when the current launch (or reload) began."""
+        return self._log_marks.get(path, 0)
+
+    def output_since_launch(self):
+        """What the program wrote to its log, stdout and stderr files since
+        the current launch began (each file's text once)."""
+        return ''.join(logs.read_text(p, self.log_mark(p))
+                       for p in self._log_files())
+
+    def died_of_port_clash(self):
+        """True if the program exited saying that its port was taken."""
+        if self.process is None or self.process.poll() is None:
+            return False
+        return bool(self.port_clash.search(self.output_since_launch()))
 
     def reload(self, expect_exit=True, expected_exitcode=0, **kwargs):
         """Make the server re-read its (rewritten) conf.
@@ -189,11 +266,13 @@ class Server(object):
             return self.start(expect_exit=expect_exit,
                               expected_exitcode=expected_exitcode, **kwargs)
         self.write_conf(**kwargs)
-        offset = os.path.getsize(self.log_path('stdout'))
+        self._mark_logs()
         proc.expect_ready_again()
         os.kill(proc.pid, self.reload_signal)
-        process.wait_ready([proc], self.exit_timeout)
-        return 0, _read_text(self.log_path('stdout'), offset), ''
+        process.wait_ready([proc], self.exit_timeout,
+                           probes={proc: self.ready_check()})
+        stdout = self.log_path('stdout')
+        return 0, logs.read_text(stdout, self.log_mark(stdout)), ''
 
     def create_database(self):
         """Give the server a synced database, if it needs one."""
@@ -256,12 +335,3 @@ def _write_text(path, text):
     with open(path, 'w') as handle:
         handle.write(text)
     return path
-
-
-def _read_text(path, offset=0):
-    try:
-        with open(path, 'rb') as handle:
-            handle.seek(offset)
-            return handle.read().decode('utf-8', 'replace')
-    except FileNotFoundError:
-        return ''

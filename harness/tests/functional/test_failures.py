@@ -51,11 +51,48 @@ class TestFailureHandling(testtools.TestCase):
         result, case, seen = run_inner(failing)
         self.assertEqual(1, len(result.failures))
         details = case.getDetails()
-        for name in ('api.log', 'registry.log', 'scrubber.log',
-                     'api.stderr.log'):
+        for name in ('api.log', 'registry.log', 'scrubber.log'):
             self.assertIn(name, details)
-        self.assertIn('harness-api', details['api.log'].as_text() +
-                      details['api.stderr.log'].as_text())
+        self.assertIn('harness-api', details['api.log'].as_text())
+        self.assert_nothing_left(seen)
+
+    def test_failing_test_shows_each_log_line_once(self):
+        # use_stderr (Glance's default) writes every log record to the log
+        # file and to stderr; only what stderr adds is attached.
+        def failing(case, seen):
+            start(case, seen)
+            with open(case.api_server.log_path('stderr'), 'a') as err:
+                err.write('Traceback: only on stderr\n')
+            seen['stderr'] = case.api_server.read_output()[1]
+            case.fail('deliberate')
+
+        result, case, seen = run_inner(failing)
+        details = case.getDetails()
+        log_text = details['api.log'].as_text()
+        line = log_text.splitlines()[0]
+        self.assertIn(line, seen['stderr'])  # the file keeps every line
+        self.assertEqual('Traceback: only on stderr\n',
+                         details['api.stderr.log'].as_text())
+        self.assertNotIn('registry.stderr.log', details)
+        shown = ''.join(d.as_text() for d in details.values())
+        self.assertEqual(1, shown.count(line))
+
+    def test_config_error_is_started_once_and_shown_once(self):
+        # Not a port clash: another port would fail the same way, so
+        # there is exactly one start and the reason is shown once.
+        def bad_store(case, seen):
+            kwargs = dict(case.__dict__, default_store='nosuchstore')
+            case.start_servers(**kwargs)
+
+        result, case, seen = run_inner(bad_store)
+        self.assertEqual(1, len(result.failures))
+        error = 'ERROR: Store for scheme nosuchstore not found'
+        details = case.getDetails()
+        text = details['traceback'].as_text()
+        self.assertEqual(1, text.count(error), text)
+        self.assertIn('api server (pid', text)
+        # The log of the one start, attached once.
+        self.assertEqual(error + '\n', details['api.stderr.log'].as_text())
         self.assert_nothing_left(seen)
 
     def test_passing_test_carries_no_logs(self):

@@ -3,11 +3,13 @@
 import configparser
 import os
 import re
+import sys
 
 import fixtures
 import testtools
 
 from harness import errors
+from harness import readiness
 from harness import server
 from harness import servers
 from harness import templates
@@ -102,3 +104,77 @@ class WriteConfTest(testtools.TestCase):
     def test_stop_before_start_is_harmless(self):
         self.assertEqual((0, '', ''), self.api.stop())
         self.assertEqual((0, '', ''), self.api.stop())
+
+
+class ArgvTest(testtools.TestCase):
+    """The command line of a server: the contract's, or ``command``."""
+
+    def setUp(self):
+        super().setUp()
+        self.test_dir = self.useFixture(fixtures.TempDir()).path
+
+    def test_server_module_keeps_the_contract_argv(self):
+        api = servers.ApiServer(self.test_dir, 9292, '/p/policy.json')
+        name, _ = api.write_conf(registry_port=1)
+        self.assertEqual([sys.executable, '-m', 'harness.cmd.api',
+                          '--config-file', name], api.argv(registry_port=1))
+
+    def test_command_is_filled_like_the_conf(self):
+        srv = server.Server(self.test_dir, 6379)
+        srv.server_name = 'kv'
+        srv.conf_base = 'port %(bind_port)s\n'
+        srv.command = ['kv-server', '%(conf_file_name)s',
+                       '--port=%(bind_port)s', '--ratio=50%%']
+        name, _ = srv.write_conf()
+        self.assertEqual(['kv-server', name, '--port=7000', '--ratio=50%'],
+                         srv.argv(bind_port=7000))
+
+    def test_command_with_an_unknown_key_names_it(self):
+        srv = server.Server(self.test_dir, 1)
+        srv.server_name = 'kv'
+        srv.command = ['kv-server', '%(no_such_key)s']
+        exc = self.assertRaises(errors.HarnessError, srv.argv)
+        self.assertIn("the kv command needs 'no_such_key'", str(exc))
+
+    def test_a_lone_percent_is_a_clear_error(self):
+        srv = server.Server(self.test_dir, 1)
+        srv.server_name = 'kv'
+        srv.command = ['kv-server', '--ratio=50%']
+        exc = self.assertRaises(errors.HarnessError, srv.argv)
+        self.assertIn("the kv command '--ratio=50%' is not a %(name)s "
+                      "template", str(exc))
+        self.assertIn('write a literal % as %%', str(exc))
+
+    def test_neither_module_nor_command_is_an_error(self):
+        srv = server.Server(self.test_dir, 1)
+        srv.server_name = 'kv'
+        exc = self.assertRaises(errors.HarnessError, srv.argv)
+        self.assertIn('neither server_module nor command', str(exc))
+
+    def test_readiness_is_the_class_choice(self):
+        class Plain(server.Server):
+            pass
+
+        class Http(server.Server):
+            readiness = readiness.HttpGet('/healthz', 204)
+
+        self.assertEqual(readiness.TcpPort(port=81),
+                         Plain(self.test_dir, 81).ready_check())
+        self.assertEqual(readiness.HttpGet('/healthz', 204, port=82),
+                         Http(self.test_dir, 82).ready_check())
+        api = servers.ApiServer(self.test_dir, 83, '/p/policy.json')
+        self.assertEqual(readiness.ReadyByte(), api.ready_check())
+        self.assertEqual(readiness.ReadyByte(), Plain(self.test_dir, 0)
+                         .ready_check())  # nothing to connect to
+
+    def test_port_clash_words(self):
+        clash = server.Server.port_clash
+        for text in ('bind: Address already in use',
+                     'ERROR: port 80 on 127.0.0.1 is already in use',
+                     'ERROR: Could not bind to 0.0.0.0:80 after trying for '
+                     '30 seconds', 'OSError: [Errno 98] EADDRINUSE'):
+            self.assertTrue(clash.search(text), text)
+        for text in ('ERROR: Store for scheme x not found',
+                     'ERROR: Could not bind to nohost:80: Name or service '
+                     'not known'):
+            self.assertFalse(clash.search(text), text)
