@@ -89,18 +89,18 @@ def to_record(conf, row, tags):
                             for prop in row.get('properties') or ()
                             if not prop.get('deleted')}
     record['locations'] = [
-        {'url': _decrypt(conf, loc['url']), 'metadata': loc['metadata']}
+        {'url': decrypt_url(conf, loc['url']), 'metadata': loc['metadata']}
         for loc in row.get('locations') or ()]
     record['tags'] = list(tags)
     return record
 
 
-def _decrypt(conf, url):
+def decrypt_url(conf, url):
     key = conf.metadata_encryption_key
     return crypt.urlsafe_decrypt(key, url) if key else url
 
 
-def _encrypt(conf, url):
+def encrypt_url(conf, url):
     key = conf.metadata_encryption_key
     return crypt.urlsafe_encrypt(key, url, V2_BLOCKSIZE) if key else url
 
@@ -132,7 +132,7 @@ def db_values(conf, record):
     values['is_public'] = record.get('visibility') == 'public'
     values['properties'] = dict(record['properties'])
     values['locations'] = [
-        {'url': _encrypt(conf, loc['url']),
+        {'url': encrypt_url(conf, loc['url']),
          'metadata': loc.get('metadata') or {}}
         for loc in record['locations']]
     return values
