@@ -195,6 +195,9 @@ class Schemas(object):
             'members': _collection('members', member_schema(), False),
             'task': task, 'tasks': _collection('tasks', brief_task)}
         self._image_validator = jsonschema.Draft4Validator(image)
+        # Port: a body that is not an object is refused, not a 500.
+        self._object_validator = jsonschema.Draft4Validator(
+            {'type': 'object'})
         self._task_validator = jsonschema.Draft4Validator(task)
 
     def get(self, name):
@@ -203,6 +206,7 @@ class Schemas(object):
 
     def validate_image(self, obj):
         """400 unless *obj* matches the image schema (spec 10.3)."""
+        _validate(self._object_validator, 'image', obj)
         _validate(self._image_validator, 'image', obj)
 
     def validate_task(self, obj):
