@@ -154,6 +154,24 @@ class TestV2Sharing(functional.FunctionalTest):
         self.assertEqual(404, self.owner.request('DELETE', tags + 'x')[0])
         self.assertEqual([], self.owner.ids('?tag=x'))
         self.assertEqual(404, self.member.request('PUT', tags + 'y')[0])
+        status, _, body = self.owner.request('PUT', tags + 'z' * 256)
+        self.assertEqual(400, status, body)
+        self.assertIn(b'is too long', body)
+        # Over-long names and members: 400 on every database.
+        status, _, body = self.owner.patch(image['id'], [
+            {'op': 'add', 'path': '/' + 'p' * 300, 'value': 'v'}])
+        self.assertEqual(400, status, body)
+        self.assertIn(b'Property name is longer than 255 characters', body)
+        status, _, body = self.owner.request(
+            'POST', '/images/%s/members' % image['id'], {'member': 'm' * 300})
+        self.assertEqual(400, status, body)
+        self.assertIn(b'Member is longer than 255 characters', body)
+        self.assertEqual([], self.owner.json(
+            'GET', '/images/%s/members' % image['id'])['members'])
+        shown = self.owner.json('GET', '/images/' + image['id'])
+        self.assertEqual((['gabe@example.com'], []),
+                         (shown['tags'], [key for key in shown
+                                          if key.startswith('ppp')]))
 
     def test_anonymous_create_forbidden(self):
         # fakeauth with tenant "none": a user without a tenant.

@@ -29,3 +29,19 @@ def check_min_values(values):
 def unique(items):
     """*items* without repeats, first occurrences kept in order."""
     return list(dict.fromkeys(items))
+
+
+#: Longest property name or member id the tables hold (VARCHAR(255)).
+MAX_NAME = 255
+
+
+def check_length(kind, value):
+    """400 for a property name or member id over 255 characters.
+
+    Port: checked here so every database answers alike (SQLite would
+    store it, MySQL/PostgreSQL refuse it).
+    """
+    if len(value) > MAX_NAME:
+        raise webob.exc.HTTPBadRequest(
+            explanation='%s is longer than %d characters: %s...'
+            % (kind, MAX_NAME, value[:32]))

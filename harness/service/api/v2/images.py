@@ -83,6 +83,8 @@ class ImagesController(object):
         for key in RESERVED:
             if key in extra:
                 raise attrs.reserved(key)
+        for key in extra:
+            attrs.check_length('Property name', key)
         if not ctx.is_admin and ctx.owner is None:
             raise webob.exc.HTTPForbidden(
                 explanation="You are not permitted to create images owned "

@@ -6,6 +6,7 @@ import webob.exc
 
 from harness.service import api as wsgi_api
 from harness.service import quota
+from harness.service.api.v2 import attrs
 from harness.service.api.v2 import repo
 from harness.service.api.v2 import view
 from harness.service.api.v2 import wsgi_json
@@ -64,6 +65,7 @@ class MembersController(object):
         if not isinstance(member_id, str):
             raise webob.exc.HTTPBadRequest(
                 explanation='Member to be added not specified')
+        attrs.check_length('Member', member_id)
         record = self._image(ctx, image_id)
         if not _is_owner(ctx, record):
             raise forbidden('You are not permitted to create image members '

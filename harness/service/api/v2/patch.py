@@ -110,6 +110,7 @@ class Patcher(object):
         return rules is None or rules.check(name, operation, ctx)
 
     def _property(self, ctx, record, op, name, value):
+        attrs.check_length('Property name', name)
         properties = record['properties']
         # An unreadable property does not exist for the caller.
         exists = name in properties and self._can(ctx, name, 'read')

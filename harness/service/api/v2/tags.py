@@ -30,6 +30,8 @@ class TagsController(object):
     def add(self, req, image_id, tag):
         """Add *tag* (idempotent); 413 over ``image_tag_quota``."""
         ctx, record = self._load_writable(req, image_id)
+        # Port: the schema's limit (255), not whatever the column allows.
+        self.api.schemas.validate_image({'tags': [tag]})
         old_tags = list(record['tags'])
         if tag not in old_tags:
             record['tags'] = old_tags + [tag]
@@ -41,6 +43,8 @@ class TagsController(object):
     def delete(self, req, image_id, tag):
         """Remove *tag*; 404 when the image does not carry it."""
         ctx, record = self._load_writable(req, image_id)
+        # Port: the schema's limit (255), not whatever the column allows.
+        self.api.schemas.validate_image({'tags': [tag]})
         old_tags = list(record['tags'])
         if tag not in old_tags:
             raise webob.exc.HTTPNotFound()
