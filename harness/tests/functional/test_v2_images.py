@@ -258,6 +258,15 @@ class TestV2Switches(functional.FunctionalTest):
             {'op': 'replace', 'path': '/foo', 'value': 'baz'}])
         self.assertEqual(200, status, body)
         self.assertEqual('baz', json.loads(body)['foo'])
+        self.assertEqual(204, api.request(
+            'PUT', '/images/%s/tags/b' % image['id'])[0])
+        members = '/images/%s/members' % image['id']
+        self.assertEqual('pending', api.json(
+            'POST', members, {'member': 'tenant2'})['status'])
+        self.assertEqual(['tenant2'], [
+            row['member_id'] for row in api.json('GET', members)['members']])
+        self.assertEqual(['a', 'b'], api.json(
+            'GET', '/images/' + image['id'])['tags'])
         self.assertEqual(204, api.request('DELETE',
                                           '/images/' + image['id'])[0])
         self.assertEqual([], api.ids())

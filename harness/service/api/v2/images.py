@@ -115,9 +115,14 @@ class ImagesController(object):
         image_id = values.get('id')
         with repo.db_errors_to_http(image_id):
             row = db.image_create(values=values)
-            if tags:
-                db.image_tag_set_all(image_id=row['id'], tags=tags)
-            tags = db.image_tag_get_all(image_id=row['id'])
+            try:
+                if tags:
+                    db.image_tag_set_all(image_id=row['id'], tags=tags)
+                tags = db.image_tag_get_all(image_id=row['id'])
+            except Exception:
+                # Nothing half-written: the image goes if its tags fail.
+                db.image_destroy(image_id=row['id'])
+                raise
         return repo.to_record(self.conf, row, tags)
 
     # -- delete ----------------------------------------------------------
