@@ -65,7 +65,8 @@ class Upload(object):
             uri, size, checksum, metadata = self._store(reader, length)
         except BaseException as exc:
             self._restore()
-            if isinstance(exc, webob.exc.HTTPException):
+            if isinstance(exc, webob.exc.HTTPException) or \
+                    not isinstance(exc, Exception):
                 raise
             raise self._failure(exc) from exc
         self._activate(uri, size, checksum, metadata)
