@@ -141,6 +141,12 @@ class TestV2Sharing(functional.FunctionalTest):
                                              {'member': 'tenant2'}))
         self.assertEqual(404, self.owner.request(
             'GET', public_members + '/tenant2')[0])
+        for method, body in (('PUT', {'status': 'accepted'}),
+                             ('DELETE', None)):
+            self.assertAnswer(403, 'Public images do not have members.',
+                              self.owner.request(method,
+                                                 public_members + '/tenant2',
+                                                 body))
 
     def test_tags(self):
         image = self.owner.create(name='tagged')

@@ -91,6 +91,12 @@ class TestV2Patch(functional.FunctionalTest):
              403, "Attribute 'status' is read-only."),
             ([{'op': 'add', 'path': '/owner', 'value': 'me'}], 403,
              "Attribute 'owner' is reserved."),
+            ([{'op': 'replace', 'path': '/id', 'value': 'x'}], 403,
+             "Attribute 'id' is read-only."),
+            ([{'op': 'remove', 'path': '/file'}], 403,
+             "Attribute 'file' is read-only."),
+            ([{'op': 'add', 'path': '/location', 'value': 'x'}], 403,
+             "Attribute 'location' is reserved."),
             ([{'op': 'replace', 'path': '/visibility', 'value': 'all'}],
              400, "Provided object does not match schema 'image': 'all' is "
              "not one of ['public', 'private']"),

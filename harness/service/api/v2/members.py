@@ -37,12 +37,19 @@ class MembersController(object):
             raise forbidden('Public images do not have members.')
         return record
 
-    def _find(self, ctx, image_id, member_id):
-        """The member row of *member_id* as *ctx* sees it, or 404."""
+    def _find(self, ctx, image_id, member_id, public_forbidden=True):
+        """The member row of *member_id* as *ctx* sees it, or 404.
+
+        A public image has no members: 403, or 404 for a mere look
+        (*public_forbidden* false), as 2014.1 answered.
+        """
         record = repo.load(self.api, ctx, image_id)
         self.api.enforce(ctx, 'get_member')
         rows = []
-        if record['visibility'] != 'public':
+        if record['visibility'] == 'public':
+            if public_forbidden:
+                raise forbidden('Public images do not have members.')
+        else:
             rows = self.api.db(ctx).image_member_find(image_id=image_id,
                                                       member=member_id)
         if not rows:
@@ -104,7 +111,8 @@ class MembersController(object):
         """``GET .../members/<m>``: owner, admin or the member; else 404.
         """
         ctx = self.api.context(req)
-        record, row = self._find(ctx, image_id, member_id)
+        record, row = self._find(ctx, image_id, member_id,
+                                 public_forbidden=False)
         if not _is_owner(ctx, record) and row['member'] != ctx.owner:
             raise webob.exc.HTTPNotFound()
         return wsgi_api.json_response(view.member(row))

@@ -26,7 +26,7 @@ from harness.service.api.v2 import view
 
 #: Attributes a patch may set (everything else is an extra property).
 CORE = ('name', 'visibility', 'protected', 'min_ram', 'min_disk',
-        'disk_format', 'container_format', 'tags', 'id')
+        'disk_format', 'container_format', 'tags')
 QUEUED_ONLY = ('disk_format', 'container_format')
 
 
@@ -91,10 +91,6 @@ class Patcher(object):
                                 len(record['tags']), quota.TAGS)
             return
         not_permitted(ctx, record, "'%s' on this image" % name)
-        if name == 'id':
-            if value != record['id']:
-                raise forbidden("Attribute 'id' is read-only.")
-            return
         if name in QUEUED_ONLY and record['status'] != 'queued':
             raise forbidden('Attribute %s can be only replaced for a '
                             'queued image.' % name)

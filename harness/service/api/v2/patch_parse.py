@@ -17,9 +17,10 @@ MEDIA_TYPES = {
     'application/openstack-images-v2.1-json-patch': 'v2.1',
 }
 OPERATIONS = ('add', 'remove', 'replace')
-#: Path roots clients may never change.
+#: Path roots clients may never change.  Port: ``id`` too (2014.1 took
+#: ``/id`` for an extra property).
 READ_ONLY = ('created_at', 'updated_at', 'status', 'checksum', 'size',
-             'virtual_size', 'direct_url', 'self', 'file', 'schema')
+             'virtual_size', 'direct_url', 'self', 'file', 'schema', 'id')
 RESERVED = ('owner', 'is_public', 'location', 'deleted', 'deleted_at')
 #: Pointer depth per operation where it is not 1.
 DEPTHS = {'locations': {'add': 2, 'remove': 2, 'replace': 1}}
