@@ -267,6 +267,8 @@ class TestV2Switches(functional.FunctionalTest):
             row['member_id'] for row in api.json('GET', members)['members']])
         self.assertEqual(['a', 'b'], api.json(
             'GET', '/images/' + image['id'])['tags'])
+        self.assertEqual([['a', 'b']], [
+            listed['tags'] for listed in api.json('GET', '/images')['images']])
         self.assertEqual(204, api.request('DELETE',
                                           '/images/' + image['id'])[0])
         self.assertEqual([], api.ids())

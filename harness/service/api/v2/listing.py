@@ -83,8 +83,7 @@ class Lister(object):
         db = self.api.db(ctx)
         try:
             rows = db.image_get_all(**arguments)
-            tags = {row['id']: db.image_tag_get_all(image_id=row['id'])
-                    for row in rows}
+            tags = repo.tags_of(db, [row['id'] for row in rows])
         except db_errors.InvalidSortKey:
             raise bad_request('Sort key supplied was not valid.') from None
         except (db_errors.NotFound, db_errors.Invalid) as exc:
