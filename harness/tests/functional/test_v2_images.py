@@ -70,9 +70,18 @@ class TestV2Images(functional.FunctionalTest):
         self.assertEqual(404, self.owner.request(
             'DELETE', '/images/' + image_id)[0])
         self.assertEqual([], self.admin.ids())
-        status, _, body = self.owner.request('GET', '/images/not-a-uuid')
+        for method, path, body in (
+                ('GET', '', None), ('DELETE', '', None),
+                ('PUT', '/tags/t', None), ('DELETE', '/tags/t', None),
+                ('GET', '/members', None),
+                ('POST', '/members', {'member': 'tenant2'}),
+                ('GET', '/members/tenant2', None)):
+            status, _, content = self.owner.request(
+                method, '/images/not-a-uuid' + path, body)
+            self.assertEqual(404, status, (method, path))
+            self.assertIn(b'No image found with ID not-a-uuid', content)
+        status, _, body = self.owner.patch('not-a-uuid', [])
         self.assertEqual(404, status)
-        self.assertIn(b'No image found with ID not-a-uuid', body)
 
     def test_public_protected_and_read_only(self):
         self.start()
