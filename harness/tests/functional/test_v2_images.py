@@ -62,6 +62,11 @@ class TestV2Images(functional.FunctionalTest):
                          self.admin.json('GET', '/images/' + image_id)['id'])
         self.assertEqual([image_id], self.owner.ids())
         self.assertEqual([], self.other.ids())
+        status, _, body = self.other.request('GET',
+                                             '/images?marker=' + image_id)
+        self.assertEqual(400, status, body)
+        self.assertIn(('No image found with ID %s' % image_id).encode(),
+                      body)
         # Delete: 204, then gone everywhere.
         status, _, body = self.owner.request('DELETE', '/images/' + image_id)
         self.assertEqual((204, b''), (status, body))

@@ -88,6 +88,10 @@ class Lister(object):
             raise bad_request('Sort key supplied was not valid.') from None
         except (db_errors.NotFound, db_errors.Invalid) as exc:
             raise bad_request(str(exc)) from None
+        except db_errors.Forbidden:
+            # An invisible marker reads as an unknown one (spec 10.4).
+            raise bad_request('No image found with ID %s'
+                              % arguments['marker']) from None
         images = [view.image(self.api, ctx,
                              repo.to_record(self.api.conf, row,
                                             tags[row['id']]))
