@@ -15,6 +15,7 @@ from harness.service.api.v2 import patch
 from harness.service.api.v2 import repo
 from harness.service.api.v2 import view
 from harness.service.api.v2 import wsgi_json
+from harness.service.db import errors as db_errors
 
 LOG = logging.getLogger(__name__)
 
@@ -166,7 +167,6 @@ class _DeleteErrors(repo.db_errors_to_http):
     """Delete reports a vanished image as spec 10.5 says."""
 
     def __exit__(self, kind, exc, tb):
-        from harness.service.db import errors as db_errors
         if isinstance(exc, db_errors.NotFound):
             raise webob.exc.HTTPNotFound(
                 explanation='Failed to find image %s to delete'
