@@ -15,11 +15,16 @@ class V2DataTest(functional.FunctionalTest):
     """Servers with fakeauth; ``self.owner``/``self.other`` are tenants."""
 
     server_args = {}
+    #: Extra ``[DEFAULT]`` lines of api.conf (keys the template lacks).
+    conf_lines = ''
 
     def setUp(self):
         super().setUp()
         self.api_server.deployment_flavor = 'fakeauth'
         self.registry_server.deployment_flavor = 'fakeauth'
+        if self.conf_lines:
+            self.api_server.conf_base = self.api_server.conf_base.replace(
+                '[paste_deploy]', self.conf_lines + '[paste_deploy]')
         args = self.__dict__.copy()
         args.update(self.server_args)
         self.start_servers(**args)
@@ -224,3 +229,21 @@ class TestV2StorageQuota(V2DataTest):
         self.assertEqual(204, self.owner.request(
             'DELETE', '/images/%s' % first)[0])
         self.assertEqual(204, self.upload(self.new_image(), b'q' * 60)[0])
+
+
+class TestV2SizeCap(V2DataTest):
+
+    conf_lines = 'image_size_cap = 1000\n'
+
+    def test_cap_enforced(self):
+        cap = b'Denying attempt to upload image larger than 1000 bytes.'
+        for body in (b'c' * 1001, v1.chunked(b'c' * 1001, 100)):
+            image_id = self.new_image()
+            status, _, content = self.upload(image_id, body)
+            self.assertEqual(413, status, content)
+            self.assertIn(cap, content)
+            self.assertEqual('queued', self.image(image_id)['status'])
+        self.assertEqual([], self.files())
+        image_id = self.new_image()
+        self.assertEqual(204, self.upload(image_id, b'c' * 1000)[0])
+        self.assertEqual(1000, self.image(image_id)['size'])
