@@ -127,6 +127,12 @@ class Upload(object):
         uri, size, checksum, metadata = target.add(
             self.image_id, reader, length, max_bytes=limit)
         try:
+            if length and size != length:
+                # A remote source that closed early (a client that does
+                # is already a BodyError).
+                raise webob.exc.HTTPBadRequest(
+                    explanation='Image data is incomplete: %d of %d bytes'
+                    % (size, length))
             # Again: uploads of unknown size may have run in parallel.
             quota.check_storage(self.conf.user_storage_quota, self._usage,
                                 size)
