@@ -208,6 +208,8 @@ class TestV2Quotas(functional.FunctionalTest):
         self.assertTooLarge('Attempted: 11, Maximum: 10',
                             self.api.request('PUT', path + '/tags/t10'))
         self.assertEqual(204, self.api.request('PUT', path + '/tags/t0')[0])
+        # That save moved updated_at; the refused changes below must not.
+        image = self.api.json('GET', path)
         self.assertTooLarge('image properties. Attempted: 11', self.api.patch(
             image['id'], [{'op': 'add', 'path': '/p10', 'value': 'v'}]))
         self.assertTooLarge('image tags. Attempted: 11', self.api.patch(
