@@ -188,6 +188,10 @@ class TestV2Data(V2DataTest):
         self.addCleanup(raw.close)
         raw.send(b'x' * 1024)
         v1.wait_for(lambda: self.image(image_id)['status'] == 'saving')
+        status, _, body = self.upload(image_id, b'second')
+        self.assertEqual(409, status)
+        self.assertIn(b'Image status transition from saving to saving is '
+                      b'not allowed', body)
         self.assertEqual(204, self.owner.request(
             'DELETE', '/images/%s' % image_id)[0])
         raw.send(b'x' * 1024)
