@@ -13,8 +13,11 @@ Figures:
 * ``db first`` / ``db cached``: ``create_database()`` with an empty cache,
   then with the cache filled;
 * ``leaks``: processes, descriptors and temp files left after N cycles;
-* ``upload`` / ``download``: a 1 GiB image through the v1 API, against a
-  raw loopback copy, and each server's peak RSS (:mod:`bench_transfer`).
+* ``upload`` / ``download``: a 1 GiB image through the v1 and the v2
+  API; downloads against a raw loopback copy, uploads against the
+  machine's own upload limit (the slower of MD5 over memory and writing
+  the bytes to a file in the store's directory), both measured in the
+  same run; and each server's peak RSS (:mod:`bench_transfer`).
 """
 
 import argparse
@@ -121,7 +124,8 @@ def main(argv=None):
     parser.add_argument('--runs', type=int, default=10)
     parser.add_argument('--leak-cycles', type=int, default=100)
     parser.add_argument('--transfer-mib', type=int, default=1024,
-                        help='size of the v1 upload/download (0: skip)')
+                        help='size of the v1 and v2 uploads and '
+                        'downloads (0: skip)')
     args = parser.parse_args(argv)
     os.environ['OS_TEST_TIMEOUT'] = '0'
     floor_once()  # warm the page cache; not counted

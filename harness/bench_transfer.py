@@ -1,12 +1,17 @@
-"""Transfer figures of the benchmark: a large upload and download via v1.
+"""Transfer figures of the benchmark: a large upload and download through
+the v1 and the v2 API.
 
-Each figure is set against a raw loopback socket copy of the same number
+Downloads are set against a raw loopback socket copy of the same number
 of bytes, made in the same run: the ceiling for moving bytes between two
-processes on this machine.  Peak RSS (``VmHWM``) of each server process is
-read from ``/proc`` after the transfers.
+processes on this machine.  Uploads are set against the machine's own
+upload limit (:mod:`harness.bench_limit`), also measured in the run.
+Peak RSS (``VmHWM``) of each server process is read from ``/proc`` after
+all the transfers.
 """
 
 import hashlib
+import http.client
+import json
 import socket
 import subprocess
 import sys
@@ -14,6 +19,7 @@ import time
 
 import testtools
 
+from harness import bench_limit
 from harness import functional
 
 CHUNK = 1024 * 1024
@@ -124,12 +130,12 @@ def upload(port, total):
     return elapsed, headers['Location'].rsplit('/', 1)[1]
 
 
-def download(port, image_id, total):
-    """GET the image back; return seconds."""
+def download(port, path, total):
+    """GET the data at *path* back; return seconds."""
     with socket.create_connection(('127.0.0.1', port)) as sock:
         start = time.perf_counter()
-        sock.sendall(('GET /v1/images/%s HTTP/1.1\r\nHost: x\r\n'
-                      'Connection: close\r\n\r\n' % image_id).encode())
+        sock.sendall(('GET %s HTTP/1.1\r\nHost: x\r\n'
+                      'Connection: close\r\n\r\n' % path).encode())
         status, headers, rest = _read_head(sock)
         count = len(rest) + _drain(sock)
         elapsed = time.perf_counter() - start
@@ -137,6 +143,42 @@ def download(port, image_id, total):
         raise SystemExit('download failed: %d, %d of %d bytes'
                          % (status, count, total))
     return elapsed
+
+
+def _json(port, method, path, body=None):
+    conn = http.client.HTTPConnection('127.0.0.1', port, timeout=60)
+    try:
+        conn.request(method, path, body=body and json.dumps(body),
+                     headers={'Content-Type': 'application/json'})
+        resp = conn.getresponse()
+        return resp.status, json.loads(resp.read() or b'null')
+    finally:
+        conn.close()
+
+
+def v2_upload(port, total):
+    """Create an image through v2 and PUT *total* bytes as its data;
+    return (seconds of the PUT, image id)."""
+    status, image = _json(port, 'POST', '/v2/images', {
+        'name': 'bench', 'disk_format': 'raw', 'container_format': 'bare',
+        'visibility': 'public'})
+    if status != 201:
+        raise SystemExit('v2 create failed with %d: %r' % (status, image))
+    head = ('PUT /v2/images/%s/file HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n'
+            'Content-Type: application/octet-stream\r\n'
+            'Content-Length: %d\r\n\r\n' % (image['id'], port, total))
+    with socket.create_connection(('127.0.0.1', port)) as sock:
+        start = time.perf_counter()
+        sock.sendall(head.encode('latin-1'))
+        _send(sock, total)
+        status, _, rest = _read_head(sock)
+        elapsed = time.perf_counter() - start
+    if status != 204:
+        raise SystemExit('v2 upload failed with %d: %r' % (status, rest))
+    status, image = _json(port, 'GET', '/v2/images/%s' % image['id'])
+    if image.get('checksum') != expected_md5(total):
+        raise SystemExit('v2 upload checksum mismatch: %r' % image)
+    return elapsed, image['id']
 
 
 def peak_rss_mib(pid):
@@ -167,12 +209,21 @@ def transfer_figures(total):
             # The median of three raw copies: the ceiling is noisy too.
             figures['raw'] = sorted(raw_copy_seconds(total)
                                     for _ in range(3))[1]
-            figures['upload'], image_id = upload(self.api_port, total)
+            port = self.api_port
+            figures['upload'], image_id = upload(port, total)
             # The first read races the writeback of the upload's dirty
             # pages; three reads and their median show the steady state.
-            figures['downloads'] = [download(self.api_port, image_id, total)
-                                    for _ in range(3)]
-            figures['download'] = sorted(figures['downloads'])[1]
+            figures['downloads'] = [
+                download(port, '/v1/images/%s' % image_id, total)
+                for _ in range(3)]
+            figures['v2 upload'], image_id = v2_upload(port, total)
+            figures['v2 downloads'] = [
+                download(port, '/v2/images/%s/file' % image_id, total)
+                for _ in range(3)]
+            for name in ('download', 'v2 download'):
+                figures[name] = sorted(figures[name + 's'])[1]
+            figures['limit'] = bench_limit.upload_limit(
+                self.api_server.image_dir, total)
             figures['rss'] = {
                 name: peak_rss_mib(server.process_pid)
                 for name, server in (('api', self.api_server),
@@ -192,14 +243,22 @@ def report(total):
     fig = transfer_figures(total)
     mib = total / float(CHUNK)
     raw = mib / fig['raw']
+    limit_seconds, md5_seconds, write_seconds = fig['limit']
+    limit = mib / limit_seconds
     lines = ['raw copy   %7.0f MiB/s  (%d MiB over loopback TCP)'
-             % (raw, mib)]
-    for name in ('upload', 'download'):
+             % (raw, mib),
+             'limit      %7.0f MiB/s  (upload limit: the slower of MD5 '
+             '%.0f MiB/s and file write %.0f MiB/s)'
+             % (limit, mib / md5_seconds, mib / write_seconds)]
+    for name in ('upload', 'download', 'v2 upload', 'v2 download'):
         speed = mib / fig[name]
-        lines.append('%-10s %7.0f MiB/s  %5.2fx raw' % (name, speed,
-                                                        speed / raw))
-    lines[-1] += '  (median of 3; first %.0f MiB/s)' % (
-        mib / fig['downloads'][0])
+        line = '%-11s%7.0f MiB/s  %5.2fx raw' % (name, speed, speed / raw)
+        if name.endswith('upload'):
+            line += '  %5.2fx limit' % (speed / limit)
+        else:
+            line += '  (median of 3; first %.0f MiB/s)' % (
+                mib / fig[name + 's'][0])
+        lines.append(line)
     lines.append('peak RSS   ' + ', '.join(
         '%s %.1f MiB' % item for item in sorted(fig['rss'].items())))
     return lines

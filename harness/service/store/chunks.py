@@ -56,6 +56,17 @@ class ChunkedReader(object):
         self._check_open()
         return self._raw.readinto(buffer)
 
+    def fileno(self):
+        """The descriptor of the underlying stream (lets the server send a
+        file-backed reader with ``sendfile``)."""
+        self._check_open()
+        return self._raw.fileno()
+
+    def tell(self):
+        """The position in the underlying stream (files only)."""
+        self._check_open()
+        return self._raw.tell()
+
     def skip(self, count):
         """Read and drop *count* bytes (for streams that cannot seek)."""
         while count > 0:

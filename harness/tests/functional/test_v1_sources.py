@@ -68,7 +68,9 @@ class TestV1ExternalSources(functional.FunctionalTest):
     def test_copy_from(self):
         image = self.api.create_ok(self.headers('Copied', **{
             'X-Glance-Api-Copy-From': self.remote.url()}))
-        self.assertEqual('queued', image['status'])
+        # The reserved image already carries the remote size (spec 9.4).
+        self.assertEqual(('queued', len(self.data)),
+                         (image['status'], image['size']))
         v1.wait_for(lambda: self.api.status_of(image['id']) == 'active')
         self.remote.close()
         status, headers, body = self.api.request(
@@ -84,6 +86,7 @@ class TestV1ExternalSources(functional.FunctionalTest):
             'PUT', '/v1/images/%s' % image['id'],
             {'X-Glance-Api-Copy-From': self.remote.url()})
         self.assertEqual(200, status, body)
+        self.assertEqual(len(self.data), json.loads(body)['image']['size'])
         v1.wait_for(lambda: self.api.status_of(image['id']) == 'active')
         status, _, body = self.api.request('GET',
                                            '/v1/images/%s' % image['id'])

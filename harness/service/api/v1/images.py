@@ -98,7 +98,9 @@ class ImagesController(object):
         values = _pick(meta, CREATE_FIELDS)
         values['status'] = 'active' if meta.get('size') == 0 else 'queued'
         values['size'] = meta.get('size') or 0
-        if location and meta.get('location') and not values['size']:
+        # "With a location" includes a copy-from source (spec 9.4 step 3):
+        # the reserved image carries the size the remote reports.
+        if location and not values['size']:
             values['size'] = sources.backend_size(self.conf, location)
         with common.registry_errors({
                 webob.exc.HTTPConflict:
@@ -177,8 +179,7 @@ class ImagesController(object):
                                             original['properties'], purge)
         self._enforce_property_quota(parsed.properties, original, purge)
         values = _pick(parsed.meta, UPDATE_FIELDS)
-        if location and parsed.meta.get('location') and \
-                not parsed.meta.get('size'):
+        if location and not parsed.meta.get('size'):
             values['size'] = sources.backend_size(self.conf, location)
         image = self._update_registry(client, image_id, values, purge)
         if queued and (location or parsed.has_body):

@@ -1,9 +1,177 @@
-"""Routes of the v2 API (not implemented yet: every path is ``404``)."""
+"""Routes of the v2 API (reference-service.md section 10).
+
+The :class:`API` app holds what every v2 handler needs (configuration,
+policy enforcer, property protections, the DB gateway) and hands each
+route to its controller; ``doc/v2-contracts.rst`` describes that
+interface.  Anything unmatched is ``404``.
+"""
+
+import importlib
+
+import webob.exc
 
 from harness.service import api
+from harness.service import policy
+from harness.service import property_protections
+from harness.service import state
+from harness.service.api.v1 import common as v1_common
+from harness.service.api.v2 import images
+from harness.service.api.v2 import members
+from harness.service.api.v2 import repo
+from harness.service.api.v2 import schemas
+from harness.service.api.v2 import tags
+
+_ID = r'(?P<image_id>[^/]+)'
+_MEMBER = r'(?P<member_id>[^/]+)'
+_TAG = r'(?P<tag>[^/]+)'
+_TASK = r'(?P<task_id>[^/]+)'
+_SCHEMA = r'(?P<name>image|images|member|members|task|tasks)'
+
+
+def _optional_controller(module_name, class_name, app):
+    """6b's controllers (data, tasks), built if their module exists."""
+    try:
+        module = importlib.import_module(
+            'harness.service.api.v2.' + module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name != 'harness.service.api.v2.' + module_name:
+            raise
+        return None
+    return getattr(module, class_name)(app)
 
 
 class API(api.Router):
-    """The ``/v2`` application; routes are added with the v2 API."""
+    """The ``/v2`` application.
 
-    routes = ()
+    :param conf: service configuration (default: the process one).
+    :param property_rules: loaded property protections; by default loaded
+        from ``conf.property_protection_file`` (``None``: disabled).
+    :raises harness.errors.StartupError: invalid property protections or
+        custom image schema (the API process then exits 1).
+    """
+
+    routes = (
+        ('GET', r'/images', 'list_images'),
+        ('POST', r'/images', 'create_image'),
+        ('GET', r'/images/' + _ID, 'show_image'),
+        ('PATCH', r'/images/' + _ID, 'update_image'),
+        ('DELETE', r'/images/' + _ID, 'delete_image'),
+        ('PUT', r'/images/%s/file' % _ID, 'upload'),
+        ('GET', r'/images/%s/file' % _ID, 'download'),
+        ('PUT', r'/images/%s/tags/%s' % (_ID, _TAG), 'add_tag'),
+        ('DELETE', r'/images/%s/tags/%s' % (_ID, _TAG), 'delete_tag'),
+        ('GET', r'/images/%s/members' % _ID, 'list_members'),
+        ('POST', r'/images/%s/members' % _ID, 'create_member'),
+        ('GET', r'/images/%s/members/%s' % (_ID, _MEMBER), 'show_member'),
+        ('PUT', r'/images/%s/members/%s' % (_ID, _MEMBER), 'update_member'),
+        ('DELETE', r'/images/%s/members/%s' % (_ID, _MEMBER),
+         'delete_member'),
+        ('GET', r'/schemas/' + _SCHEMA, 'schema'),
+        ('POST', r'/tasks', 'create_task'),
+        ('GET', r'/tasks', 'list_tasks'),
+        ('GET', r'/tasks/' + _TASK, 'show_task'),
+        ('DELETE', r'/tasks/' + _TASK, 'delete_task'),
+    )
+
+    _UNSET = object()
+
+    def __init__(self, conf=None, property_rules=_UNSET):
+        super().__init__()
+        self.conf = state.get_conf() if conf is None else conf
+        self.enforcer = policy.Enforcer(self.conf)
+        if property_rules is self._UNSET:
+            property_rules = property_protections.load(self.conf,
+                                                       self.enforcer)
+        self.property_rules = property_rules
+        self.schemas = schemas.Schemas(self.conf)
+        # Imported here: 6b's module, which imports repo from this package.
+        from harness.service.api.v2 import locations
+        locations.check_strategy(self.conf)
+        self._images = images.ImagesController(self)
+        self._tags = tags.TagsController(self)
+        self._members = members.MembersController(self)
+        self._data = _optional_controller('data', 'DataController', self)
+        self._tasks = _optional_controller('tasks', 'TasksController', self)
+
+    # -- what the controllers share --------------------------------------
+
+    def enforce(self, ctx, action, target=None):
+        """Bare ``403`` unless policy allows *action*."""
+        self.enforcer.enforce(ctx, action, target or {})
+
+    def context(self, req):
+        """The request context of *req*."""
+        return v1_common.request_context(req)
+
+    def db(self, ctx):
+        """The DB API acting for *ctx* (see :func:`repo.gateway`)."""
+        return repo.gateway(self.conf, ctx)
+
+    # -- images ------------------------------------------------------------
+
+    def list_images(self, req):
+        return self._images.index(req)
+
+    def create_image(self, req):
+        return self._images.create(req)
+
+    def show_image(self, req, image_id):
+        return self._images.show(req, image_id)
+
+    def update_image(self, req, image_id):
+        return self._images.update(req, image_id)
+
+    def delete_image(self, req, image_id):
+        return self._images.delete(req, image_id)
+
+    # -- data and tasks (6b) ---------------------------------------------
+
+    @staticmethod
+    def _need(controller):
+        if controller is None:
+            raise webob.exc.HTTPNotFound()
+        return controller
+
+    def upload(self, req, image_id):
+        return self._need(self._data).upload(req, image_id)
+
+    def download(self, req, image_id):
+        return self._need(self._data).download(req, image_id)
+
+    def create_task(self, req):
+        return self._need(self._tasks).create(req)
+
+    def list_tasks(self, req):
+        return self._need(self._tasks).index(req)
+
+    def show_task(self, req, task_id):
+        return self._need(self._tasks).show(req, task_id)
+
+    def delete_task(self, req, task_id):
+        return self._need(self._tasks).delete(req, task_id)
+
+    # -- tags, members, schemas ------------------------------------------
+
+    def add_tag(self, req, image_id, tag):
+        return self._tags.add(req, image_id, tag)
+
+    def delete_tag(self, req, image_id, tag):
+        return self._tags.delete(req, image_id, tag)
+
+    def list_members(self, req, image_id):
+        return self._members.index(req, image_id)
+
+    def create_member(self, req, image_id):
+        return self._members.create(req, image_id)
+
+    def show_member(self, req, image_id, member_id):
+        return self._members.show(req, image_id, member_id)
+
+    def update_member(self, req, image_id, member_id):
+        return self._members.update(req, image_id, member_id)
+
+    def delete_member(self, req, image_id, member_id):
+        return self._members.delete(req, image_id, member_id)
+
+    def schema(self, req, name):
+        return api.json_response(self.schemas.get(name))

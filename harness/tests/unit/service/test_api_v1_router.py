@@ -185,13 +185,16 @@ class TestV1Router(testtools.TestCase):
         self.assertIsInstance(app, v1_router.API)
 
 
-class TestV2Skeleton(testtools.TestCase):
+class TestV2Routes(testtools.TestCase):
 
-    def test_all_404(self):
-        app = v2_router.API.factory({})
-        for path in ('', '/', '/images', '/schemas/image'):
+    def test_unknown_paths_404_and_schemas_answer(self):
+        app = v2_router.API(helpers.make_conf())
+        for path in ('', '/', '/nothing', '/schemas/bogus'):
             res = webob.Request.blank(path).get_response(app)
-            self.assertEqual(404, res.status_int)
+            self.assertEqual(404, res.status_int, path)
+        res = webob.Request.blank('/schemas/member').get_response(app)
+        self.assertEqual(200, res.status_int)
+        self.assertEqual('member', json.loads(res.body)['name'])
 
 
 class TestRouterAndMap(testtools.TestCase):

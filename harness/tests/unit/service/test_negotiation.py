@@ -141,7 +141,7 @@ class TestRealRouters(NegotiationTestBase):
         v1 = v1_router.API(conf, helpers.fake_client_factory(
             [{'id': 'abc', 'name': 'Image1'}], self.calls))
         root = api.PrefixMap({'/': versions.app_for(conf),
-                              '/v1': v1, '/v2': v2_router.API()})
+                              '/v1': v1, '/v2': v2_router.API(conf)})
         app = vn.VersionNegotiationFilter(root, conf=conf)
 
         def with_context(environ, start_response):

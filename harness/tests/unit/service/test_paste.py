@@ -80,8 +80,12 @@ class TestPipelines(PasteTestBase):
         res.decode_content()
         self.assertEqual(b'{"images": []}', res.body)
 
-    def test_v2_skeleton_404(self):
-        self.assertEqual(404, self.get(self.load(), '/v2/images').status_int)
+    def test_v2_mounted(self):
+        app = self.load()
+        self.assertEqual(404, self.get(app, '/v2/nothing').status_int)
+        res = self.get(app, '/v2/schemas/image')
+        self.assertEqual(200, res.status_int)
+        self.assertEqual('image', json.loads(res.body)['name'])
 
     def test_fakeauth_flavor(self):
         app = self.load('fakeauth')

@@ -1,0 +1,174 @@
+"""Create, show and delete v2 images (spec 10.3, 10.5).
+
+Listing lives in :mod:`.listing`, PATCH in :mod:`.patch`.
+"""
+
+import logging
+
+import webob
+import webob.exc
+
+from harness.service import quota
+from harness.service.api.v2 import attrs
+from harness.service.api.v2 import listing
+from harness.service.api.v2 import patch
+from harness.service.api.v2 import repo
+from harness.service.api.v2 import view
+from harness.service.api.v2 import wsgi_json
+from harness.service.db import errors as db_errors
+
+LOG = logging.getLogger(__name__)
+
+#: Body keys a client may never send (checked before the schema).
+DISALLOWED = ('direct_url', 'self', 'file', 'schema')
+#: Body keys that are image attributes; the rest are extra properties.
+CORE_KEYS = ('id', 'checksum', 'created_at', 'container_format',
+             'disk_format', 'min_disk', 'min_ram', 'name', 'size',
+             'virtual_size', 'status', 'tags', 'updated_at', 'visibility',
+             'protected')
+#: Attributes the service sets itself.
+READ_ONLY = ('created_at', 'updated_at', 'status', 'checksum', 'size',
+             'virtual_size')
+#: Names no extra property may take.
+RESERVED = ('owner', 'is_public', 'locations', 'deleted', 'deleted_at',
+            'direct_url', 'self', 'file', 'schema')
+
+
+def check_create_protections(api, ctx, names):
+    rules = api.property_rules
+    if rules is None:
+        return
+    for name in names:
+        if not rules.check(name, 'create', ctx):
+            raise attrs.reserved(name)
+
+
+class ImagesController(object):
+    """Images of the v2 API (*api*: the router)."""
+
+    def __init__(self, api):
+        self.api = api
+        self.conf = api.conf
+        self._listing = listing.Lister(api)
+        self._patch = patch.Patcher(api)
+
+    def index(self, req):
+        return self._listing.index(req)
+
+    def update(self, req, image_id):
+        return self._patch.update(req, image_id)
+
+    def show(self, req, image_id):
+        """``GET /v2/images/<id>``."""
+        ctx = self.api.context(req)
+        record = repo.load(self.api, ctx, image_id)
+        return view.image_response(self.api, req, ctx, record)
+
+    # -- create ----------------------------------------------------------
+
+    def create(self, req):
+        """``POST /v2/images``: a ``queued`` image, no data yet."""
+        ctx = self.api.context(req)
+        body = wsgi_json.read_json(req)
+        if isinstance(body, dict):
+            for key in DISALLOWED:
+                if key in body:
+                    raise attrs.read_only(key)
+        self.api.schemas.validate_image(body)
+        core = {key: body[key] for key in CORE_KEYS if key in body}
+        extra = {key: value for key, value in body.items()
+                 if key not in CORE_KEYS}
+        for key in READ_ONLY:
+            if key in core:
+                raise attrs.read_only(key)
+        for key in RESERVED:
+            if key in extra:
+                raise attrs.reserved(key)
+        for key in extra:
+            attrs.check_length('Property name', key)
+        if not ctx.is_admin and ctx.owner is None:
+            raise webob.exc.HTTPForbidden(
+                explanation="You are not permitted to create images owned "
+                            "by 'None'.")
+        check_create_protections(self.api, ctx, sorted(extra))
+        self.api.enforce(ctx, 'add_image')
+        if core.get('visibility') == 'public':
+            self.api.enforce(ctx, 'publicize_image')
+        attrs.check_min_values(core)
+        tags = attrs.unique(core.pop('tags', []))
+        quota.enforce_count(self.conf.image_tag_quota, len(tags),
+                            quota.TAGS)
+        quota.enforce_count(self.conf.image_property_quota, len(extra),
+                            quota.PROPERTIES)
+        record = self._write(ctx, core, extra, tags)
+        response = view.image_response(self.api, req, ctx, record,
+                                       status=201)
+        response.headers['Location'] = view.image_url(req, record['id'])
+        return response
+
+    def _write(self, ctx, core, extra, tags):
+        values = {key: value for key, value in core.items()
+                  if key != 'visibility'}
+        values.update(status='queued', owner=ctx.owner,
+                      is_public=core.get('visibility') == 'public',
+                      properties=extra)
+        db = self.api.db(ctx)
+        image_id = values.get('id')
+        with repo.db_errors_to_http(image_id):
+            row = db.image_create(values=values)
+            try:
+                if tags:
+                    db.image_tag_set_all(image_id=row['id'], tags=tags)
+                tags = db.image_tag_get_all(image_id=row['id'])
+            except Exception:
+                # Nothing half-written: the image goes if its tags fail.
+                db.image_destroy(image_id=row['id'])
+                raise
+        return repo.to_record(self.conf, row, tags)
+
+    # -- delete ----------------------------------------------------------
+
+    def delete(self, req, image_id):
+        """``DELETE /v2/images/<id>``: 204; data deleted or queued."""
+        ctx = self.api.context(req)
+        record = repo.load(self.api, ctx, image_id)
+        repo.check_owner(ctx, record,
+                         'You are not permitted to delete this image.')
+        self.api.enforce(ctx, 'delete_image')
+        if record['protected']:
+            raise webob.exc.HTTPForbidden(
+                explanation='Image %s is protected and cannot be deleted.'
+                % image_id)
+        old_status = record['status']
+        new_status = 'deleted'
+        if self.conf.delayed_delete and record['locations']:
+            new_status = 'pending_delete'
+        db = self.api.db(ctx)
+        with self._delete_errors(image_id):
+            db.image_update(image_id=image_id,
+                            values={'status': new_status},
+                            from_state=old_status)
+            try:
+                repo.delete_data(self.api, record)
+            except webob.exc.HTTPException:
+                db.image_update(image_id=image_id,
+                                values={'status': old_status})
+                raise
+            db.image_destroy(image_id=image_id)
+        LOG.info('Deleted image %s', image_id)
+        return webob.Response(status=204)
+
+    @staticmethod
+    def _delete_errors(image_id):
+        return _DeleteErrors(image_id)
+
+
+class _DeleteErrors(repo.db_errors_to_http):
+    """Delete reports a vanished image as spec 10.5 says."""
+
+    def __exit__(self, kind, exc, tb):
+        if isinstance(exc, db_errors.NotFound):
+            raise webob.exc.HTTPNotFound(
+                explanation='Failed to find image %s to delete'
+                % self.image_id) from None
+        return super().__exit__(kind, exc, tb)

@@ -1,0 +1,235 @@
+"""Image records of the v2 API: load, save, delete data (spec 10).
+
+The v2 API talks to the DB API directly (spec 3.4), or through the
+registry's ``POST /rpc`` when ``data_api`` names the registry.  Either
+way :func:`gateway` hands out an object whose methods are the DB API
+functions; :func:`load` and :func:`save` turn its rows into *records*
+(see ``doc/v2-contracts.rst``) and back, mapping DB errors to HTTP ones.
+"""
+
+import logging
+import uuid
+
+import webob.exc
+
+from harness.errors import HarnessError
+from harness.service import crypt
+from harness.service import quota
+from harness.service.api.v1 import deletion
+from harness.service.db import errors as db_errors
+
+LOG = logging.getLogger(__name__)
+
+#: ``data_api`` values that route v2 through the registry's ``/rpc``.
+REGISTRY_DATA_APIS = ('glance.db.registry.api',
+                      'harness.service.registry.rpc_client')
+#: Columns a record carries as they are.
+COLUMNS = ('id', 'name', 'status', 'size', 'virtual_size', 'disk_format',
+           'container_format', 'min_disk', 'min_ram', 'checksum', 'owner',
+           'protected', 'created_at', 'updated_at')
+#: Location padding in v2 (spec 8.4).
+V2_BLOCKSIZE = 16
+
+
+class _DirectDB(object):
+    """The DB API run in-process for *ctx*."""
+
+    def __init__(self, engine, ctx):
+        self._engine = engine
+        self._ctx = ctx
+
+    def __getattr__(self, name):
+        # Imported here: the DB API pulls in SQLAlchemy, which a process
+        # that never serves v2 need not load.
+        from harness.service.db import api as db_api
+        function = db_api.FUNCTIONS.get(name)
+        if function is None:
+            raise AttributeError(name)
+        return lambda **kwargs: function(self._engine, self._ctx, **kwargs)
+
+
+def uses_registry(conf):
+    """Whether v2 data goes through the registry's ``/rpc``."""
+    return (conf.get('data_api') or '').strip() in REGISTRY_DATA_APIS
+
+
+def gateway(conf, ctx):
+    """The DB API for *ctx*: in-process, or the registry's ``/rpc``."""
+    if uses_registry(conf):
+        from harness.service.registry import rpc_client
+        return rpc_client.RPCClient(conf, ctx)
+    from harness.service.db import api as db_api
+    url = conf.sql_connection_url
+    if not url:
+        raise webob.exc.HTTPInternalServerError(
+            explanation='No database configured for the v2 API.')
+    timeout = conf.get('idle_timeout', 'database') or conf.sql_idle_timeout
+    return _DirectDB(db_api.get_engine(url, idle_timeout=timeout), ctx)
+
+
+def tags_of(db, image_ids):
+    """``{image_id: [tags]}`` of *image_ids* (one ``/rpc`` round trip
+    when *db* is the registry client)."""
+    image_ids = list(image_ids)
+    batch = getattr(db, 'batch', None)
+    if batch is None:
+        return {image_id: db.image_tag_get_all(image_id=image_id)
+                for image_id in image_ids}
+    from harness.service.registry import rpc_client
+    slots = batch([{'command': 'image_tag_get_all',
+                    'kwargs': {'image_id': image_id}}
+                   for image_id in image_ids]) if image_ids else []
+    tags = {}
+    for image_id, slot in zip(image_ids, slots):
+        if isinstance(slot, dict) and '_error' in slot:
+            raise rpc_client.rebuild_error(slot['_error'])
+        tags[image_id] = slot
+    return tags
+
+
+def is_uuid(value):
+    """Whether *value* is a UUID in any of the spellings Glance took."""
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+def not_found(image_id):
+    return webob.exc.HTTPNotFound(
+        explanation='No image found with ID %s' % image_id)
+
+
+def to_record(conf, row, tags):
+    """A record from a DB API image row and its tags."""
+    record = {key: row.get(key) for key in COLUMNS}
+    record['visibility'] = 'public' if row.get('is_public') else 'private'
+    record['properties'] = {prop['name']: prop['value']
+                            for prop in row.get('properties') or ()
+                            if not prop.get('deleted')}
+    record['locations'] = [
+        {'url': decrypt_url(conf, loc['url']), 'metadata': loc['metadata']}
+        for loc in row.get('locations') or ()]
+    record['tags'] = list(tags)
+    return record
+
+
+def decrypt_url(conf, url):
+    key = conf.metadata_encryption_key
+    return crypt.urlsafe_decrypt(key, url) if key else url
+
+
+def encrypt_url(conf, url):
+    key = conf.metadata_encryption_key
+    return crypt.urlsafe_encrypt(key, url, V2_BLOCKSIZE) if key else url
+
+
+def load(api, ctx, image_id):
+    """The record of *image_id* as *ctx* sees it (``get_image`` checked).
+
+    :raises webob.exc.HTTPNotFound: unknown, invisible, deleted or not a
+        UUID: ``No image found with ID <id>``.
+    """
+    api.enforce(ctx, 'get_image')
+    if not is_uuid(image_id):
+        raise not_found(image_id)
+    db = api.db(ctx)
+    try:
+        row = db.image_get(image_id=image_id)
+        tags = db.image_tag_get_all(image_id=image_id)
+    except (db_errors.NotFound, db_errors.Forbidden):
+        raise not_found(image_id) from None
+    if row.get('deleted') or row.get('status') == 'deleted':
+        raise not_found(image_id)
+    return to_record(api.conf, row, tags)
+
+
+def db_values(conf, record):
+    """The ``image_update``/``image_create`` values of *record*."""
+    values = {key: record.get(key) for key in COLUMNS
+              if key not in ('created_at', 'updated_at')}
+    values['is_public'] = record.get('visibility') == 'public'
+    values['properties'] = dict(record['properties'])
+    values['locations'] = [
+        {'url': encrypt_url(conf, loc['url']),
+         'metadata': loc.get('metadata') or {}}
+        for loc in record['locations']]
+    return values
+
+
+def check_property_quota(conf, record):
+    quota.enforce_count(conf.image_property_quota,
+                        len(record['properties']), quota.PROPERTIES)
+
+
+def save(api, ctx, record, from_state=None, old_tags=None):
+    """Store *record* (one ``image_update``; tags when they changed).
+
+    :param old_tags: the tags before the change; ``None`` always rewrites.
+    :returns: the record as stored now.
+    """
+    check_property_quota(api.conf, record)
+    db = api.db(ctx)
+    values = db_values(api.conf, record)
+    values.pop('id')
+    with db_errors_to_http(record['id']):
+        row = db.image_update(image_id=record['id'], values=values,
+                              purge_props=True, from_state=from_state)
+        tags = record['tags']
+        if old_tags is None or list(old_tags) != list(tags):
+            db.image_tag_set_all(image_id=record['id'], tags=tags)
+        tags = db.image_tag_get_all(image_id=record['id'])
+    return to_record(api.conf, row, tags)
+
+
+class db_errors_to_http(object):
+    """Context manager: DB API errors of image *image_id* as HTTP ones."""
+
+    def __init__(self, image_id):
+        self.image_id = image_id
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, exc, tb):
+        if exc is None or not isinstance(exc, db_errors.ServiceError):
+            return False
+        if isinstance(exc, db_errors.Conflict):
+            raise webob.exc.HTTPConflict(
+                explanation='Image operation conflicts') from None
+        if isinstance(exc, db_errors.NotFound):
+            raise not_found(self.image_id) from None
+        if isinstance(exc, db_errors.Duplicate):
+            raise webob.exc.HTTPConflict(explanation=str(exc)) from None
+        if isinstance(exc, db_errors.Forbidden):
+            raise webob.exc.HTTPForbidden(explanation=str(exc)) from None
+        if isinstance(exc, db_errors.Invalid):
+            raise webob.exc.HTTPBadRequest(explanation=str(exc)) from None
+        return False
+
+
+def check_owner(ctx, record, message):
+    """403 *message* unless *ctx* is admin or owns *record* (10.5)."""
+    if ctx.is_admin:
+        return
+    if ctx.owner is None or record.get('owner') != ctx.owner:
+        raise webob.exc.HTTPForbidden(explanation=message)
+
+
+def delete_data(api, record):
+    """Delete, or queue for the scrubber, the data of every location.
+
+    :raises webob.exc.HTTPInternalServerError: the scrub queue could not
+        be written (the image is left as it was).
+    """
+    for location in record['locations']:
+        try:
+            deletion.initiate_deletion(api.conf, location['url'],
+                                       record['id'])
+        except (OSError, HarnessError) as exc:
+            LOG.error('Unable to delete the data of image %s: %s',
+                      record['id'], exc)
+            raise webob.exc.HTTPInternalServerError(
+                explanation='Failed to delete the data of image %s'
+                % record['id']) from None
