@@ -49,6 +49,10 @@ class Server(object):
     reload_signal = None
     #: True if the program writes its ready byte (else: TCP ping).
     ready_event = False
+    #: True if ``server_module`` may be imported once in the preloaded
+    #: fork-server and each launch forked from it (``harness.forkserver``):
+    #: its import must start nothing (no thread, connection or socket).
+    preload = False
 
     def __init__(self, test_dir, port, sock=None):
         self.verbose = True
@@ -147,7 +151,7 @@ class Server(object):
         proc = process.ServerProcess(
             self.server_name, argv, self.log_path('stdout'),
             self.log_path('stderr'), env=self.exec_env,
-            sock=self._launch_socket())
+            sock=self._launch_socket(), preload=self.preload)
         proc.launch()
         self.sock = None  # the process owns it now
         self.process, self.process_pid = proc, proc.pid
@@ -238,6 +242,7 @@ class HarnessServer(Server):
 
     reload_signal = signal.SIGHUP
     ready_event = True
+    preload = True
 
     def __init__(self, test_dir, port, sock=None):
         super().__init__(test_dir, port, sock=sock)
