@@ -38,6 +38,8 @@ MODULES = ('harness.cmd.api', 'harness.cmd.registry', 'harness.cmd.scrubber')
 MAX_MESSAGE = 1 << 18
 #: Most descriptors one launch carries.
 MAX_FDS = 16
+#: Seconds a child gets to set itself up before its pid is told anyway.
+SET_UP_TIMEOUT = 10.0
 
 
 def open_fds():
@@ -158,12 +160,20 @@ class ForkServer(object):
             return
         sys.stdout.flush()
         sys.stderr.flush()
+        set_up_r, set_up_w = os.pipe()
         pid = os.fork()
         if pid == 0:
-            preload_child.run(request, fds)  # never returns
+            os.close(set_up_r)
+            preload_child.run(request, fds, set_up_w)  # never returns
+        os.close(set_up_w)
         _close(fds)
         pidfd = os.pidfd_open(pid)
         self.children[pidfd] = pid
+        # As Popen returns only once the child exec'd: the pid is told
+        # once the child leads its own process group and shows its title
+        # (a signal to that group must not miss it).  EOF if it died.
+        select.select([set_up_r], [], [], SET_UP_TIMEOUT)
+        os.close(set_up_r)
         send(self.ctl, {'op': 'started', 'pid': pid, 'error': None})
 
     def reap(self, pidfd):

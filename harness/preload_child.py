@@ -31,13 +31,16 @@ import traceback
 _PYTHON_IGNORES = ('SIGPIPE', 'SIGXFSZ')
 
 
-def run(request, fds):
+def run(request, fds, set_up_fd):
     """Become the server of *request* (a ``launch`` message); never return.
+
+    *set_up_fd* is closed once the child is set up, right before the
+    module runs: the fork-server waits for that before telling the pid.
     """
     status = 1
     try:
         os.setsid()
-        install_fds(fds, request['targets'])
+        set_up_fd = install_fds(fds, request['targets'], set_up_fd)
         reset_signals()
         # Before the environment changes: setproctitle finds the memory it
         # may overwrite from the original environ.
@@ -47,6 +50,7 @@ def run(request, fds):
         os.environ.update(request['env'])
         random.seed()
         reopen_stdio()
+        os.close(set_up_fd)
         status = run_module(request['module'], request['args'], request['cwd'])
     except BaseException:
         traceback.print_exc()
@@ -54,23 +58,24 @@ def run(request, fds):
         finish(status)
 
 
-def install_fds(fds, targets):
-    """Put *fds* at the numbers *targets*; close every other descriptor.
+def install_fds(fds, targets, set_up_fd):
+    """Put *fds* at the numbers *targets*; close every other descriptor
+    but *set_up_fd*.
 
     ``targets`` names 1 and 2 for the logs; stdin is the null device.
     """
-    floor = max(list(targets) + [2]) + 1
+    floor = max(list(targets) + [2, set_up_fd]) + 1
+    # The set-up descriptor too may sit where a target goes.
+    set_up_fd = _move(set_up_fd, floor)
     # First out of the way of every target, so no dup2 clobbers another.
-    moved = [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, floor) for fd in fds]
-    for fd in fds:
-        os.close(fd)
+    moved = [_move(fd, floor) for fd in fds]
     null = os.open(os.devnull, os.O_RDONLY)
     if null != 0:
         os.dup2(null, 0)
         os.close(null)
     for fd, target in zip(moved, targets):
         os.dup2(fd, target)  # inheritable, as pass_fds leaves them
-    keep = {0, 1, 2} | set(targets)
+    keep = {0, 1, 2, set_up_fd} | set(targets)
     for name in os.listdir('/proc/self/fd'):
         fd = int(name)
         if fd not in keep:
@@ -78,6 +83,14 @@ def install_fds(fds, targets):
                 os.close(fd)
             except OSError:
                 continue  # the listing's own descriptor, already closed
+    return set_up_fd
+
+
+def _move(fd, floor):
+    """Move *fd* to a number >= *floor* (close-on-exec); return it."""
+    moved = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, floor)
+    os.close(fd)
+    return moved
 
 
 def reset_signals():
