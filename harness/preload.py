@@ -38,7 +38,7 @@ MODULES = ('harness.cmd.api', 'harness.cmd.registry', 'harness.cmd.scrubber')
 MAX_MESSAGE = 1 << 18
 #: Most descriptors one launch carries.
 MAX_FDS = 16
-#: Seconds a child gets to set itself up before its pid is told anyway.
+#: Seconds a child gets to call setsid() before its pid is told anyway.
 SET_UP_TIMEOUT = 10.0
 
 
@@ -169,9 +169,8 @@ class ForkServer(object):
         _close(fds)
         pidfd = os.pidfd_open(pid)
         self.children[pidfd] = pid
-        # As Popen returns only once the child exec'd: the pid is told
-        # once the child leads its own process group and shows its title
-        # (a signal to that group must not miss it).  EOF if it died.
+        # The pid is told once the child leads its own process group: a
+        # signal to that group must not miss it.  EOF if it died.
         select.select([set_up_r], [], [], SET_UP_TIMEOUT)
         os.close(set_up_r)
         send(self.ctl, {'op': 'started', 'pid': pid, 'error': None})

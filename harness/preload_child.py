@@ -31,16 +31,18 @@ import traceback
 _PYTHON_IGNORES = ('SIGPIPE', 'SIGXFSZ')
 
 
-def run(request, fds, set_up_fd):
+def run(request, fds, leader_fd):
     """Become the server of *request* (a ``launch`` message); never return.
 
-    *set_up_fd* is closed once the child is set up, right before the
-    module runs: the fork-server waits for that before telling the pid.
+    *leader_fd* is closed as soon as the child leads its own session and
+    process group: the fork-server waits for that before it tells the pid,
+    so a signal the harness sends that group cannot miss the child.
     """
     status = 1
     try:
         os.setsid()
-        set_up_fd = install_fds(fds, request['targets'], set_up_fd)
+        os.close(leader_fd)
+        install_fds(fds, request['targets'])
         reset_signals()
         # Before the environment changes: setproctitle finds the memory it
         # may overwrite from the original environ.
@@ -50,7 +52,6 @@ def run(request, fds, set_up_fd):
         os.environ.update(request['env'])
         random.seed()
         reopen_stdio()
-        os.close(set_up_fd)
         status = run_module(request['module'], request['args'], request['cwd'])
     except BaseException:
         traceback.print_exc()
@@ -58,15 +59,12 @@ def run(request, fds, set_up_fd):
         finish(status)
 
 
-def install_fds(fds, targets, set_up_fd):
-    """Put *fds* at the numbers *targets*; close every other descriptor
-    but *set_up_fd*.
+def install_fds(fds, targets):
+    """Put *fds* at the numbers *targets*; close every other descriptor.
 
     ``targets`` names 1 and 2 for the logs; stdin is the null device.
     """
-    floor = max(list(targets) + [2, set_up_fd]) + 1
-    # The set-up descriptor too may sit where a target goes.
-    set_up_fd = _move(set_up_fd, floor)
+    floor = max(list(targets) + [2]) + 1
     # First out of the way of every target, so no dup2 clobbers another.
     moved = [_move(fd, floor) for fd in fds]
     null = os.open(os.devnull, os.O_RDONLY)
@@ -75,7 +73,7 @@ def install_fds(fds, targets, set_up_fd):
         os.close(null)
     for fd, target in zip(moved, targets):
         os.dup2(fd, target)  # inheritable, as pass_fds leaves them
-    keep = {0, 1, 2, set_up_fd} | set(targets)
+    keep = {0, 1, 2} | set(targets)
     for name in os.listdir('/proc/self/fd'):
         fd = int(name)
         if fd not in keep:
@@ -83,7 +81,6 @@ def install_fds(fds, targets, set_up_fd):
                 os.close(fd)
             except OSError:
                 continue  # the listing's own descriptor, already closed
-    return set_up_fd
 
 
 def _move(fd, floor):
