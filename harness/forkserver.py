@@ -71,10 +71,12 @@ def spawn(argv, env, stdout, stderr, pass_fds, cwd=None):
     :returns: a :class:`Child`, or ``None`` (use fork/exec instead).
     """
     module = preload_module(argv)
-    if module is None or not enabled():
+    python_env = _python_env(env)
+    if (module is None or not enabled()
+            or python_env != _python_env(os.environ)):
         return None
     server = _get()
-    if server is None or _python_env(env) != server.python_env:
+    if server is None or python_env != server.python_env:
         return None
     if module not in server.loaded and not _load(server, module):
         return None
