@@ -204,6 +204,21 @@ class TestPreload(functional.FunctionalTest):
         for worker in workers:
             self.assertTrue(process.wait_gone(worker.pid, 30))
 
+    def test_a_killed_fork_server_is_replaced(self):
+        self.start_servers(**self.__dict__.copy())
+        old = forkserver._server.proc
+        self.assertEqual(old.pid, psutil.Process(
+            self.api_server.process_pid).ppid())
+        old.kill()
+        old.wait()
+        # The servers it forked run on; their statuses died with it.
+        self.assertEqual(forkserver.LOST_STATUS, self.api_server.stop()[0])
+        self.start_servers(**self.__dict__.copy())
+        pid = self.api_server.process_pid
+        self.assertTrue(is_preloaded(pid))
+        self.assertNotEqual(old.pid, psutil.Process(pid).ppid())
+        self.assertEqual(0, self.api_server.stop()[0])
+
     def test_sigkill_of_the_test_process_leaves_nothing(self):
         runner = subprocess.Popen(
             [sys.executable, '-m', 'harness.stack'], stdout=subprocess.PIPE,
