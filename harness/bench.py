@@ -27,7 +27,6 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 
 import fixtures
@@ -97,24 +96,33 @@ def db_figures(runs):
     return first, cached
 
 
-def _snapshot():
+def _snapshot(base):
+    """Our descriptors (and the fork-server's), the processes whose command
+    line names *base*, and the files in *base*."""
     fds = len(os.listdir('/proc/self/fd'))
     server = forkserver._server
     if server is not None:
         fds += len(os.listdir('/proc/%d/fd' % server.proc.pid))
-    children = subprocess.run(['pgrep', '-f', r'harness\.(cmd|preload)'],
-                              capture_output=True, text=True).stdout.split()
-    temps = set(os.listdir(tempfile.gettempdir()))
-    return fds, set(children), temps
+    children = subprocess.run(['pgrep', '-f', base], capture_output=True,
+                              text=True).stdout.split()
+    return fds, set(children), set(os.listdir(base))
 
 
 def leak_figures(cycles):
-    """Run *cycles* preload cycles; return what they left behind."""
-    with fixtures.EnvironmentVariable(forkserver.ENV, '1'):
+    """Run *cycles* preload cycles; return what they left behind.
+
+    The test directories (hence the servers' command lines) and temporary
+    files go to a private temporary directory, so that other programs on
+    the machine do not count.
+    """
+    with fixtures.TempDir() as base, \
+            fixtures.EnvironmentVariable('TMPDIR', base.path), \
+            fixtures.MonkeyPatch('tempfile.tempdir', base.path), \
+            fixtures.EnvironmentVariable(forkserver.ENV, '1'):
         _run_case(_cycle, 1)  # the fork-server is there before we count
-        fds, children, temps = _snapshot()
+        fds, children, temps = _snapshot(base.path)
         _run_case(_cycle, cycles)
-        fds2, children2, temps2 = _snapshot()
+        fds2, children2, temps2 = _snapshot(base.path)
     return fds2 - fds, sorted(children2 - children), sorted(temps2 - temps)
 
 

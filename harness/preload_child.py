@@ -13,7 +13,8 @@
   as for the exec'd program;
 * default signal dispositions (and Python's own: SIGINT raises
   KeyboardInterrupt, SIGPIPE and SIGXFSZ ignored), an empty signal mask;
-* ``random`` re-seeded; fresh ``sys.std*`` objects;
+* ``random`` re-seeded; the time zone and temporary directory read
+  again from the new environment; fresh ``sys.std*`` objects;
 * the process title of the exec'd command line (``setproctitle``), the
   thread name kept (``ps -o comm`` still shows the interpreter).
 """
@@ -25,6 +26,7 @@ import random
 import runpy
 import signal
 import sys
+import time
 import traceback
 
 #: Signals Python itself ignores at start-up.
@@ -50,6 +52,7 @@ def run(request, fds, leader_fd):
         os.chdir(request['cwd'])
         os.environ.clear()
         os.environ.update(request['env'])
+        forget_environment_caches()
         random.seed()
         reopen_stdio()
         status = run_module(request['module'], request['args'], request['cwd'])
@@ -108,6 +111,18 @@ def reset_signals():
                 signal.signal(signum, handler)
         except (OSError, ValueError):
             continue  # reserved by the C library (32, 33)
+
+
+def forget_environment_caches():
+    """Drop what the fork-server derived from its own environment.
+
+    The time zone (``TZ``) and the temporary directory (``TMPDIR``) are
+    read once per interpreter; a fork must read them again.
+    """
+    time.tzset()
+    tempfile = sys.modules.get('tempfile')
+    if tempfile is not None:
+        tempfile.tempdir = None
 
 
 def reopen_stdio():

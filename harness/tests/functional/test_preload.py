@@ -94,6 +94,13 @@ class TestPreload(functional.FunctionalTest):
                              psutil.Process(pid).name()[:15])
 
     def test_forked_user_server_looks_exec_d(self):
+        # Settings an interpreter reads once from its environment, changed
+        # after the fork-server started (it serves this first launch).
+        self.start_tiny(name='first')
+        tmp = os.path.join(self.test_dir, 'tmp')
+        os.mkdir(tmp)
+        self.useFixture(fixtures.EnvironmentVariable('TMPDIR', tmp))
+        self.useFixture(fixtures.EnvironmentVariable('TZ', 'XYZ+05'))
         forked, state = self.start_tiny()
         self.assertTrue(is_preloaded(state['pid']))
         self.assertIn('harness.cmd.api', state['modules'])
@@ -105,8 +112,10 @@ class TestPreload(functional.FunctionalTest):
         # What an exec gives a program, the fork gives it too: descriptors
         # (no leak), signal dispositions and mask, cwd, sys.path[0],
         # __main__, and the environment but for what tells them apart.
+        self.assertEqual(tmp, state['tempdir'])
+        self.assertEqual('XYZ', state['tzname'][0])
         for key in ('SigBlk', 'SigIgn', 'SigCgt', 'cwd', 'name', 'path0',
-                    'inheritable'):
+                    'inheritable', 'tempdir', 'tzname'):
             self.assertEqual(exec_state[key], state[key], key)
         for report in (state, exec_state):
             self.assertEqual(self._given_fds(report), report['fds'])

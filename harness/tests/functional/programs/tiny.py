@@ -11,6 +11,8 @@ import os
 import signal
 import socket
 import sys
+import tempfile
+import time
 
 
 def status_fields():
@@ -46,7 +48,8 @@ def report():
         cmdline=cmdline.decode('utf-8', 'replace'),
         inheritable=[os.get_inheritable(fd) for fd in (0, 1, 2)],
         path0=sys.path[0], pgid=os.getpgid(0), sid=os.getsid(0),
-        pid=os.getpid(), modules=sorted(sys.modules))
+        pid=os.getpid(), modules=sorted(sys.modules),
+        tempdir=tempfile.gettempdir(), tzname=list(time.tzname))
 
 
 def main():
