@@ -92,6 +92,16 @@ class TestPreload(functional.FunctionalTest):
             # The thread name stays the interpreter's, as after an exec.
             self.assertEqual(os.path.basename(sys.executable)[:15],
                              psutil.Process(pid).name()[:15])
+        # What each fork copies: one thread, and no socket but the control
+        # channel (beyond stdio, only pidfds of the servers it watches).
+        fork_server = psutil.Process(self.api_server.process_pid).parent()
+        self.assertEqual(1, fork_server.num_threads())
+        links = [os.readlink('/proc/%d/fd/%s' % (fork_server.pid, fd))
+                 for fd in os.listdir('/proc/%d/fd' % fork_server.pid)
+                 if int(fd) > 2]
+        extra = [link for link in links if 'pidfd' not in link]
+        self.assertEqual(1, len(extra), links)
+        self.assertTrue(extra[0].startswith('socket:'), links)
 
     def test_forked_user_server_looks_exec_d(self):
         # Settings an interpreter reads once from its environment, changed
