@@ -22,6 +22,7 @@ the socket means the test process is gone: it exits at once; its children
 stop through their own lifelines and the janitor sweeps their groups.
 """
 
+import gc
 import importlib
 import json
 import os
@@ -112,6 +113,10 @@ class ForkServer(object):
             if tainted:
                 self.tainted = True
                 break
+        # What the imports made lives as long as any server: the children's
+        # collector need not walk it (nor touch, hence copy, its pages).
+        gc.collect()
+        gc.freeze()
         return refused
 
     def serve(self):
