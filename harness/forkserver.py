@@ -102,7 +102,7 @@ def _load(server, module):
         return True
     _refused[module] = reply['error']
     if reply['tainted']:
-        shutdown()  # a thread or descriptor: no more forks from it
+        shutdown(kill=True)  # a thread or descriptor: no more forks
     return False
 
 
@@ -128,12 +128,19 @@ def _get():
     return _server
 
 
-def shutdown():
-    """Stop this process's fork-server (at exit, or when tainted)."""
+def shutdown(kill=False):
+    """Stop this process's fork-server (at exit, or *kill* it: tainted)."""
     global _server
     server, _server = _server, None
     if server is not None:
-        server.close()
+        server.close(kill)
+
+
+def _kill(pgid):
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except ProcessLookupError:
+        return  # gone already
 
 
 atexit.register(shutdown)
@@ -223,18 +230,22 @@ class ForkServer(object):
             while not self.lost and self.read(0) is not None:
                 continue
 
-    def close(self):
+    def close(self, kill=False):
         """Close the socket: the fork-server exits; wait for it (bounded).
+
+        :param kill: SIGKILL it at once (a tainted one may run threads
+            that would hold up its exit).
         """
-        if self.owner != os.getpid():
-            self.sock.close()  # a forked copy: the owner keeps it running
-            return
         self.sock.close()
         self.lost = True
+        if self.owner != os.getpid():
+            return  # a forked copy: the owner keeps it running
+        if kill:
+            _kill(self.proc.pid)
         try:
             self.proc.wait(REPLY_TIMEOUT)
         except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
+            _kill(self.proc.pid)
             self.proc.wait()
         janitor.forget_group(self.proc.pid)
 
