@@ -54,6 +54,11 @@ def enabled():
     return os.environ.get(ENV, '1').strip() != '0'
 
 
+def refused():
+    """``{module: reason}`` of the modules run with fork/exec instead."""
+    return dict(_refused)
+
+
 def preload_module(argv):
     """The module *argv* runs (``python -m``), unless it is refused."""
     if len(argv) < 3 or argv[0] != sys.executable or argv[1] != '-m':

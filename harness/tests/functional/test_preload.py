@@ -158,7 +158,7 @@ class TestPreload(functional.FunctionalTest):
         self.assertFalse(is_preloaded(state['pid']))
         self.assertEqual(os.getpid(), psutil.Process(state['pid']).ppid())
         self.assertIn('started a thread',
-                      forkserver._refused[server.server_module])
+                      forkserver.refused()[server.server_module])
         # The reference servers are still preloaded afterwards.
         self.start_servers(**self.__dict__.copy())
         self.assertTrue(is_preloaded(self.api_server.process_pid))
