@@ -148,8 +148,8 @@ def set_title(title):
 def run_module(module, args, cwd):
     """Run *module* as ``python -m`` does; return the exit status."""
     sys.argv = [module] + list(args)  # runpy puts the file in argv[0]
-    if sys.path and sys.path[0] != cwd:
-        sys.path[0] = cwd  # what -m puts first
+    if sys.path and not getattr(sys.flags, 'safe_path', False):
+        sys.path[0] = cwd  # what -m puts first (unless -P)
     # The preloaded copy stays imported under its package; running the
     # module again as __main__ is what -m does (and keeps runpy quiet).
     sys.modules.pop(module, None)
