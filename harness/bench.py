@@ -8,11 +8,16 @@ here asserts; the targets live in the README and the closing notes.
 Figures:
 
 * ``floor``: the three imports, at once;
-* ``cycle``: ``start_servers()`` + ``stop_servers()`` inside a test;
-* ``single``: the same for the API server alone;
+* ``exec cycle``: ``start_servers()`` + ``stop_servers()`` inside a test,
+  every server a fork/exec (``HARNESS_PRELOAD=0``);
+* ``preload cycle``: the same, every server forked from the preloaded
+  fork-server (:mod:`harness.forkserver`), with its ratio to the exec
+  cycle;
+* ``single``: the same for the API server alone, each way;
 * ``db first`` / ``db cached``: ``create_database()`` with an empty cache,
   then with the cache filled;
-* ``leaks``: processes, descriptors and temp files left after N cycles;
+* ``leaks``: processes, descriptors (ours and the fork-server's) and temp
+  files left after N preload cycles;
 * ``upload`` / ``download``: a 1 GiB image through the v1 and the v2
   API; downloads against a raw loopback copy, uploads against the
   machine's own upload limit (the slower of MD5 over memory and writing
@@ -25,12 +30,12 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 
 import fixtures
 import testtools
 
+from harness import forkserver
 from harness import functional
 
 MODULES = ('harness.cmd.api', 'harness.cmd.registry', 'harness.cmd.scrubber')
@@ -94,25 +99,49 @@ def db_figures(runs):
     return first, cached
 
 
-def _snapshot():
+def _snapshot(base):
+    """Our descriptors (and the fork-server's), the processes whose command
+    line names *base*, and the files in *base*."""
     fds = len(os.listdir('/proc/self/fd'))
-    children = subprocess.run(['pgrep', '-f', r'harness\.cmd\.'],
-                              capture_output=True, text=True).stdout.split()
-    temps = set(os.listdir(tempfile.gettempdir()))
-    return fds, set(children), temps
+    server = forkserver._server
+    if server is not None:
+        fds += len(os.listdir('/proc/%d/fd' % server.proc.pid))
+    children = subprocess.run(['pgrep', '-f', base], capture_output=True,
+                              text=True).stdout.split()
+    return fds, set(children), set(os.listdir(base))
 
 
 def leak_figures(cycles):
-    """Run *cycles* cycles; return what they left behind."""
-    fds, children, temps = _snapshot()
-    _run_case(_cycle, cycles)
-    fds2, children2, temps2 = _snapshot()
+    """Run *cycles* preload cycles; return what they left behind.
+
+    The test directories (hence the servers' command lines) and temporary
+    files go to a private temporary directory, so that other programs on
+    the machine do not count.
+    """
+    with fixtures.TempDir() as base, \
+            fixtures.EnvironmentVariable('TMPDIR', base.path), \
+            fixtures.MonkeyPatch('tempfile.tempdir', base.path), \
+            fixtures.EnvironmentVariable(forkserver.ENV, '1'):
+        _run_case(_cycle, 1)  # the fork-server is there before we count
+        fds, children, temps = _snapshot(base.path)
+        _run_case(_cycle, cycles)
+        fds2, children2, temps2 = _snapshot(base.path)
     return fds2 - fds, sorted(children2 - children), sorted(temps2 - temps)
+
+
+def _both_ways(method, runs):
+    """Timings of *method* with fork/exec, then with preloading."""
+    timings = {}
+    for mode, value in (('exec', '0'), ('preload', '1')):
+        with fixtures.EnvironmentVariable(forkserver.ENV, value):
+            _run_case(method, 1)  # warm-up: starts the fork-server
+            timings[mode] = _run_case(method, runs)
+    return timings
 
 
 def _line(name, values, floor):
     med = statistics.median(values)
-    return '%-10s %9.1f ms  %5.2fx floor  (n=%d, min %.1f, max %.1f)' % (
+    return '%-16s %9.1f ms  %5.2fx floor  (n=%d, min %.1f, max %.1f)' % (
         name, med * 1000, med / floor, len(values), min(values) * 1000,
         max(values) * 1000)
 
@@ -132,14 +161,18 @@ def main(argv=None):
     # Half the floor runs before the cycles, half after: a machine that is
     # busier in one phase then weighs on both figures alike.
     floors = [floor_once() for _ in range(args.runs)]
-    cycles = _run_case(_cycle, args.runs)
-    singles = _run_case(_single, args.runs)
+    cycles = _both_ways(_cycle, args.runs)
+    singles = _both_ways(_single, args.runs)
     floors += [floor_once() for _ in range(args.runs)]
     floor = statistics.median(floors)
     first, cached = db_figures(args.runs)
     print(_line('floor', floors, floor))
-    print(_line('cycle', cycles, floor))
-    print(_line('single', singles, floor))
+    for name, timings in (('cycle', cycles), ('single', singles)):
+        for mode in ('exec', 'preload'):
+            print(_line('%s %s' % (mode, name), timings[mode], floor))
+        print('%-16s %.3fx the exec %s' % (
+            'preload/exec', statistics.median(timings['preload'])
+            / statistics.median(timings['exec']), name))
     print(_line('db first', first, floor))
     print(_line('db cached', cached, floor))
     if args.transfer_mib:
@@ -148,9 +181,10 @@ def main(argv=None):
             print(line)
     if args.leak_cycles:
         fds, procs, temps = leak_figures(args.leak_cycles)
-        print('leaks      after %d cycles: %d fds, %d processes %s, '
-              '%d temp files %s' % (args.leak_cycles, fds, len(procs),
-                                    procs, len(temps), temps))
+        print('leaks            after %d preload cycles: %d fds, '
+              '%d processes %s, %d temp files %s'
+              % (args.leak_cycles, fds, len(procs), procs, len(temps),
+                 temps))
     return 0
 
 

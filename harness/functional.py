@@ -195,7 +195,8 @@ class FunctionalTest(utils.BaseTestCase):
             self._start_one_by_one(kwargs)
         else:
             self.launched_servers.extend(pair)
-            self._finish_scrubber(procs[2], expect_exit)
+            self._finish_scrubber(procs[2], expect_exit,
+                                  bool(kwargs.get('daemon')))
 
     def _reserve(self, server, port_name):
         """Make sure *server* holds a bound socket; return its port."""
@@ -215,9 +216,14 @@ class FunctionalTest(utils.BaseTestCase):
         self.assertEqual(0, exitcode, 'Failed to spin up the Scrubber daemon. '
                          'Got: %s' % err)
 
-    def _finish_scrubber(self, proc, expect_exit):
+    def _finish_scrubber(self, proc, expect_exit, daemon=False):
         scrubber = self.scrubber_daemon
         scrubber.stop_kill = not expect_exit
+        if daemon:
+            # Up means past its first run, with its signal handlers: a
+            # stop right after start_servers() is then a graceful one.
+            launch_msg = self.wait_for_servers([scrubber])
+            self.assertTrue(launch_msg is None, launch_msg)
         if not expect_exit:
             return
         exitcode = proc.wait_exit(scrubber.exit_timeout)

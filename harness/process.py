@@ -25,6 +25,7 @@ import subprocess
 import weakref
 
 from harness import errors
+from harness import forkserver
 from harness import janitor
 from harness import readiness
 
@@ -104,16 +105,19 @@ class ServerProcess(object):
     :param stderr_log: file that receives the child's stderr (appended).
     :param env: extra environment variables.
     :param sock: a bound, not listening socket to hand over, or ``None``.
+    :param preload: try a fork of the preloaded fork-server
+        (:mod:`harness.forkserver`) before a plain fork/exec.
     """
 
     def __init__(self, name, argv, stdout_log, stderr_log, env=None,
-                 sock=None):
+                 sock=None, preload=False):
         self.name = name
         self.argv = list(argv)
         self.stdout_log = stdout_log
         self.stderr_log = stderr_log
         self.env = dict(env or {})
         self.sock = sock
+        self.preload = preload
         self.popen = None
         self.returncode = None
         self.ready = False
@@ -143,10 +147,7 @@ class ServerProcess(object):
         try:
             with open(self.stdout_log, 'ab') as out, \
                     open(self.stderr_log, 'ab') as err:
-                self.popen = subprocess.Popen(
-                    self.argv, stdin=subprocess.DEVNULL, stdout=out,
-                    stderr=err, env=env, pass_fds=pass_fds,
-                    start_new_session=True)
+                self.popen = self._spawn(env, out, err, pass_fds)
         except BaseException:
             for fd in (ready_r, ready_w, life_r, life_w):
                 os.close(fd)
@@ -163,6 +164,17 @@ class ServerProcess(object):
         self._finalizer = weakref.finalize(
             self, _reap, self.popen,
             [fd for fd in (ready_r, life_w, self._pidfd) if fd is not None])
+
+    def _spawn(self, env, out, err, pass_fds):
+        """A preloaded fork if possible, else fork/exec: same promises."""
+        if self.preload:
+            child = forkserver.spawn(self.argv, env, out.fileno(),
+                                     err.fileno(), pass_fds)
+            if child is not None:
+                return child
+        return subprocess.Popen(
+            self.argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+            env=env, pass_fds=pass_fds, start_new_session=True)
 
     def _release_socket(self):
         if self.sock is not None:

@@ -61,6 +61,10 @@ class Server(object):
     #: ``FunctionalTest.start_with_retry`` retries only on such a death.
     port_clash = re.compile(
         r'already in use|EADDRINUSE|could not bind to \S+ after trying', re.I)
+    #: True if ``server_module`` may be imported once in the preloaded
+    #: fork-server and each launch forked from it (``harness.forkserver``):
+    #: its import must start nothing (no thread, connection or socket).
+    preload = False
 
     def __init__(self, test_dir, port, sock=None):
         self.verbose = True
@@ -189,7 +193,7 @@ class Server(object):
         proc = process.ServerProcess(
             self.server_name, argv, self.log_path('stdout'),
             self.log_path('stderr'), env=self.exec_env,
-            sock=self._launch_socket())
+            sock=self._launch_socket(), preload=self.preload)
         self._mark_logs()
         try:
             proc.launch()
@@ -317,6 +321,7 @@ class HarnessServer(Server):
 
     reload_signal = signal.SIGHUP
     ready_event = True
+    preload = True
 
     def __init__(self, test_dir, port, sock=None):
         super().__init__(test_dir, port, sock=sock)

@@ -126,7 +126,13 @@ def create(base_url, sync):
 
 
 def reset(url):
-    """Delete every row of the service's tables in *url*, children first."""
+    """Delete every row of the service's tables in *url*, children first.
+
+    A database this process never created (a test that started no server)
+    has nothing to reset: nothing is done.
+    """
+    if url not in _created:
+        return
     from sqlalchemy import create_engine
     from sqlalchemy import inspect
 

@@ -113,7 +113,9 @@ class TestWorkers(functional.FunctionalTest):
     def test_sigint_to_the_workers_changes_nothing(self):
         parent, workers = self.start()
         for pid in workers:
-            self.assertIn(signal.SIGINT, ignored_signals(pid))
+            # A worker found in /proc may not have run its set-up yet.
+            self.wait_for(lambda: signal.SIGINT in ignored_signals(pid),
+                          'worker %d never ignored SIGINT' % pid)
         watched = self.pidfds(workers | {parent})
         for pid in workers:
             os.kill(pid, signal.SIGINT)

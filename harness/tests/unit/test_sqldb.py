@@ -90,6 +90,15 @@ class _ServerDbTest(object):
             self.assertEqual(0, count.scalar())
         engine.dispose()
 
+    def test_reset_of_a_database_never_created_does_nothing(self):
+        from sqlalchemy.engine import make_url
+        name = 'hnever%d' % os.getpid()
+        url = make_url(self.base).set(database=name).render_as_string(
+            hide_password=False)
+        self.assertNotIn(name, self.list_names())
+        sqldb.reset(url)  # used to fail: unknown database
+        self.assertNotIn(name, self.list_names())
+
     def test_databases_of_dead_workers_are_pruned(self):
         from sqlalchemy import text
         from sqlalchemy.engine import make_url

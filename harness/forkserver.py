@@ -1,0 +1,316 @@
+"""Launch server programs as forks of a preloaded process.
+
+Importing the server modules is most of what starting a server costs, and
+every test used to pay it for every server.  :mod:`harness.preload` is a
+process that imported them once; :func:`spawn` asks it to fork a child
+that then becomes ``python -m <module> <args>`` (see
+:mod:`harness.preload_child`), in milliseconds.
+
+* One fork-server per test process, started on first use, in its own
+  session; the janitor knows its group.  It exits when the test process
+  closes the control socket, however that process ends.
+* ``HARNESS_PRELOAD`` is read at every launch: ``0`` means plain
+  fork/exec; anything else (or unset) means preload.
+* :func:`spawn` returns ``None`` whenever the launch cannot be preloaded:
+  not ``<sys.executable> -m <module>``, a ``PYTHON*`` variable that
+  differs from the fork-server's (interpreter start-up settings cannot
+  change after a fork), a module that fails to import or is not
+  fork-safe.  The caller then uses fork/exec, transparently.
+* The fork-server is the parent and reaps; :class:`Child` is the
+  ``Popen``-like handle (``pid``, ``poll()``, ``wait(timeout)``,
+  ``returncode``) fed by the exit statuses it reports.
+"""
+
+import atexit
+import json
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import time
+import weakref
+
+from harness import janitor
+from harness import preload
+
+ENV = 'HARNESS_PRELOAD'
+#: Seconds the fork-server gets to import the server modules.
+START_TIMEOUT = 120.0
+#: Seconds a reply (or the status of a child seen dead) may take.
+REPLY_TIMEOUT = 30.0
+#: Status reported for a child whose fork-server vanished before it.
+LOST_STATUS = 255
+
+_server = None  # this process's fork-server
+_broken = None  # why no fork-server can run in this process
+_refused = {}  # module -> why it is never preloaded in this process
+_accepted = []  # user modules a new fork-server must preload again
+
+
+def enabled():
+    """True unless ``HARNESS_PRELOAD=0``."""
+    return os.environ.get(ENV, '1').strip() != '0'
+
+
+def refused():
+    """``{module: reason}`` of the modules run with fork/exec instead."""
+    return dict(_refused)
+
+
+def preload_module(argv):
+    """The module *argv* runs (``python -m``), unless it is refused."""
+    if len(argv) < 3 or argv[0] != sys.executable or argv[1] != '-m':
+        return None
+    if argv[2] in _refused:
+        return None
+    return argv[2]
+
+
+def spawn(argv, env, stdout, stderr, pass_fds, cwd=None):
+    """Start *argv* as a fork of the fork-server; None if it cannot be.
+
+    :param stdout: descriptor for the child's stdout (likewise *stderr*).
+    :param pass_fds: descriptors the child gets at the same numbers.
+    :returns: a :class:`Child`, or ``None`` (use fork/exec instead).
+    """
+    module = preload_module(argv)
+    python_env = _python_env(env)
+    if (module is None or not enabled()
+            or python_env != _python_env(os.environ)):
+        return None
+    server = _get()
+    if server is None or python_env != server.python_env:
+        return None
+    if module not in server.loaded and not _load(server, module):
+        return None
+    targets = [1, 2] + list(pass_fds)
+    request = {'op': 'launch', 'module': module, 'args': argv[3:],
+               'env': dict(env), 'cwd': cwd or os.getcwd(),
+               'title': ' '.join(argv), 'targets': targets}
+    reply = server.call(request, [stdout, stderr] + list(pass_fds))
+    if reply.get('error'):
+        return None
+    return Child(server, reply['pid'], argv)
+
+
+def _python_env(env):
+    return {k: v for k, v in env.items() if k.startswith('PYTHON')}
+
+
+def _load(server, module):
+    reply = server.call({'op': 'load', 'module': module})
+    if reply['ok']:
+        server.loaded.add(module)
+        _accepted.append(module)
+        return True
+    _refused[module] = reply['error']
+    if reply['tainted']:
+        shutdown(kill=True)  # a thread or descriptor: no more forks
+    return False
+
+
+def _get():
+    """This process's fork-server, started if needed (None if broken)."""
+    global _server, _broken
+    if _server is not None and (_server.owner != os.getpid()
+                                or _server.lost):
+        _server.close()
+        _server = None
+    if _server is None and _broken is None:
+        try:
+            server = ForkServer(_accepted)
+        except OSError as exc:
+            server, _broken = None, str(exc)
+        if server is not None and server.lost:
+            server.close()
+            server, _broken = None, 'it did not start'
+        if _broken:
+            sys.stderr.write('harness: no fork-server (%s); using '
+                             'fork/exec\n' % _broken)
+        _server = server
+    return _server
+
+
+def shutdown(kill=False):
+    """Stop this process's fork-server (at exit, or *kill* it: tainted)."""
+    global _server
+    server, _server = _server, None
+    if server is not None:
+        server.close(kill)
+
+
+def _kill(pgid):
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except ProcessLookupError:
+        return  # gone already
+
+
+atexit.register(shutdown)
+
+
+class ForkServer(object):
+    """The test process's end of one fork-server.
+
+    :param modules: user modules to preload besides the reference ones.
+    """
+
+    def __init__(self, modules):
+        ours, theirs = socket.socketpair(socket.AF_UNIX,
+                                         socket.SOCK_SEQPACKET)
+        self.owner = os.getpid()
+        self.lost = False
+        self.exits = {}  # pid -> status, reported but not yet collected
+        self.python_env = _python_env(os.environ)
+        try:
+            # stdout onto our stderr: under stestr our stdout is the
+            # subunit stream, and the fork-server only ever writes errors.
+            self.proc = subprocess.Popen(
+                [sys.executable, '-m', 'harness.preload',
+                 str(theirs.fileno())] + list(modules),
+                stdin=subprocess.DEVNULL, stdout=sys.stderr.fileno(),
+                pass_fds=[theirs.fileno()], start_new_session=True)
+        except BaseException:
+            ours.close()
+            raise
+        finally:
+            theirs.close()
+        self.sock = ours
+        janitor.watch_group(self.proc.pid)
+        hello = self.receive('hello', START_TIMEOUT)
+        self.loaded = set(hello['loaded'])
+        _refused.update(hello['refused'])
+        if hello['tainted']:
+            self.lost = True
+
+    def call(self, request, fds=()):
+        """Send *request*; return its reply (exit reports are kept)."""
+        data = json.dumps(request).encode('utf-8')
+        try:
+            if fds:
+                socket.send_fds(self.sock, [data], list(fds))
+            else:
+                self.sock.send(data)
+        except OSError as exc:
+            self.lost = True
+            return {'ok': False, 'error': str(exc), 'tainted': True}
+        reply = {'launch': 'started', 'load': 'loaded'}[request['op']]
+        return self.receive(reply, REPLY_TIMEOUT)
+
+    def receive(self, op, timeout):
+        """Read messages until one of type *op*; return it."""
+        while not self.lost:
+            message = self.read(timeout)
+            if message is None:
+                break
+            if message['op'] == op:
+                return message
+        self.lost = True
+        return {'ok': False, 'error': 'fork-server lost', 'tainted': True,
+                'loaded': [], 'refused': {}}
+
+    def read(self, timeout):
+        """One message within *timeout* seconds (exit reports are filed
+        away and returned too); None on EOF or timeout."""
+        if not select.select([self.sock], [], [], timeout)[0]:
+            return None
+        try:
+            data = self.sock.recv(preload.MAX_MESSAGE)
+        except OSError:
+            data = b''
+        if not data:
+            self.lost = True
+            return None
+        message = json.loads(data.decode('utf-8'))
+        if message['op'] == 'exit':
+            self.exits[message['pid']] = message['rc']
+        return message
+
+    def pump(self, timeout):
+        """File the exit reports that arrive within *timeout* seconds."""
+        if not self.lost:
+            self.read(timeout)
+            while not self.lost and self.read(0) is not None:
+                continue
+
+    def close(self, kill=False):
+        """Close the socket: the fork-server exits; wait for it (bounded).
+
+        :param kill: SIGKILL it at once (a tainted one may run threads
+            that would hold up its exit).
+        """
+        self.sock.close()
+        self.lost = True
+        if self.owner != os.getpid():
+            return  # a forked copy: the owner keeps it running
+        if kill:
+            _kill(self.proc.pid)
+        try:
+            self.proc.wait(REPLY_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            _kill(self.proc.pid)
+            self.proc.wait()
+        janitor.forget_group(self.proc.pid)
+
+
+class Child(object):
+    """A forked server, seen like a ``subprocess.Popen``.
+
+    The fork-server reaps it and reports its status; a pidfd says when it
+    died, so a status still on its way is waited for, not guessed.
+    """
+
+    def __init__(self, server, pid, args):
+        self.pid = pid
+        self.args = args
+        self.returncode = None
+        self._server = server
+        try:
+            self._pidfd = os.pidfd_open(pid)
+        except ProcessLookupError:
+            self._pidfd = None  # already dead and reaped
+        self._finalizer = weakref.finalize(self, _close_fd, self._pidfd)
+
+    def _dead(self):
+        if self._pidfd is None:
+            return True
+        return bool(select.select([self._pidfd], [], [], 0)[0])
+
+    def _collect(self):
+        status = self._server.exits.pop(self.pid, None)
+        if status is None and self._server.lost and self._dead():
+            status = LOST_STATUS
+        if status is not None:
+            self.returncode = status
+            self._finalizer()
+        return status
+
+    def poll(self):
+        """The exit status, or None while the child runs."""
+        if self.returncode is None:
+            self._server.pump(0)
+            if self._collect() is None and self._dead():
+                self.wait(REPLY_TIMEOUT)
+        return self.returncode
+
+    def wait(self, timeout=None):
+        """Wait for the exit status (``subprocess.TimeoutExpired``)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.returncode is None and self._collect() is None:
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                raise subprocess.TimeoutExpired(self.args, timeout)
+            if self._server.lost:
+                # Nobody reports any more: wait for the death itself.
+                select.select([self._pidfd] if self._pidfd else [], [], [],
+                              left)
+            else:
+                self._server.pump(left)
+        return self.returncode
+
+
+def _close_fd(fd):
+    if fd is not None:
+        os.close(fd)

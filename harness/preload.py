@@ -1,0 +1,215 @@
+"""The preloaded fork-server: ``python -m harness.preload <fd> [module...]``.
+
+One per test process (:mod:`harness.forkserver` starts it on first use).
+It imports the reference server modules, and the user modules it is asked
+to, once; then every server launch is a ``fork()`` of this warm process
+instead of a fresh interpreter importing everything again.
+
+It talks to its test process over the Unix socket *fd* (SOCK_SEQPACKET,
+one JSON object per message, descriptors as ``SCM_RIGHTS``):
+
+* ``hello`` (sent at start): ``loaded``, ``refused`` ({module: reason});
+* ``load`` {module} -> ``loaded`` {ok, error, tainted};
+* ``launch`` {module, args, env, cwd, title, targets} + descriptors ->
+  ``started`` {pid, error};
+* ``exit`` {pid, rc}: sent when a child it forked is reaped.
+
+Fork safety: when it forks it runs no other thread and holds no descriptor
+but its control socket, so a module whose import starts a thread or keeps
+a descriptor open is refused (the harness then runs that program with
+fork/exec, and replaces this process, which that import tainted).  EOF on
+the socket means the test process is gone: it exits at once; its children
+stop through their own lifelines and the janitor sweeps their groups.
+"""
+
+import gc
+import importlib
+import json
+import os
+import select
+import socket
+import sys
+import traceback
+
+from harness import preload_child
+
+#: Modules every fork-server preloads: the reference service's programs.
+MODULES = ('harness.cmd.api', 'harness.cmd.registry', 'harness.cmd.scrubber')
+#: Largest message (an environment fits many times over).
+MAX_MESSAGE = 1 << 18
+#: Most descriptors one launch carries.
+MAX_FDS = 16
+#: Seconds a child gets to call setsid() before its pid is told anyway.
+SET_UP_TIMEOUT = 10.0
+
+
+def open_fds():
+    """The descriptors this process holds (the listing's own one aside)."""
+    fds = set()
+    for name in os.listdir('/proc/self/fd'):
+        try:
+            os.fstat(int(name))
+        except OSError:
+            continue  # the directory listing's descriptor, closed by now
+        fds.add(int(name))
+    return fds
+
+
+def thread_count():
+    """Threads of this process, C-level ones included."""
+    return len(os.listdir('/proc/self/task'))
+
+
+def load(name):
+    """Import module *name*; return ``(error, tainted)``.
+
+    *error* is None when the module is imported and left this process
+    fork-safe; *tainted* is True when the import left a thread or a
+    descriptor behind, so this process must not fork any more.
+    """
+    before = open_fds()
+    try:
+        importlib.import_module(name)
+    except BaseException as exc:  # a broken program must not kill us
+        error = 'cannot import %s: %s' % (name, exc)
+    else:
+        error = None
+    if thread_count() > 1:
+        return '%s started a thread at import' % name, True
+    extra = open_fds() - before
+    if extra:
+        return ('%s left descriptors %s open at import'
+                % (name, sorted(extra)), True)
+    return error, False
+
+
+def send(ctl, message, fds=()):
+    """Send one message (and descriptors) to the test process."""
+    data = json.dumps(message).encode('utf-8')
+    if fds:
+        socket.send_fds(ctl, [data], list(fds))
+    else:
+        ctl.send(data)
+
+
+class ForkServer(object):
+    """The serving loop: launches from the socket, exits from pidfds."""
+
+    def __init__(self, ctl):
+        self.ctl = ctl
+        self.loaded = set()
+        self.tainted = False
+        self.children = {}  # pidfd -> pid
+
+    def preload(self, names):
+        """Load *names* in order; stop at the first that taints us."""
+        refused = {}
+        for name in names:
+            error, tainted = load(name)
+            if error:
+                refused[name] = error
+            else:
+                self.loaded.add(name)
+            if tainted:
+                self.tainted = True
+                break
+        # What the imports made lives as long as any server: the children's
+        # collector need not walk it (nor touch, hence copy, its pages).
+        gc.collect()
+        gc.freeze()
+        return refused
+
+    def serve(self):
+        """Serve until the test process closes its end."""
+        while True:
+            ready = select.select([self.ctl] + list(self.children), [], [])[0]
+            for fd in ready:
+                if fd is self.ctl:
+                    if not self.handle():
+                        return 0
+                else:
+                    self.reap(fd)
+
+    def handle(self):
+        """Serve one request; False on EOF (the test process is gone)."""
+        data, fds, _flags, _addr = socket.recv_fds(self.ctl, MAX_MESSAGE,
+                                                   MAX_FDS)
+        if not data:
+            _close(fds)
+            return False
+        request = json.loads(data.decode('utf-8'))
+        if request['op'] == 'load':
+            self.handle_load(request['module'])
+        elif request['op'] == 'launch':
+            self.handle_launch(request, fds)
+        else:
+            _close(fds)
+            send(self.ctl, {'op': 'error',
+                            'error': 'unknown op %r' % request['op']})
+        return True
+
+    def handle_load(self, name):
+        error = None
+        if self.tainted:
+            error = 'this fork-server is tainted'
+        elif name not in self.loaded:
+            error = self.preload([name]).get(name)
+        send(self.ctl, {'op': 'loaded', 'ok': error is None,
+                        'error': error, 'tainted': self.tainted})
+
+    def handle_launch(self, request, fds):
+        if self.tainted or request['module'] not in self.loaded:
+            _close(fds)
+            error = '%s is not preloaded' % request['module']
+            send(self.ctl, {'op': 'started', 'pid': None, 'error': error})
+            return
+        sys.stdout.flush()
+        sys.stderr.flush()
+        set_up_r, set_up_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(set_up_r)
+            preload_child.run(request, fds, set_up_w)  # never returns
+        os.close(set_up_w)
+        _close(fds)
+        pidfd = os.pidfd_open(pid)
+        self.children[pidfd] = pid
+        # The pid is told once the child leads its own process group: a
+        # signal to that group must not miss it.  EOF if it died.
+        select.select([set_up_r], [], [], SET_UP_TIMEOUT)
+        os.close(set_up_r)
+        send(self.ctl, {'op': 'started', 'pid': pid, 'error': None})
+
+    def reap(self, pidfd):
+        """Reap the child behind *pidfd*; report its status."""
+        pid = self.children.pop(pidfd)
+        os.close(pidfd)
+        _pid, status = os.waitpid(pid, 0)
+        send(self.ctl, {'op': 'exit', 'pid': pid,
+                        'rc': os.waitstatus_to_exitcode(status)})
+
+
+def _close(fds):
+    for fd in fds:
+        os.close(fd)
+
+
+def main(argv=None):
+    """Preload, say hello, serve."""
+    argv = sys.argv[1:] if argv is None else argv
+    ctl = socket.socket(fileno=int(argv[0]))
+    server = ForkServer(ctl)
+    refused = server.preload(list(MODULES) + argv[1:])
+    send(ctl, {'op': 'hello', 'loaded': sorted(server.loaded),
+               'refused': refused, 'tainted': server.tainted})
+    try:
+        return server.serve()
+    except (BrokenPipeError, ConnectionResetError):
+        return 0  # the test process went away mid-reply
+    except BaseException:
+        traceback.print_exc()
+        return 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,185 @@
+"""A child of the fork-server becomes the server an exec would have started.
+
+:func:`run` is called in the freshly forked child of
+:mod:`harness.preload`.  It turns that copy of a warm interpreter into what
+``python -m <module> <args>`` would be, then runs the module as
+``__main__`` (``runpy``, as ``-m`` does) and exits with its status:
+
+* its own session and process group (``setsid``);
+* stdin from the null device, stdout/stderr on the logs it was sent, and
+  every other descriptor it was sent at the very number the harness named
+  in the environment, inheritable as after an exec; all others closed;
+* ``os.environ``, the working directory, ``sys.argv`` and ``sys.path[0]``
+  as for the exec'd program;
+* default signal dispositions (and Python's own: SIGINT raises
+  KeyboardInterrupt, SIGPIPE and SIGXFSZ ignored), an empty signal mask;
+* ``random`` re-seeded; the time zone and temporary directory read
+  again from the new environment; fresh ``sys.std*`` objects;
+* the process title of the exec'd command line (``setproctitle``), the
+  thread name kept (``ps -o comm`` still shows the interpreter).
+"""
+
+import atexit
+import fcntl
+import os
+import random
+import runpy
+import signal
+import sys
+import time
+import traceback
+
+#: Signals Python itself ignores at start-up.
+_PYTHON_IGNORES = ('SIGPIPE', 'SIGXFSZ')
+
+
+def run(request, fds, leader_fd):
+    """Become the server of *request* (a ``launch`` message); never return.
+
+    *leader_fd* is closed as soon as the child leads its own session and
+    process group: the fork-server waits for that before it tells the pid,
+    so a signal the harness sends that group cannot miss the child.
+    """
+    status = 1
+    try:
+        os.setsid()
+        os.close(leader_fd)
+        install_fds(fds, request['targets'])
+        reset_signals()
+        # Before the environment changes: setproctitle finds the memory it
+        # may overwrite from the original environ.
+        set_title(request['title'])
+        os.chdir(request['cwd'])
+        os.environ.clear()
+        os.environ.update(request['env'])
+        forget_environment_caches()
+        random.seed()
+        reopen_stdio()
+        status = run_module(request['module'], request['args'], request['cwd'])
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        finish(status)
+
+
+def install_fds(fds, targets):
+    """Put *fds* at the numbers *targets*; close every other descriptor.
+
+    ``targets`` names 1 and 2 for the logs; stdin is the null device.
+    """
+    floor = max(list(targets) + [2]) + 1
+    # First out of the way of every target, so no dup2 clobbers another.
+    moved = [_move(fd, floor) for fd in fds]
+    null = os.open(os.devnull, os.O_RDONLY)
+    if null != 0:
+        os.dup2(null, 0)
+        os.close(null)
+    for fd, target in zip(moved, targets):
+        os.dup2(fd, target)  # inheritable, as pass_fds leaves them
+    keep = {0, 1, 2} | set(targets)
+    for name in os.listdir('/proc/self/fd'):
+        fd = int(name)
+        if fd not in keep:
+            try:
+                os.close(fd)
+            except OSError:
+                continue  # the listing's own descriptor, already closed
+
+
+def _move(fd, floor):
+    """Move *fd* to a number >= *floor* (close-on-exec); return it."""
+    moved = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, floor)
+    os.close(fd)
+    return moved
+
+
+def reset_signals():
+    """Dispositions and mask as a freshly started interpreter has them."""
+    signal.pthread_sigmask(signal.SIG_SETMASK, [])
+    for signum in signal.valid_signals():
+        if signum in (signal.SIGKILL, signal.SIGSTOP):
+            continue
+        name = getattr(signum, 'name', '')
+        if name == 'SIGINT':
+            handler = signal.default_int_handler
+        elif name in _PYTHON_IGNORES:
+            handler = signal.SIG_IGN
+        else:
+            handler = signal.SIG_DFL
+        try:
+            if signal.getsignal(signum) != handler:
+                signal.signal(signum, handler)
+        except (OSError, ValueError):
+            continue  # reserved by the C library (32, 33)
+
+
+def forget_environment_caches():
+    """Drop what the fork-server derived from its own environment.
+
+    The time zone (``TZ``) and the temporary directory (``TMPDIR``) are
+    read once per interpreter; a fork must read them again.
+    """
+    time.tzset()
+    tempfile = sys.modules.get('tempfile')
+    if tempfile is not None:
+        tempfile.tempdir = None
+
+
+def reopen_stdio():
+    """New ``sys.std*`` objects on fds 0-2, buffered as at start-up."""
+    encoding = sys.stdout.encoding
+    sys.stdin = sys.__stdin__ = open(0, 'r', closefd=False)
+    sys.stdout = sys.__stdout__ = open(1, 'w', encoding=encoding,
+                                       closefd=False)
+    # Since 3.9 stderr is line-buffered even when it is not a terminal.
+    sys.stderr = sys.__stderr__ = open(
+        2, 'w', encoding=encoding, errors='backslashreplace',
+        buffering=1, closefd=False)
+
+
+def set_title(title):
+    """Show *title* as the command line; keep the thread name (comm)."""
+    import setproctitle
+    comm = setproctitle.getthreadtitle()
+    setproctitle.setproctitle(title)
+    setproctitle.setthreadtitle(comm)
+
+
+def run_module(module, args, cwd):
+    """Run *module* as ``python -m`` does; return the exit status."""
+    sys.argv = [module] + list(args)  # runpy puts the file in argv[0]
+    if sys.path and not getattr(sys.flags, 'safe_path', False):
+        sys.path[0] = cwd  # what -m puts first (unless -P)
+    # The preloaded copy stays imported under its package; running the
+    # module again as __main__ is what -m does (and keeps runpy quiet).
+    sys.modules.pop(module, None)
+    try:
+        runpy.run_module(module, run_name='__main__', alter_sys=True)
+    except SystemExit as exc:
+        return exit_status(exc.code)
+    except BaseException:
+        traceback.print_exc()
+        return 1
+    return 0
+
+
+def exit_status(code):
+    """The status ``sys.exit(code)`` gives an interpreter."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code & 0xff
+    sys.stderr.write('%s\n' % (code,))
+    return 1
+
+
+def finish(status):
+    """End as an interpreter ends: exit handlers, flushed stdio, _exit."""
+    try:
+        # atexit has no public "run them now"; an interpreter runs them
+        # at exit, and os._exit would skip them (logging, coverage).
+        atexit._run_exitfuncs()
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+    finally:
+        os._exit(status)

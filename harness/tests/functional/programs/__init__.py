@@ -1,0 +1,1 @@
+"""Small server programs the functional tests launch as user servers."""

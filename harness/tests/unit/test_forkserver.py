@@ -1,0 +1,85 @@
+"""Tests for the fork-server's client and child: what may be preloaded,
+and exit statuses.  Real processes only (the functional tests start real
+servers through it)."""
+
+import os
+import sys
+
+import fixtures
+import testtools
+
+from harness import forkserver
+from harness import preload
+from harness import preload_child
+from harness import process
+
+
+class WhatIsPreloadedTest(testtools.TestCase):
+
+    def test_only_python_dash_m_of_this_interpreter(self):
+        self.assertEqual('harness.cmd.api', forkserver.preload_module(
+            [sys.executable, '-m', 'harness.cmd.api', '--config-file', 'x']))
+        self.assertIsNone(forkserver.preload_module(
+            ['/usr/bin/python3.0', '-m', 'harness.cmd.api']))
+        self.assertIsNone(forkserver.preload_module(
+            [sys.executable, '-c', 'print(1)']))
+        self.assertIsNone(forkserver.preload_module([sys.executable]))
+
+    def test_preload_0_spawns_nothing(self):
+        self.useFixture(fixtures.EnvironmentVariable(forkserver.ENV, '0'))
+        self.assertFalse(forkserver.enabled())
+        child = forkserver.spawn(
+            [sys.executable, '-m', 'harness.cmd.api'], dict(os.environ),
+            1, 2, [])
+        self.assertIsNone(child)
+
+    def test_enabled_by_default(self):
+        self.useFixture(fixtures.EnvironmentVariable(forkserver.ENV))
+        self.assertTrue(forkserver.enabled())
+        self.useFixture(fixtures.EnvironmentVariable(forkserver.ENV, '1'))
+        self.assertTrue(forkserver.enabled())
+
+    def test_interpreter_settings_that_differ_mean_exec(self):
+        self.useFixture(fixtures.EnvironmentVariable(forkserver.ENV, '1'))
+        env = dict(os.environ, PYTHONWARNINGS='error::ResourceWarning')
+        if os.environ.get('PYTHONWARNINGS') == env['PYTHONWARNINGS']:
+            self.skipTest('PYTHONWARNINGS already set that way')
+        child = forkserver.spawn(
+            [sys.executable, '-m', 'harness.cmd.api'], env, 1, 2, [])
+        self.assertIsNone(child)
+
+    def test_a_program_that_is_not_python_dash_m_is_exec_d(self):
+        dir_ = self.useFixture(fixtures.TempDir()).path
+        proc = process.ServerProcess(
+            'child', [sys.executable, '-c', 'print("hi")'],
+            os.path.join(dir_, 'out'), os.path.join(dir_, 'err'),
+            preload=True)
+        self.addCleanup(proc.stop)
+        proc.launch()
+        self.assertNotIsInstance(proc.popen, forkserver.Child)
+        self.assertEqual(0, proc.wait_exit(60))
+
+
+class ExitStatusTest(testtools.TestCase):
+
+    def test_sys_exit_codes_as_an_interpreter_maps_them(self):
+        self.assertEqual(0, preload_child.exit_status(None))
+        self.assertEqual(3, preload_child.exit_status(3))
+        self.assertEqual(255, preload_child.exit_status(-1))
+        self.assertEqual(0, preload_child.exit_status(256))
+        stderr = self.useFixture(fixtures.StringStream('stderr')).stream
+        self.useFixture(fixtures.MonkeyPatch('sys.stderr', stderr))
+        self.assertEqual(1, preload_child.exit_status('bad conf'))
+        stderr.seek(0)
+        self.assertEqual('bad conf\n', stderr.read())
+
+
+class ForkSafetyTest(testtools.TestCase):
+
+    def test_this_process_counts_its_threads_and_descriptors(self):
+        before = preload.open_fds()
+        read_end, write_end = os.pipe()
+        self.addCleanup(os.close, read_end)
+        self.addCleanup(os.close, write_end)
+        self.assertEqual({read_end, write_end}, preload.open_fds() - before)
+        self.assertGreaterEqual(preload.thread_count(), 1)
