@@ -96,12 +96,13 @@ def image_create(engine, context, values):
     columns are ignored.  No visibility check: an admin may create an
     image for another owner.
 
-    :raises Invalid: no or unknown ``status``, a value of the wrong type,
-        or a constraint violation.
+    :raises Invalid: no or unknown ``status``, a value of the wrong type
+        or out of its column's range, ``properties`` not a mapping, or a
+        constraint violation.
     :raises Duplicate: an image with this id already exists.
     """
     values = dict(values)
-    properties = values.pop('properties', None) or {}
+    properties = _properties(values)
     locations = values.pop('locations', None) or []
     row = _new_image_row(values)
     now = utcnow()
@@ -134,10 +135,13 @@ def image_update(engine, context, image_id, values, purge_props=False,
         change.
     :raises ForbiddenPublicImage: a public image *context* may not change.
     :raises Conflict: the status is not *from_state*.
-    :raises Invalid: bad status or values.
+    :raises Invalid: bad status, *from_state* or values (as
+        :func:`image_create`).
     """
     values = dict(values)
-    properties = values.pop('properties', None) or {}
+    properties = _properties(values)
+    if from_state:
+        _check_status(from_state)
     locations = values.pop('locations', None)
     changes = _update_values(values)
     now = changes['updated_at'] = utcnow()
@@ -227,6 +231,25 @@ def _read_back(connection, image_id):
     query = sa.select(IMAGES).where(IMAGES.c.id == image_id)
     row = dict(connection.execute(query).one()._mapping)
     return children.attach(connection, [row])[0]
+
+
+def _properties(values):
+    """Pop ``properties`` from *values*: a name -> scalar mapping.
+
+    :raises Invalid: not an object, or a value that is an object or a
+        list (it would be stored as its Python text).
+    """
+    properties = values.pop('properties', None)
+    if properties is None:
+        return {}
+    if not isinstance(properties, dict):
+        raise errors.Invalid('Image properties must be an object, not %s'
+                             % type(properties).__name__)
+    for name, value in properties.items():
+        if isinstance(value, (dict, list)):
+            raise errors.Invalid('Invalid value for property %s: it must '
+                                 'be a string' % name)
+    return properties
 
 
 def _check_status(status):

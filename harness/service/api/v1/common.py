@@ -1,7 +1,6 @@
 """What the v1 handlers share: context, image lookup, responses."""
 
 import contextlib
-import json
 import logging
 import urllib.parse
 
@@ -10,6 +9,7 @@ import webob.exc
 
 from harness.service import api
 from harness.service import context as context_mod
+from harness.service import json_body
 from harness.service.api.v1 import headers as headers_mod
 
 LOG = logging.getLogger(__name__)
@@ -120,6 +120,7 @@ def read_json_body(req):
     """Return the JSON body of *req* (``None`` when empty), any type.
 
     :raises webob.exc.HTTPBadRequest: ``Malformed JSON in request body.``
+        (or the depth / number refusal of :mod:`harness.service.json_body`)
     :raises webob.exc.HTTPRequestEntityTooLarge: body over 1 MiB.
     """
     stream = req.environ['wsgi.input']
@@ -130,7 +131,6 @@ def read_json_body(req):
     if not data.strip():
         return None
     try:
-        return json.loads(data)
-    except ValueError:
-        raise webob.exc.HTTPBadRequest(
-            explanation='Malformed JSON in request body.') from None
+        return json_body.loads(data)
+    except json_body.InvalidJSON as exc:
+        raise webob.exc.HTTPBadRequest(explanation=str(exc)) from None
