@@ -77,13 +77,23 @@ def registry_errors(messages):
         raise
 
 
-def kill_image(client, image_id):
-    """Set *image_id* ``killed``; a failure is only logged."""
+def kill_image(client, image_id, from_states=('saving',)):
+    """Set *image_id* ``killed`` if its status is one of *from_states*
+    (tried in turn, each a compare-and-set); a failure is only logged.
+    """
     LOG.debug('Setting image %s to status killed', image_id)
-    try:
-        client.update_image(image_id, {'status': 'killed'})
-    except webob.exc.HTTPException as exc:
-        LOG.warning('Unable to kill image %s: %s', image_id, exc)
+    for from_state in from_states:
+        try:
+            client.update_image(image_id, {'status': 'killed'},
+                                from_state=from_state)
+            return
+        except webob.exc.HTTPConflict:
+            continue
+        except webob.exc.HTTPException as exc:
+            LOG.warning('Unable to kill image %s: %s', image_id, exc)
+            return
+    LOG.info('Image %s was not killed: its status is none of %s',
+             image_id, ', '.join(from_states))
 
 
 def image_url(req, image_id):

@@ -85,9 +85,11 @@ def activate_location(conf, client, image, location, supplied_size):
                 % (supplied_size, stored)))
     with common.registry_errors({
             webob.exc.HTTPBadRequest:
-                'Failed to activate image. Got error: {detail}'}):
+                'Failed to activate image. Got error: {detail}',
+            webob.exc.HTTPConflict: 'Image operation conflicts'}):
         return client.update_image(image['id'], {'location': location,
-                                                 'status': 'active'})
+                                                 'status': 'active'},
+                                   from_state='queued')
 
 
 def start_copy(api, ctx, image, url, target_store):
@@ -123,7 +125,7 @@ class CopyTask(object):
         except store_errors.StoreError as exc:
             LOG.error('Copy from external source failed for image %s: %s',
                       image_id, exc)
-            common.kill_image(self.client, image_id)
+            common.kill_image(self.client, image_id, from_states=('queued',))
             return
         image = dict(self.image, size=size or self.image.get('size'))
         try:
@@ -137,6 +139,7 @@ class CopyTask(object):
         except Exception:
             LOG.exception('Copy from external source failed for image %s',
                           image_id)
-            common.kill_image(self.client, image_id)
+            common.kill_image(self.client, image_id,
+                              from_states=('queued', 'saving'))
             return
         LOG.info('Copied image %s from an external source', image_id)
