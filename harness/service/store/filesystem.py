@@ -38,21 +38,45 @@ def is_uuid_like(value):
         return False
 
 
-def _preallocate(fd, size):
-    """Reserve *size* bytes up front when the size is known.
+#: How far ahead of the data received disk space is reserved.
+PREALLOCATE_STEP = 16 << 20
+
+
+class Preallocator(object):
+    """Reserve the disk space of an upload of known *size* in steps.
 
     Allocating extents while writing costs more than the write itself on
-    ext4 (about 430 MiB/s against several GiB/s here), and a full disk is
-    reported before any byte is received.
+    ext4 (about 430 MiB/s against several GiB/s here), so space is
+    reserved with ``posix_fallocate`` in large steps -- but only as data
+    arrives, at most :data:`PREALLOCATE_STEP` ahead of it: a client that
+    declares a huge ``Content-Length`` and sends little holds little.
+
+    :ivar reserved: bytes reserved (the file is that long meanwhile).
     """
-    if not size:
-        return
-    try:
-        os.posix_fallocate(fd, 0, size)
-    except OSError as exc:
-        if exc.errno in (errno.EOPNOTSUPP, errno.EINVAL):
-            return  # the filesystem cannot: write as it comes
-        streaming.raise_mapped(exc)
+
+    def __init__(self, fd, size, step=PREALLOCATE_STEP):
+        self.fd = fd
+        self.size = size or 0
+        self.step = step
+        self.reserved = 0
+
+    def cover(self, end):
+        """Make sure bytes up to *end* are reserved (plus a step ahead).
+
+        :raises StorageFull, StorageWriteDenied: as a write would.
+        """
+        if end <= self.reserved or self.reserved >= self.size:
+            return
+        target = min(self.size, end + self.step)
+        try:
+            os.posix_fallocate(self.fd, self.reserved,
+                               target - self.reserved)
+        except OSError as exc:
+            if exc.errno in (errno.EOPNOTSUPP, errno.EINVAL):
+                self.size = 0  # the filesystem cannot: write as it comes
+                return
+            streaming.raise_mapped(exc)
+        self.reserved = target
 
 
 def _remove_quietly(path):
@@ -213,19 +237,20 @@ class FilesystemStore(object):
 
     def _copy(self, reader, fd, size, max_bytes):
         """Copy *reader* to *fd*; return ``(bytes, md5_hex)``."""
-        _preallocate(fd, size)
+        space = Preallocator(fd, size)
         md5 = streaming.StreamingMd5()
         written = 0
         try:
             for data in streaming.read_chunks(reader, self.chunk_size, size,
                                               max_bytes):
                 md5.update(data)
+                space.cover(written + len(data))
                 streaming.write_all(fd, data)
                 written += len(data)
         finally:
             md5.close()
-        if size and written != size:
-            os.ftruncate(fd, written)  # drop the preallocated tail
+        if space.reserved > written:
+            os.ftruncate(fd, written)  # drop the reserved tail
         return written, md5.hexdigest()
 
     def _publish(self, partial, path):
