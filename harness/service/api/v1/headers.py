@@ -68,11 +68,15 @@ def _to_int(key, value):
     if value is None or not _INTEGER.fullmatch(value):
         raise _invalid(key, value, "Cannot convert image %s '%s' to an "
                        "integer." % (key, value))
-    number = int(value)
+    maximum = values.IMAGE_INT_MAX[key]
+    try:
+        number = int(value)
+    except ValueError:
+        # More digits than int() reads: beyond the column either way.
+        number = -1 if value.strip().startswith('-') else maximum + 1
     if number < 0:
         raise _invalid(key, value, "Image %s must be >= 0 ('%s' "
                        "specified)." % (key, value))
-    maximum = values.IMAGE_INT_MAX[key]
     if number > maximum:
         raise _invalid(key, value, "Image %s must be <= %d ('%s' "
                        "specified)." % (key, maximum, value))

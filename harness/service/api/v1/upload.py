@@ -152,7 +152,7 @@ class Upload(object):
 
     def _requeue(self):
         """``saving`` -> ``queued``: the data already stored stays the
-        image's; only this request's change is undone."""
+        image's; the status this request set is undone."""
         try:
             self.client.update_image(self.image_id, {'status': 'queued'},
                                      from_state='saving')

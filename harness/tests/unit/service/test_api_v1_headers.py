@@ -90,6 +90,12 @@ class TestParse(testtools.TestCase):
                              "%s must be <= %d ('%d' specified)."
                              % (value, field, field, value - 1, value),
                              exc.explanation)
+        # More digits than int() converts.
+        for digits, message in (('9' * 5000, 'Image size must be <= '),
+                                ('-' + '9' * 5000, 'Image size must be >= 0')):
+            exc = self.assertRaises(webob.exc.HTTPBadRequest, parse,
+                                    **{'X-Image-Meta-Size': digits})
+            self.assertIn(message, exc.explanation)
 
     def test_booleans(self):
         for value in ('1', 't', 'True', 'ON', 'y', 'yes'):
