@@ -187,3 +187,35 @@ class TestV1Atomic(functional.FunctionalTest):
         self.assertLess(reserved, sent + (32 << 20))
         upload.close()
         v1.wait_for(lambda: not v1.image_files(self.api_server.image_dir))
+
+
+class TestLimitsBeforeData(functional.FunctionalTest):
+    """``image_size_cap`` and ``user_storage_quota`` refuse a declared
+    length before a byte of the body is read or a file is opened."""
+
+    def setUp(self):
+        super().setUp()
+        self.start_servers(user_storage_quota=100, **self.__dict__.copy())
+
+    def declare(self, length):
+        upload = v1.RawUpload(self.api_port, '/v1/images', [
+            'Content-Type: application/octet-stream',
+            'Content-Length: %d' % length,
+            'X-Image-Meta-Name: Declared',
+            'X-Image-Meta-Disk-Format: raw',
+            'X-Image-Meta-Container-Format: ovf'])
+        self.addCleanup(upload.close)
+        # No body is sent: the answer must come without it.
+        return upload.read_response()
+
+    def test_cap_and_quota_answer_before_the_body(self):
+        for length, status, message in (
+                ((1 << 40) + 1, b'400', b'Denying attempt to upload image '
+                 b'larger than 1099511627776 bytes.'),
+                (500, b'413', b'Denying attempt to upload image because it '
+                 b'exceeds the .quota')):
+            answer = self.declare(length)
+            self.assertTrue(answer.startswith(b'HTTP/1.1 ' + status),
+                            answer[:200])
+            self.assertIn(message, answer)
+            self.assertEqual([], v1.image_files(self.api_server.image_dir))
