@@ -1,7 +1,8 @@
 """The one JSON loader of the service's request bodies.
 
-Every app (v1, registry, RPC, v2) decodes request bodies with
-:func:`loads`, so one set of rules applies everywhere:
+The v1 API, the registry and its RPC endpoint (and the v2 API, meant to
+use it too) decode request bodies with :func:`loads`, so one set of rules
+applies everywhere:
 
 * nesting deeper than :data:`MAX_DEPTH` arrays/objects is refused before
   the decoder sees it (the stdlib decoder recurses, and 100,000 ``[``
