@@ -30,16 +30,19 @@ class TestV1Atomic(functional.FunctionalTest):
         self.assertEqual('queued', image['status'])
         return image['id']
 
-    def race(self, image_id, bodies):
-        """PUT each body to *image_id* at once; return the answers."""
+    def race(self, image_id, bodies, headers=None):
+        """PUT each body (with its headers) to *image_id* at once; return
+        the answers."""
         barrier = threading.Barrier(len(bodies))
         answers = [None] * len(bodies)
+        headers = headers or [{'Content-Type': 'application/octet-stream'}
+                              for _ in bodies]
 
         def put(index):
-            headers = {'Content-Type': 'application/octet-stream'}
             barrier.wait()
             answers[index] = self.api.request(
-                'PUT', '/v1/images/%s' % image_id, headers, bodies[index])
+                'PUT', '/v1/images/%s' % image_id, headers[index],
+                bodies[index])
 
         threads = [threading.Thread(target=put, args=(index,))
                    for index in range(len(bodies))]
@@ -70,6 +73,30 @@ class TestV1Atomic(functional.FunctionalTest):
             self.assertEqual(bodies[winner], data)
         self.assertEqual(ROUNDS, len(v1.image_files(
             self.api_server.image_dir)))
+
+    def test_concurrent_locations_one_winner(self):
+        remote = v1.RemoteData(b'remote data')
+        self.addCleanup(remote.close)
+        for round_ in range(5):
+            image_id = self.queued_image()
+            headers = [{'X-Image-Meta-Location': remote.url(),
+                        'X-Image-Meta-Name': 'Winner %d' % index}
+                       for index in range(2)]
+            answers = self.race(image_id, [None, None], headers)
+            statuses = [answer[0] for answer in answers]
+            self.assertIn(200, statuses, answers)
+            winner = statuses.index(200)
+            loser = answers[1 - winner]
+            # Refused by the compare-and-set, or seen active already.
+            expected = {409: b'Image operation conflicts',
+                        400: b'Attempted to update Location field for an '
+                        b'image not in queued status.'}
+            self.assertIn(loser[0], expected, loser)
+            self.assertIn(expected[loser[0]], loser[2])
+            _, meta, _ = self.api.head(image_id)
+            self.assertEqual(('active', 'Winner %d' % winner),
+                             (meta['x-image-meta-status'],
+                              meta['x-image-meta-name']))
 
     def test_upload_to_requeued_active_image(self):
         image = self.api.create_ok(v1.minimal_headers('Active'), b'first')

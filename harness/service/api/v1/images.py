@@ -199,21 +199,39 @@ class ImagesController(object):
         if location and parsed.meta.get('location') and \
                 not parsed.meta.get('size'):
             values['size'] = sources.backend_size(self.conf, location)
-        from_state = None
-        if queued and parsed.has_body:
-            # The metadata and queued -> saving in one compare-and-set: a
-            # request that loses a race for the image changes nothing.
-            self._check_single_source(parsed)
-            self._check_upload(parsed, client, original)
-            values['status'] = 'saving'
-            from_state = 'queued'
+        from_state = self._transition(parsed, client, original, values,
+                                      queued)
         image = self._update_registry(client, image_id, values, purge,
                                       from_state)
-        if queued and (location or parsed.has_body):
-            image = self._handle_source(parsed, client, image,
-                                        saving=parsed.has_body)
+        if from_state is None and queued and location:
+            image = self._handle_source(parsed, client, image)
+        elif parsed.has_body and queued:
+            image = self._handle_source(parsed, client, image, saving=True)
         image = common.readable(image, self.api.property_rules, ctx)
         return common.image_response(req, image)
+
+    def _transition(self, parsed, client, original, values, queued):
+        """Add the status change of a data upload or a location to
+        *values*, checked first; return its ``from_state`` (or ``None``).
+
+        The metadata and the status then change in one compare-and-set:
+        a request that loses a race for a queued image changes nothing.
+        """
+        if not queued:
+            return None
+        self._check_single_source(parsed)
+        location = parsed.meta.get('location')
+        if parsed.has_body:
+            self._check_upload(parsed, client, original)
+            values['status'] = 'saving'
+            return 'queued'
+        if location and not parsed.copy_from:
+            self._validate_for_activation(parsed.meta, original)
+            sources.check_location_size(self.conf, location,
+                                        parsed.meta.get('size'))
+            values.update(location=location, status='active')
+            return 'queued'
+        return None
 
     def _check_update_allowed(self, parsed, original):
         status = original['status']
@@ -255,7 +273,7 @@ class ImagesController(object):
         except webob.exc.HTTPConflict as exc:
             LOG.info('Update of image %s conflicts: %s', image_id,
                      exc.detail)
-            if from_state == 'queued':
+            if values.get('status') == 'saving':
                 raise webob.exc.HTTPConflict(
                     explanation=upload.UNQUEUED) from None
             raise webob.exc.HTTPConflict(

@@ -69,8 +69,8 @@ def backend_size(conf, url):
         return 0
 
 
-def activate_location(conf, client, image, location, supplied_size):
-    """Make *image* ``active`` with data at remote *location*.
+def check_location_size(conf, location, supplied_size):
+    """Refuse a supplied size that differs from the data at *location*.
 
     :param supplied_size: the size the client gave, if any: it must match
         a non-zero backend size.
@@ -83,6 +83,16 @@ def activate_location(conf, client, image, location, supplied_size):
                 'Provided image size must match the stored image size. '
                 '(provided size: %d, stored size: %d)'
                 % (supplied_size, stored)))
+
+
+def activate_location(conf, client, image, location, supplied_size):
+    """Make the ``queued`` *image* ``active`` with data at remote
+    *location* (see :func:`check_location_size` for *supplied_size*).
+
+    :raises webob.exc.HTTPConflict: sizes differ, or the image is no
+        longer ``queued``.
+    """
+    check_location_size(conf, location, supplied_size)
     with common.registry_errors({
             webob.exc.HTTPBadRequest:
                 'Failed to activate image. Got error: {detail}',
