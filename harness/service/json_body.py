@@ -9,6 +9,8 @@ applies everywhere:
   would end in a ``RecursionError``, a 500);
 * ``NaN``, ``Infinity`` and numbers that overflow a float (``1e400``) are
   refused: no column or option takes them, and ``int(inf)`` fails late;
+* strings with a lone surrogate escape (``"\\ud800"``) are refused: they
+  are no Unicode text, and no database driver can encode them;
 * anything else the decoder refuses is "malformed".
 
 Every refusal is :class:`InvalidJSON`, which the apps answer with 400 and
@@ -31,6 +33,8 @@ MALFORMED = 'Malformed JSON in request body.'
 # bracket.  Brackets inside strings are thereby skipped.
 _TOKENS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.S)
 _OPENING = frozenset('[{')
+# An escape of a surrogate code point: only then can a lone one appear.
+_SURROGATE_ESCAPE = re.compile(r'\\u[dD][89a-fA-F]')
 
 
 class InvalidJSON(HarnessError, ValueError):
@@ -85,9 +89,9 @@ def loads(data, object_hook=None):
         raise InvalidJSON(MALFORMED)
     check_depth(text)
     try:
-        return json.loads(text, object_hook=object_hook,
-                          parse_float=_finite_float,
-                          parse_constant=_reject_constant)
+        value = json.loads(text, object_hook=object_hook,
+                           parse_float=_finite_float,
+                           parse_constant=_reject_constant)
     except InvalidJSON:
         raise
     except (ValueError, RecursionError):
@@ -95,3 +99,16 @@ def loads(data, object_hook=None):
         # int() takes.  RecursionError cannot follow check_depth() but
         # must never become a 500 either.
         raise InvalidJSON(MALFORMED) from None
+    if _SURROGATE_ESCAPE.search(text):
+        _check_encodable(value)
+    return value
+
+
+def _check_encodable(value):
+    """Refuse *value* if a string in it is no valid Unicode text (a lone
+    surrogate; pairs were joined by the decoder)."""
+    try:
+        json.dumps(value, ensure_ascii=False, default=str).encode('utf-8')
+    except UnicodeEncodeError:
+        raise InvalidJSON('Invalid string in JSON body: a lone surrogate '
+                          'escape is no Unicode character.') from None

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from harness.service.db import common
 from harness.service.db import errors
 from harness.service.db import schema
+from harness.service.db import values
 
 IMAGES = schema.images
 PROPERTIES = schema.image_properties
@@ -52,9 +53,12 @@ def attach(connection, images):
     return images
 
 
-def property_text(value):
-    """Properties are text; other JSON scalars are stored as their str."""
-    return value if value is None or isinstance(value, str) else str(value)
+def property_text(value, name='property'):
+    """Properties are text; other JSON scalars are stored as their str.
+
+    :raises Invalid: an object, a list or a NUL character.
+    """
+    return None if value is None else values.to_text(name, value)
 
 
 def set_properties(connection, image_id, properties, purge, now):
@@ -67,15 +71,17 @@ def set_properties(connection, image_id, properties, purge, now):
     query = sa.select(PROPERTIES).where(PROPERTIES.c.image_id == image_id)
     existing = {row.name: row for row in connection.execute(query)}
     for name, value in properties.items():
+        values.to_text('property name', name)
+        value = property_text(value, 'property %s' % name)
         row = existing.get(name)
         if row is None:
             connection.execute(PROPERTIES.insert().values(
-                image_id=image_id, name=name, value=property_text(value),
+                image_id=image_id, name=name, value=value,
                 created_at=now, updated_at=now, deleted=False))
         else:
             connection.execute(
                 PROPERTIES.update().where(PROPERTIES.c.id == row.id)
-                .values(value=property_text(value), updated_at=now,
+                .values(value=value, updated_at=now,
                         deleted=False, deleted_at=None))
     if not purge:
         return
@@ -98,8 +104,10 @@ def location_entries(locations):
         if isinstance(location, str):
             location = {'url': location}
         if not isinstance(location, dict) or \
-                not isinstance(location.get('url'), str):
+                not isinstance(location.get('url'), str) or \
+                not isinstance(location.get('metadata') or {}, dict):
             raise errors.Invalid('Invalid location: %s' % (location,))
+        values.to_text('location', location['url'])
         entries.append({'url': location['url'],
                         'metadata': location.get('metadata') or {},
                         'status': location.get('status') or 'active'})

@@ -40,9 +40,11 @@ def check_id(identifier, kind='image'):
     """Raise NotFound for an id that cannot be in an ``id`` column.
 
     PostgreSQL and MySQL would store nothing that long, and a lookup
-    must not depend on how a back end compares over-long strings.
+    must not depend on how a back end compares over-long strings; no id
+    holds a NUL character (PostgreSQL refuses to compare with one).
     """
-    if identifier is not None and len(str(identifier)) > ID_LENGTH:
+    if identifier is not None and (len(str(identifier)) > ID_LENGTH
+                                   or '\0' in str(identifier)):
         error = errors.TaskNotFound if kind == 'task' else errors.NotFound
         raise error('No %s found with ID %s' % (kind, identifier))
 
@@ -68,6 +70,10 @@ def to_int(name, value, default=None, maximum=None):
     """
     if value is None:
         return default
+    if isinstance(value, float) and not value.is_integer():
+        # 1.5 is no integer (int() would cut it); nor are inf and nan.
+        raise errors.Invalid("Invalid value '%s' for %s: not an integer"
+                             % (value, name))
     try:
         number = int(value)
     except (TypeError, ValueError, OverflowError):
@@ -142,7 +148,7 @@ def coerce_columns(table, values):
             value = to_datetime(key, value)
         elif isinstance(kind, sa.String) and value is not None:
             # PostgreSQL compares and stores text columns with text only.
-            value = str(value)
+            value = values_mod.to_text(key, value)
         row[key] = value
     return row
 

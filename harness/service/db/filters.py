@@ -36,7 +36,8 @@ def image_conditions(filters, is_public=None):
     if is_public is not None:
         conditions.append(IMAGES.c.is_public == bool(is_public))
     if filters.get('checksum') is not None:
-        conditions.append(IMAGES.c.checksum == filters['checksum'])
+        conditions.append(column_equals(IMAGES.c.checksum,
+                                        filters['checksum']))
     if 'is_public' in filters:
         # Inside filters, is_public names a property (Glance behaviour).
         conditions.append(_property_matches('is_public', filters['is_public']))
@@ -214,10 +215,18 @@ def column_equals(column, value):
             return sa.false()
         values_mod.check_int(column.name, value,
                              common.int_maximum(column.type))
-    elif isinstance(column.type, sa.String) and not isinstance(value, str):
+    elif isinstance(column.type, sa.String):
         # PostgreSQL has no text = integer operator.
-        value = str(value)
+        value = value if isinstance(value, str) else str(value)
+        if not storable(value):
+            return sa.false()
     return column == value
+
+
+def storable(text):
+    """Whether a text column can hold *text*: one with NUL matches no row
+    (and PostgreSQL refuses to even compare with it)."""
+    return '\0' not in text
 
 
 def _range(column, is_min, value):
@@ -237,6 +246,8 @@ def _range(column, is_min, value):
 
 def _property_matches(name, value):
     text = value if isinstance(value, str) else str(value)
+    if not (storable(text) and storable(name)):
+        return sa.false()
     return sa.exists().where(PROPERTIES.c.image_id == IMAGES.c.id,
                              PROPERTIES.c.deleted == sa.false(),
                              PROPERTIES.c.name == name,
@@ -244,6 +255,8 @@ def _property_matches(name, value):
 
 
 def _has_tag(tag):
+    if not storable(str(tag)):
+        return sa.false()
     return sa.exists().where(TAGS.c.image_id == IMAGES.c.id,
                              TAGS.c.deleted == sa.false(),
                              TAGS.c.value == tag)

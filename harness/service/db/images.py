@@ -20,6 +20,7 @@ from harness.service.db import common
 from harness.service.db import errors
 from harness.service.db import filters as db_filters
 from harness.service.db import schema
+from harness.service.db import values as values_mod
 from harness.service.db.common import utcnow
 
 LOG = logging.getLogger(__name__)
@@ -237,7 +238,8 @@ def _properties(values):
     """Pop ``properties`` from *values*: a name -> scalar mapping.
 
     :raises Invalid: not an object, or a value that is an object or a
-        list (it would be stored as its Python text).
+        list (it would be stored as its Python text), or NUL in a name or
+        value.
     """
     properties = values.pop('properties', None)
     if properties is None:
@@ -246,9 +248,9 @@ def _properties(values):
         raise errors.Invalid('Image properties must be an object, not %s'
                              % type(properties).__name__)
     for name, value in properties.items():
-        if isinstance(value, (dict, list)):
-            raise errors.Invalid('Invalid value for property %s: it must '
-                                 'be a string' % name)
+        # Checked again when written; here so nothing is written first.
+        values_mod.to_text('property name', name)
+        children.property_text(value, 'property %s' % name)
     return properties
 
 

@@ -141,6 +141,8 @@ def image_member_find(engine, context, image_id=None, member=None,
     for column, value in (('image_id', image_id), ('member', member),
                           ('status', status)):
         if value is not None:
+            if '\0' in str(value):
+                return []  # stored nowhere; PostgreSQL cannot compare it
             query = query.where(MEMBERS.c[column] == str(value))
     with engine.connect() as connection:
         rows = connection.execute(query.order_by(MEMBERS.c.id))

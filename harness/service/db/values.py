@@ -69,6 +69,22 @@ def to_utc(name, value):
     return check_datetime(name, value)
 
 
+def to_text(name, value):
+    """*value* as the text of a string column: a JSON scalar as its text.
+
+    :raises Invalid: an object or a list (it would be stored as its Python
+        text), or text with a NUL character (PostgreSQL stores none).
+    """
+    if isinstance(value, (dict, list, tuple, set)):
+        raise errors.Invalid('Invalid value %s for %s: it must be a string'
+                             % (_json_text(value), name))
+    text = value if isinstance(value, str) else str(value)
+    if '\0' in text:
+        raise errors.Invalid('Invalid value for %s: it holds a NUL '
+                             'character' % name)
+    return text
+
+
 def member_id(value):
     """Return *value* if it can name an image member.
 
@@ -81,7 +97,7 @@ def member_id(value):
     if len(value) > MEMBER_MAX_LENGTH:
         raise errors.Invalid('Invalid member_id: longer than %d characters'
                              % MEMBER_MAX_LENGTH)
-    return value
+    return to_text('member_id', value)
 
 
 def _json_text(value):

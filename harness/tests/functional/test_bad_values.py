@@ -142,7 +142,50 @@ class TestApiBadValues(BadValuesBase):
                          json.loads(body)['members'])
 
 
+    def test_nul_in_ids_and_filters_matches_nothing(self):
+        image = self.new_image()
+        for path in ('/v1/images/a%00b', '/v1/images/%s%%00' % image['id'],
+                     '/v1/images/a%00b/members'):
+            self.assertEqual(404, self.api.request('GET', path)[0], path)
+        for query in ('name=Kept%00', 'property-kept=yes%00',
+                      'property-k%00=yes', 'status=active%00'):
+            self.assertEqual([], self.api.list('?' + query), query)
+        self.assertEqual([image['id']], [
+            entry['id'] for entry in self.api.list('?name=Kept')])
+        self.assertEqual(200, self.api.request(
+            'GET', '/v1/shared-images/a%00b')[0])
+        path = '/v1/images/%s/members/a%%00b' % image['id']
+        self.assertAnswer(400, 'Invalid membership association: Invalid '
+                          'value for member_id: it holds a NUL character',
+                          self.api.request('PUT', path))
+        self.assertEqual(404, self.api.request('DELETE', path)[0])
+
+
 class TestRegistryBadValues(BadValuesBase):
+
+    def test_strings_no_column_holds(self):
+        for raw, message in (
+                (b'{"image": {"status": "active", "name": "\\ud800"}}',
+                 'Invalid string in JSON body: a lone surrogate escape'),
+                (b'{"image": {"status": "active", "name": "a\\u0000"}}',
+                 'Invalid value for name: it holds a NUL character'),
+                (b'{"image": {"status": "active", "properties": '
+                 b'{"a": "\\u0000"}}}',
+                 'Invalid value for property a: it holds a NUL'),
+                (b'{"image": {"status": "active", "name": ["x"]}}',
+                 'Invalid value ["x"] for name: it must be a string'),
+                (b'{"image": {"status": "active", "owner": {"a": 1}}}',
+                 'Invalid value {"a": 1} for owner: it must be a string'),
+                (b'{"image": {"status": "active", "size": 1.5}}',
+                 "Invalid value '1.5' for size: not an integer"),
+                (b'{"image": {"status": "active", "location_data": 5}}',
+                 'Invalid location_data: 5 (not a list)'),
+                (b'{"image": {"status": "active", "location_data": '
+                 b'[{"url": "http://a/b", "metadata": 5}]}}',
+                 'Invalid location: ')):
+            self.assertAnswer(400, message,
+                              self.registry('POST', '/images', raw))
+        self.assertEqual([], self.all_images())
 
     def test_numbers_out_of_range(self):
         for raw, message in (
