@@ -41,10 +41,12 @@ def check_id(identifier, kind='image'):
 
     PostgreSQL and MySQL would store nothing that long, and a lookup
     must not depend on how a back end compares over-long strings; no id
-    holds a NUL character (PostgreSQL refuses to compare with one).
+    holds a NUL character (PostgreSQL refuses to compare with one), and
+    every id is text (an RPC caller may send any JSON value).
     """
-    if identifier is not None and (len(str(identifier)) > ID_LENGTH
-                                   or '\0' in str(identifier)):
+    if identifier is not None and (not isinstance(identifier, str)
+                                   or len(identifier) > ID_LENGTH
+                                   or '\0' in identifier):
         error = errors.TaskNotFound if kind == 'task' else errors.NotFound
         raise error('No %s found with ID %s' % (kind, identifier))
 
