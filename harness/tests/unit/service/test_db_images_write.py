@@ -357,6 +357,30 @@ class BadValuesMixin(DBTestMixin):
             self.assertRaises(errors.Invalid, db_api.image_get_all,
                               self.engine, ADMIN, filters=filters)
 
+    def test_lookups_no_row_can_match(self):
+        image = self.create(name='kept', properties={'p': 'v'})
+        for image_id in ({'a': 1}, 5, image['id'] + '\0', 'a\0'):
+            self.assertRaises(errors.NotFound, db_api.image_get,
+                              self.engine, ADMIN, image_id)
+        for filters in ({'name': 'kept\0'}, {'properties': {'p': 'v\0'}},
+                        {'properties': {'p\0': 'v'}}, {'checksum': '\0'},
+                        {'tags': ['\0']}):
+            self.assertEqual([], db_api.image_get_all(
+                self.engine, ADMIN, filters=filters), filters)
+        self.assertEqual([], db_api.image_member_find(
+            self.engine, ADMIN, member='m\0'))
+
+    def test_text_values(self):
+        for values in ({'name': 'a\0b'}, {'name': ['x']}, {'owner': {}},
+                       {'properties': {'a\0': 'b'}},
+                       {'properties': {'a': 'b\0'}},
+                       {'locations': [{'url': 'http://a/\0'}]},
+                       {'locations': [{'url': 'http://a/', 'metadata': 5}]},
+                       {'size': 1.5}):
+            self.assertRaises(errors.Invalid, self.create, **values)
+        self.assertEqual([], self.names())
+        self.assertEqual('5', self.create(name=5)['name'])
+
     def test_from_state_must_be_a_status(self):
         image_id = self.create(name='kept', status='queued')['id']
         for from_state in ('bogus', ['queued']):
