@@ -61,6 +61,26 @@ def property_text(value, name='property'):
     return None if value is None else values.to_text(name, value)
 
 
+def check_properties(image_values):
+    """Pop ``properties`` from *image_values*: a name -> scalar mapping.
+
+    :raises Invalid: not an object, or a value that is an object or a
+        list (it would be stored as its Python text), or NUL in a name or
+        value.
+    """
+    properties = image_values.pop('properties', None)
+    if properties is None:
+        return {}
+    if not isinstance(properties, dict):
+        raise errors.Invalid('Image properties must be an object, not %s'
+                             % type(properties).__name__)
+    for name, value in properties.items():
+        # Checked again when written; here so nothing is written first.
+        values.to_text('property name', name)
+        property_text(value, 'property %s' % name)
+    return properties
+
+
 def set_properties(connection, image_id, properties, purge, now):
     """Create or update *properties* (name -> value) of an image.
 

@@ -20,7 +20,6 @@ from harness.service.db import common
 from harness.service.db import errors
 from harness.service.db import filters as db_filters
 from harness.service.db import schema
-from harness.service.db import values as values_mod
 from harness.service.db.common import utcnow
 
 LOG = logging.getLogger(__name__)
@@ -103,7 +102,7 @@ def image_create(engine, context, values):
     :raises Duplicate: an image with this id already exists.
     """
     values = dict(values)
-    properties = _properties(values)
+    properties = children.check_properties(values)
     locations = values.pop('locations', None) or []
     row = _new_image_row(values)
     now = utcnow()
@@ -140,7 +139,7 @@ def image_update(engine, context, image_id, values, purge_props=False,
         :func:`image_create`).
     """
     values = dict(values)
-    properties = _properties(values)
+    properties = children.check_properties(values)
     if from_state:
         _check_status(from_state)
     locations = values.pop('locations', None)
@@ -232,26 +231,6 @@ def _read_back(connection, image_id):
     query = sa.select(IMAGES).where(IMAGES.c.id == image_id)
     row = dict(connection.execute(query).one()._mapping)
     return children.attach(connection, [row])[0]
-
-
-def _properties(values):
-    """Pop ``properties`` from *values*: a name -> scalar mapping.
-
-    :raises Invalid: not an object, or a value that is an object or a
-        list (it would be stored as its Python text), or NUL in a name or
-        value.
-    """
-    properties = values.pop('properties', None)
-    if properties is None:
-        return {}
-    if not isinstance(properties, dict):
-        raise errors.Invalid('Image properties must be an object, not %s'
-                             % type(properties).__name__)
-    for name, value in properties.items():
-        # Checked again when written; here so nothing is written first.
-        values_mod.to_text('property name', name)
-        children.property_text(value, 'property %s' % name)
-    return properties
 
 
 def _check_status(status):

@@ -38,47 +38,6 @@ def is_uuid_like(value):
         return False
 
 
-#: How far ahead of the data received disk space is reserved.
-PREALLOCATE_STEP = 16 << 20
-
-
-class Preallocator(object):
-    """Reserve the disk space of an upload of known *size* in steps.
-
-    Allocating extents while writing costs more than the write itself on
-    ext4 (about 430 MiB/s against several GiB/s here), so space is
-    reserved with ``posix_fallocate`` in large steps -- but only as data
-    arrives, at most :data:`PREALLOCATE_STEP` ahead of it: a client that
-    declares a huge ``Content-Length`` and sends little holds little.
-
-    :ivar reserved: bytes reserved (the file is that long meanwhile).
-    """
-
-    def __init__(self, fd, size, step=PREALLOCATE_STEP):
-        self.fd = fd
-        self.size = size or 0
-        self.step = step
-        self.reserved = 0
-
-    def cover(self, end):
-        """Make sure bytes up to *end* are reserved (plus a step ahead).
-
-        :raises StorageFull, StorageWriteDenied: as a write would.
-        """
-        if end <= self.reserved or self.reserved >= self.size:
-            return
-        target = min(self.size, end + self.step)
-        try:
-            os.posix_fallocate(self.fd, self.reserved,
-                               target - self.reserved)
-        except OSError as exc:
-            if exc.errno in (errno.EOPNOTSUPP, errno.EINVAL):
-                self.size = 0  # the filesystem cannot: write as it comes
-                return
-            streaming.raise_mapped(exc)
-        self.reserved = target
-
-
 def _remove_quietly(path):
     """Remove a leftover partial file; a failure is logged, not raised,
     because the error being handled matters more."""
@@ -237,7 +196,7 @@ class FilesystemStore(object):
 
     def _copy(self, reader, fd, size, max_bytes):
         """Copy *reader* to *fd*; return ``(bytes, md5_hex)``."""
-        space = Preallocator(fd, size)
+        space = streaming.Preallocator(fd, size)
         md5 = streaming.StreamingMd5()
         written = 0
         try:

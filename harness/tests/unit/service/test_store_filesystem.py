@@ -15,6 +15,7 @@ import testtools
 
 from harness.service.store import errors
 from harness.service.store import filesystem
+from harness.service.store import streaming
 from harness.service.wsgi import body
 from harness.tests.unit.service import storetest_helpers as helpers
 
@@ -112,7 +113,7 @@ class TestAdd(AddTestBase):
         self.assertEqual(10, written)
         [(length, allocated)] = seen
         # At most one step ahead of the 10 bytes, never the 1 GiB.
-        step = filesystem.PREALLOCATE_STEP
+        step = streaming.PREALLOCATE_STEP
         self.assertLessEqual(length, 10 + step)
         self.assertLessEqual(allocated, 10 + step + (1 << 20))
         [name] = os.listdir(self.datadir)
@@ -123,7 +124,7 @@ class TestAdd(AddTestBase):
         path = os.path.join(self.root, 'reserved')
         fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
         self.addCleanup(os.close, fd)
-        space = filesystem.Preallocator(fd, 100, step=30)
+        space = streaming.Preallocator(fd, 100, step=30)
         space.cover(0)
         self.assertEqual(0, space.reserved)
         for end, reserved in ((10, 40), (40, 40), (41, 71), (95, 100),
