@@ -1,9 +1,16 @@
-"""Load the WSGI pipeline of a service from its paste file (spec 3.1)."""
+"""Load the WSGI pipeline of a service from its paste file (spec 3.1).
+
+Every pipeline is wrapped in :func:`utf8_guard`: the apps read the path
+and query as UTF-8 text (WebOb), so percent-escapes that are not UTF-8
+are refused once, at the entry, instead of failing deep inside an app.
+"""
 
 import configparser
 import logging
 import os
+import urllib.parse
 
+import webob.exc
 from paste.deploy import loadapp
 
 from harness.errors import StartupError
@@ -67,4 +74,40 @@ def load_app(conf, app_name):
     LOG.debug('Loaded %s from %s', name, path)
     if conf.debug:
         log.log_option_values(conf, LOG)
-    return app
+    return utf8_guard(app)
+
+
+def utf8_guard(app):
+    """Wrap WSGI *app*: a path that is not UTF-8 once percent-decoded is
+    a 404 (nothing, no id, can be named so), a query string a 400."""
+    def guarded(environ, start_response):
+        error = undecodable_error(environ)
+        if error is not None:
+            LOG.info('%s %s: %s', environ.get('REQUEST_METHOD'),
+                     environ.get('RAW_PATH_INFO', ''), error.explanation)
+            return error(environ, start_response)
+        return app(environ, start_response)
+    return guarded
+
+
+def undecodable_error(environ):
+    """The ``webob.exc`` error of a request whose path or query string
+    is not UTF-8, else ``None``.
+
+    ``PATH_INFO`` is already percent-decoded, as latin-1 text (PEP 3333);
+    ``QUERY_STRING`` is still percent-encoded.
+    """
+    try:
+        for key in ('SCRIPT_NAME', 'PATH_INFO'):
+            environ.get(key, '').encode('latin-1').decode('utf-8')
+    except UnicodeError:
+        return webob.exc.HTTPNotFound(
+            explanation='The path of the request is not UTF-8.')
+    try:
+        raw = environ.get('QUERY_STRING', '').encode('latin-1')
+        urllib.parse.unquote_to_bytes(raw.replace(b'+', b' ')).decode(
+            'utf-8')
+    except UnicodeError:
+        return webob.exc.HTTPBadRequest(
+            explanation='The query string of the request is not UTF-8.')
+    return None

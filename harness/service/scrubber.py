@@ -194,7 +194,8 @@ class Scrubber(object):
             return
         import webob.exc
         try:
-            self.registry.update_image(image_id, {'status': 'deleted'})
+            self.registry.update_image(image_id, {'status': 'deleted'},
+                                       from_state=PENDING_DELETE)
         except webob.exc.HTTPException as exc:
             LOG.error('Failed to set the status of image %s to deleted: %s',
                       image_id, exc)

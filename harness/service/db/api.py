@@ -29,6 +29,7 @@ from harness.service.db.members import image_member_create
 from harness.service.db.members import image_member_delete
 from harness.service.db.members import image_member_find
 from harness.service.db.members import image_member_update
+from harness.service.db.members import image_members_replace
 from harness.service.db.properties import image_property_create
 from harness.service.db.properties import image_property_delete
 from harness.service.db.tags import image_tag_create
@@ -54,9 +55,10 @@ FUNCTIONS = {function.__name__: function for function in (
     is_image_visible, is_image_mutable,
     task_create, task_update, task_get, task_delete, task_get_all)}
 
+# image_members_replace is the registry v1's own (Glance's RPC had none).
 __all__ = ['FUNCTIONS', 'IMAGE_ATTRS', 'STATUSES', 'can_show_deleted',
-           'dispose_engines', 'get_engine', 'normalize_time',
-           'to_full_dict'] + sorted(FUNCTIONS)
+           'dispose_engines', 'get_engine', 'image_members_replace',
+           'normalize_time', 'to_full_dict'] + sorted(FUNCTIONS)
 
 _ENGINES = {}
 _ENGINES_LOCK = threading.Lock()

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from harness.service.db import common
 from harness.service.db import errors
 from harness.service.db import schema
+from harness.service.db import values
 
 IMAGES = schema.images
 PROPERTIES = schema.image_properties
@@ -52,9 +53,32 @@ def attach(connection, images):
     return images
 
 
-def property_text(value):
-    """Properties are text; other JSON scalars are stored as their str."""
-    return value if value is None or isinstance(value, str) else str(value)
+def property_text(value, name='property'):
+    """Properties are text; other JSON scalars are stored as their str.
+
+    :raises Invalid: an object, a list or a NUL character.
+    """
+    return None if value is None else values.to_text(name, value)
+
+
+def check_properties(image_values):
+    """Pop ``properties`` from *image_values*: a name -> scalar mapping.
+
+    :raises Invalid: not an object, or a value that is an object or a
+        list (it would be stored as its Python text), or NUL in a name or
+        value.
+    """
+    properties = image_values.pop('properties', None)
+    if properties is None:
+        return {}
+    if not isinstance(properties, dict):
+        raise errors.Invalid('Image properties must be an object, not %s'
+                             % type(properties).__name__)
+    for name, value in properties.items():
+        # Checked again when written; here so nothing is written first.
+        values.to_text('property name', name)
+        property_text(value, 'property %s' % name)
+    return properties
 
 
 def set_properties(connection, image_id, properties, purge, now):
@@ -67,15 +91,17 @@ def set_properties(connection, image_id, properties, purge, now):
     query = sa.select(PROPERTIES).where(PROPERTIES.c.image_id == image_id)
     existing = {row.name: row for row in connection.execute(query)}
     for name, value in properties.items():
+        values.to_text('property name', name)
+        value = property_text(value, 'property %s' % name)
         row = existing.get(name)
         if row is None:
             connection.execute(PROPERTIES.insert().values(
-                image_id=image_id, name=name, value=property_text(value),
+                image_id=image_id, name=name, value=value,
                 created_at=now, updated_at=now, deleted=False))
         else:
             connection.execute(
                 PROPERTIES.update().where(PROPERTIES.c.id == row.id)
-                .values(value=property_text(value), updated_at=now,
+                .values(value=value, updated_at=now,
                         deleted=False, deleted_at=None))
     if not purge:
         return
@@ -98,8 +124,10 @@ def location_entries(locations):
         if isinstance(location, str):
             location = {'url': location}
         if not isinstance(location, dict) or \
-                not isinstance(location.get('url'), str):
+                not isinstance(location.get('url'), str) or \
+                not isinstance(location.get('metadata') or {}, dict):
             raise errors.Invalid('Invalid location: %s' % (location,))
+        values.to_text('location', location['url'])
         entries.append({'url': location['url'],
                         'metadata': location.get('metadata') or {},
                         'status': location.get('status') or 'active'})

@@ -16,6 +16,7 @@ from harness.errors import ConfigError
 from harness.service.config import to_bool
 from harness.service.db import errors
 from harness.service.db import schema
+from harness.service.db import values as values_mod
 
 #: Length of the ``id`` / ``image_id`` columns: longer ids match nothing.
 ID_LENGTH = 36
@@ -39,9 +40,13 @@ def check_id(identifier, kind='image'):
     """Raise NotFound for an id that cannot be in an ``id`` column.
 
     PostgreSQL and MySQL would store nothing that long, and a lookup
-    must not depend on how a back end compares over-long strings.
+    must not depend on how a back end compares over-long strings; no id
+    holds a NUL character (PostgreSQL refuses to compare with one), and
+    every id is text (an RPC caller may send any JSON value).
     """
-    if identifier is not None and len(str(identifier)) > ID_LENGTH:
+    if identifier is not None and (not isinstance(identifier, str)
+                                   or len(identifier) > ID_LENGTH
+                                   or '\0' in identifier):
         error = errors.TaskNotFound if kind == 'task' else errors.NotFound
         raise error('No %s found with ID %s' % (kind, identifier))
 
@@ -58,20 +63,35 @@ def load_json(text, empty=None):
     return json.loads(text)
 
 
-def to_int(name, value, default=None):
+def to_int(name, value, default=None, maximum=None):
     """*value* as an int (text accepted); ``None`` gives *default*.
 
-    :raises Invalid: not an integer.
+    :param maximum: the largest value allowed (and ``-maximum - 1`` the
+        smallest); ``None``: any.
+    :raises Invalid: not an integer, or out of range.
     """
     if value is None:
         return default
-    if isinstance(value, bool):
-        return int(value)
+    if isinstance(value, float) and not value.is_integer():
+        # 1.5 is no integer (int() would cut it); nor are inf and nan.
+        raise errors.Invalid("Invalid value '%s' for %s: not an integer"
+                             % (value, name))
     try:
-        return int(value)
-    except (TypeError, ValueError):
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):
+        # OverflowError: an infinite float.
         raise errors.Invalid("Invalid value '%s' for %s: not an integer"
                              % (value, name)) from None
+    if maximum is not None:
+        values_mod.check_int(name, number, maximum)
+    return number
+
+
+def int_maximum(kind):
+    """The largest value integer column type *kind* stores."""
+    if isinstance(kind, sa.BigInteger):
+        return values_mod.BIG_INTEGER_MAX
+    return values_mod.INTEGER_MAX
 
 
 def to_boolean(name, value, default=False):
@@ -93,7 +113,8 @@ def to_boolean(name, value, default=False):
 def to_datetime(name, value):
     """*value* (datetime or ISO 8601 text) as a naive UTC datetime.
 
-    :raises Invalid: text that is no ISO 8601 date-time.
+    :raises Invalid: text that is no ISO 8601 date-time, or a time no
+        back end stores (see :func:`.values.to_utc`).
     """
     if value is None:
         return None
@@ -109,9 +130,7 @@ def to_datetime(name, value):
     if not isinstance(value, datetime.datetime):
         raise errors.Invalid("Invalid value '%s' for %s: not a date-time"
                              % (value, name))
-    if value.tzinfo is not None:
-        value = value.astimezone(datetime.timezone.utc).replace(tzinfo=None)
-    return value
+    return values_mod.to_utc(name, value)
 
 
 def coerce_columns(table, values):
@@ -126,12 +145,12 @@ def coerce_columns(table, values):
         if isinstance(kind, sa.Boolean):
             value = to_boolean(key, value, default=None)
         elif isinstance(kind, sa.Integer):
-            value = to_int(key, value)
+            value = to_int(key, value, maximum=int_maximum(kind))
         elif isinstance(kind, (sa.DateTime, schema.DateTime)):
             value = to_datetime(key, value)
         elif isinstance(kind, sa.String) and value is not None:
             # PostgreSQL compares and stores text columns with text only.
-            value = str(value)
+            value = values_mod.to_text(key, value)
         row[key] = value
     return row
 

@@ -4,8 +4,6 @@ Pure query building: nothing here touches a connection.  Every function
 returns SQLAlchemy Core expressions over :data:`schema.images`.
 """
 
-import datetime
-
 import sqlalchemy as sa
 
 from harness.errors import ConfigError
@@ -13,6 +11,7 @@ from harness.service.config import to_bool
 from harness.service.db import common
 from harness.service.db import errors
 from harness.service.db import schema
+from harness.service.db import values as values_mod
 
 IMAGES = schema.images
 PROPERTIES = schema.image_properties
@@ -37,7 +36,8 @@ def image_conditions(filters, is_public=None):
     if is_public is not None:
         conditions.append(IMAGES.c.is_public == bool(is_public))
     if filters.get('checksum') is not None:
-        conditions.append(IMAGES.c.checksum == filters['checksum'])
+        conditions.append(column_equals(IMAGES.c.checksum,
+                                        filters['checksum']))
     if 'is_public' in filters:
         # Inside filters, is_public names a property (Glance behaviour).
         conditions.append(_property_matches('is_public', filters['is_public']))
@@ -164,19 +164,15 @@ def _after(column, value, descending):
 
 
 def normalize_time(value):
-    """Return *value* (datetime or ISO 8601 text) as a naive UTC datetime."""
-    if isinstance(value, str):
-        text = value.strip()
-        if text[-1:] in ('Z', 'z'):
-            # Python < 3.11 fromisoformat() does not read the Z suffix.
-            text = text[:-1] + '+00:00'
-        try:
-            value = datetime.datetime.fromisoformat(text)
-        except ValueError:
-            raise errors.Invalid('Unrecognized changes-since value') from None
-    if value.tzinfo is not None:
-        value = value.astimezone(datetime.timezone.utc).replace(tzinfo=None)
-    return value
+    """Return *value* (datetime or ISO 8601 text) as a naive UTC datetime.
+
+    :raises Invalid: ``Unrecognized changes-since value``: not a
+        date-time, or one no back end stores.
+    """
+    try:
+        return common.to_datetime('changes-since', value)
+    except errors.Invalid:
+        raise errors.Invalid('Unrecognized changes-since value') from None
 
 
 def _deleted_conditions(value):
@@ -204,6 +200,8 @@ def column_equals(column, value):
     Query strings carry text; a value that cannot be an integer or boolean
     matches no row (what SQLite does, where PostgreSQL would fail), and a
     text column is compared with text.
+
+    :raises Invalid: an integer the column cannot hold.
     """
     if isinstance(value, str) and isinstance(column.type, sa.Boolean):
         try:
@@ -215,23 +213,41 @@ def column_equals(column, value):
             value = int(value)
         except ValueError:
             return sa.false()
-    elif isinstance(column.type, sa.String) and not isinstance(value, str):
+        values_mod.check_int(column.name, value,
+                             common.int_maximum(column.type))
+    elif isinstance(column.type, sa.String):
         # PostgreSQL has no text = integer operator.
-        value = str(value)
+        value = value if isinstance(value, str) else str(value)
+        if not storable(value):
+            return sa.false()
     return column == value
+
+
+def storable(text):
+    """Whether a text column can hold *text*: one with NUL matches no row
+    (and PostgreSQL refuses to even compare with it)."""
+    return '\0' not in text
 
 
 def _range(column, is_min, value):
     try:
         number = int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise errors.InvalidFilterRangeValue(
             'Unable to filter on a range with a non-numeric value.') from None
+    maximum = common.int_maximum(column.type)
+    if isinstance(column.type, sa.Integer) and \
+            not -maximum - 1 <= number <= maximum:
+        raise errors.InvalidFilterRangeValue(
+            'Unable to filter on a range with a value out of range: %s'
+            % value)
     return column >= number if is_min else column <= number
 
 
 def _property_matches(name, value):
     text = value if isinstance(value, str) else str(value)
+    if not (storable(text) and storable(name)):
+        return sa.false()
     return sa.exists().where(PROPERTIES.c.image_id == IMAGES.c.id,
                              PROPERTIES.c.deleted == sa.false(),
                              PROPERTIES.c.name == name,
@@ -239,6 +255,8 @@ def _property_matches(name, value):
 
 
 def _has_tag(tag):
+    if not storable(str(tag)):
+        return sa.false()
     return sa.exists().where(TAGS.c.image_id == IMAGES.c.id,
                              TAGS.c.deleted == sa.false(),
                              TAGS.c.value == tag)

@@ -96,12 +96,13 @@ def image_create(engine, context, values):
     columns are ignored.  No visibility check: an admin may create an
     image for another owner.
 
-    :raises Invalid: no or unknown ``status``, a value of the wrong type,
-        or a constraint violation.
+    :raises Invalid: no or unknown ``status``, a value of the wrong type
+        or out of its column's range, ``properties`` not a mapping, or a
+        constraint violation.
     :raises Duplicate: an image with this id already exists.
     """
     values = dict(values)
-    properties = values.pop('properties', None) or {}
+    properties = children.check_properties(values)
     locations = values.pop('locations', None) or []
     row = _new_image_row(values)
     now = utcnow()
@@ -134,10 +135,13 @@ def image_update(engine, context, image_id, values, purge_props=False,
         change.
     :raises ForbiddenPublicImage: a public image *context* may not change.
     :raises Conflict: the status is not *from_state*.
-    :raises Invalid: bad status or values.
+    :raises Invalid: bad status, *from_state* or values (as
+        :func:`image_create`).
     """
     values = dict(values)
-    properties = values.pop('properties', None) or {}
+    properties = children.check_properties(values)
+    if from_state:
+        _check_status(from_state)
     locations = values.pop('locations', None)
     changes = _update_values(values)
     now = changes['updated_at'] = utcnow()

@@ -12,6 +12,7 @@ from harness.service.db import children
 from harness.service.db import common
 from harness.service.db import errors
 from harness.service.db import schema
+from harness.service.db import values as values_mod
 
 MEMBERS = schema.image_members
 IMAGES = schema.images
@@ -29,13 +30,15 @@ def image_member_create(engine, context, values):
 
     ``can_share`` defaults to false, ``status`` to ``pending``.
 
-    :raises Invalid: no image id or member, or values the columns refuse.
+    :raises Invalid: no image id or member, a member that is not a
+        string of at most 255 characters, or values the columns refuse.
     :raises NotFound: no such image.
     :raises Duplicate: already a (non-deleted) member.
     """
     row = common.coerce_columns(MEMBERS, values)
-    if not row.get('image_id') or not row.get('member'):
+    if not row.get('image_id') or not values.get('member'):
         raise errors.Invalid('A membership needs an image_id and a member.')
+    values_mod.member_id(values['member'])
     common.check_id(row['image_id'])
     now = common.utcnow()
     row.update(can_share=bool(row.get('can_share')),
@@ -57,7 +60,10 @@ def image_member_update(engine, context, memb_id, values):
     *memb_id* (other keys are ignored); return the member dict.
 
     :raises NotFound: no such non-deleted membership.
+    :raises Invalid: a ``member`` that cannot name a member.
     """
+    if 'member' in values:
+        values_mod.member_id(values['member'])
     changes = {key: value for key, value in
                common.coerce_columns(MEMBERS, values).items()
                if key in _UPDATABLE}
@@ -83,6 +89,43 @@ def image_member_delete(engine, context, memb_id):
             .values(**common.soft_delete_values(common.utcnow())))
 
 
+def image_members_replace(engine, context, image_id, memberships):
+    """Make *memberships* the member set of *image_id*, in one
+    transaction: every member id is checked before anything changes.
+
+    :param memberships: list of ``(member, can_share)``; *can_share*
+        ``None`` keeps an existing member's flag (false for a new one).
+    :raises Invalid: a member id that is not a non-empty string of at
+        most 255 characters (nothing is changed).
+    :raises NotFound: no such image.
+    """
+    wanted = {}
+    for member, can_share in memberships:
+        wanted[values_mod.member_id(member)] = can_share
+    now = common.utcnow()
+    with common.invalid_on_db_error(), engine.begin() as connection:
+        children.check_image(connection, image_id)
+        query = sa.select(MEMBERS).where(MEMBERS.c.image_id == image_id,
+                                         MEMBERS.c.deleted == sa.false())
+        for row in connection.execute(query).all():
+            if row.member not in wanted:
+                connection.execute(
+                    MEMBERS.update().where(MEMBERS.c.id == row.id)
+                    .values(**common.soft_delete_values(now)))
+                continue
+            can_share = wanted.pop(row.member)
+            if can_share is not None and bool(can_share) != row.can_share:
+                connection.execute(
+                    MEMBERS.update().where(MEMBERS.c.id == row.id)
+                    .values(can_share=bool(can_share), updated_at=now))
+        rows = [{'image_id': image_id, 'member': member,
+                 'can_share': bool(can_share), 'status': 'pending',
+                 'created_at': now, 'updated_at': now, 'deleted': False}
+                for member, can_share in wanted.items()]
+        if rows:
+            connection.execute(MEMBERS.insert(), rows)
+
+
 def image_member_find(engine, context, image_id=None, member=None,
                       status=None):
     """Non-deleted memberships matching the given criteria, in insertion
@@ -98,6 +141,8 @@ def image_member_find(engine, context, image_id=None, member=None,
     for column, value in (('image_id', image_id), ('member', member),
                           ('status', status)):
         if value is not None:
+            if '\0' in str(value):
+                return []  # stored nowhere; PostgreSQL cannot compare it
             query = query.where(MEMBERS.c[column] == str(value))
     with engine.connect() as connection:
         rows = connection.execute(query.order_by(MEMBERS.c.id))

@@ -1,12 +1,12 @@
 """Request helpers shared by the registry's controllers."""
 
-import json
 import logging
 import uuid
 
 import webob.exc
 
 from harness.service import context as context_mod
+from harness.service import json_body as json_loader
 from harness.service.db import api as db_api
 
 LOG = logging.getLogger(__name__)
@@ -43,16 +43,17 @@ def json_body(req, required=True):
     *required*).
 
     :raises webob.exc.HTTPBadRequest: ``Malformed JSON in request body.``
+        (or the depth / number refusal of :mod:`harness.service.json_body`)
     """
     data = req.body
     if not data:
         if required:
-            raise bad_request('Malformed JSON in request body.')
+            raise bad_request(json_loader.MALFORMED)
         return None
     try:
-        return json.loads(data)
-    except ValueError:
-        raise bad_request('Malformed JSON in request body.') from None
+        return json_loader.loads(data)
+    except json_loader.InvalidJSON as exc:
+        raise bad_request(str(exc)) from None
 
 
 def bad_request(message):

@@ -175,6 +175,9 @@ def db_locations(values):
     location_data = values.pop('location_data', None)
     if location is None and location_data is None:
         return values
+    if location_data is not None and not isinstance(location_data, list):
+        raise common.bad_request('Invalid location_data: %s (not a list)'
+                                 % (location_data,))
     ordered = {}
     if location is not None:
         ordered[location] = {}

@@ -44,25 +44,23 @@ class MembersController(object):
             raise webob.exc.HTTPBadRequest(
                 explanation='Invalid membership association: memberships '
                 'must be a list')
-        wanted = {}
+        wanted = []
         for entry in memberships:
-            member = str(_get(entry, 'member_id'))
+            member = _get(entry, 'member_id')
             can_share = None
             if isinstance(entry, dict) and 'can_share' in entry:
                 can_share = bool(entry['can_share'])
-            wanted[member] = can_share
-        existing = db_api.image_member_find(self.engine, ctx,
-                                            image_id=image_id)
-        for row in existing:
-            if row['member'] not in wanted:
-                db_api.image_member_delete(self.engine, ctx, row['id'])
-                continue
-            can_share = wanted.pop(row['member'])
-            if can_share is not None and can_share != row['can_share']:
-                db_api.image_member_update(self.engine, ctx, row['id'],
-                                           {'can_share': can_share})
-        for member, can_share in wanted.items():
-            self._add(ctx, image_id, member, bool(can_share))
+            wanted.append((member, can_share))
+        try:
+            # Checks every member id first, then changes all in one go.
+            db_api.image_members_replace(self.engine, ctx, image_id, wanted)
+        except errors.Invalid as exc:
+            LOG.info('Refused memberships of image %s: %s', image_id, exc)
+            raise webob.exc.HTTPBadRequest(
+                explanation='Invalid membership association: %s'
+                % exc) from None
+        except errors.NotFound:
+            raise webob.exc.HTTPNotFound() from None
         LOG.info('Successfully updated memberships for image %s', image_id)
         return webob.exc.HTTPNoContent()
 
@@ -144,6 +142,10 @@ class MembersController(object):
             db_api.image_member_create(
                 self.engine, ctx, {'image_id': image_id, 'member': member,
                                    'can_share': can_share})
+        except errors.Invalid as exc:
+            raise webob.exc.HTTPBadRequest(
+                explanation='Invalid membership association: %s'
+                % exc) from None
         except errors.Duplicate:
             # Added by a concurrent request meanwhile: the outcome the
             # caller asked for.

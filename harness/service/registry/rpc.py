@@ -14,6 +14,7 @@ import logging
 import webob
 import webob.exc
 
+from harness.service import json_body
 from harness.service.db import api as db_api
 from harness.service.db import errors
 from harness.service.registry import common
@@ -59,9 +60,10 @@ def _decode(obj):
 def loads(data):
     """Decode protocol JSON (text or bytes), date-times included.
 
-    :raises ValueError: not JSON, or a date-time that is not one.
+    :raises harness.service.json_body.InvalidJSON: not JSON (or too
+        deep, or a non-finite number), or a date-time that is not one.
     """
-    return json.loads(data, object_hook=_decode)
+    return json_body.loads(data, object_hook=_decode)
 
 
 def error_envelope(exc):
@@ -93,9 +95,8 @@ class RPCController(object):
         ctx = common.request_context(req)
         try:
             body = loads(req.body or b'null')
-        except ValueError:
-            raise common.bad_request(
-                'Malformed JSON in request body.') from None
+        except json_body.InvalidJSON as exc:
+            raise common.bad_request(str(exc)) from None
         if not isinstance(body, list):
             raise common.bad_request('Request must be a list of commands')
         for element in body:

@@ -2,7 +2,8 @@
 
 :func:`read_chunks` turns a ``read(n)`` (or ``readinto``) reader into
 bounded chunks, enforcing the declared size and a byte limit;
-:func:`write_all` writes them, mapping disk errors to store errors.
+:func:`write_all` writes them, mapping disk errors to store errors;
+:class:`Preallocator` reserves their disk space a bounded step ahead.
 
 MD5 runs at about the speed of a disk write, so hashing and writing one
 after the other halves an upload's throughput.  :class:`StreamingMd5`
@@ -151,3 +152,44 @@ def write_all(fd, data):
             view = view[os.write(fd, view):]
     except OSError as exc:
         raise_mapped(exc)
+
+
+#: How far ahead of the data received disk space is reserved.
+PREALLOCATE_STEP = 16 << 20
+
+
+class Preallocator(object):
+    """Reserve the disk space of an upload of known *size* in steps.
+
+    Allocating extents while writing costs more than the write itself on
+    ext4 (about 430 MiB/s against several GiB/s here), so space is
+    reserved with ``posix_fallocate`` in large steps -- but only as data
+    arrives, at most :data:`PREALLOCATE_STEP` ahead of it: a client that
+    declares a huge ``Content-Length`` and sends little holds little.
+
+    :ivar reserved: bytes reserved (the file is that long meanwhile).
+    """
+
+    def __init__(self, fd, size, step=PREALLOCATE_STEP):
+        self.fd = fd
+        self.size = size or 0
+        self.step = step
+        self.reserved = 0
+
+    def cover(self, end):
+        """Make sure bytes up to *end* are reserved (plus a step ahead).
+
+        :raises StorageFull, StorageWriteDenied: as a write would.
+        """
+        if end <= self.reserved or self.reserved >= self.size:
+            return
+        target = min(self.size, end + self.step)
+        try:
+            os.posix_fallocate(self.fd, self.reserved,
+                               target - self.reserved)
+        except OSError as exc:
+            if exc.errno in (errno.EOPNOTSUPP, errno.EINVAL):
+                self.size = 0  # the filesystem cannot: write as it comes
+                return
+            raise_mapped(exc)
+        self.reserved = target

@@ -7,12 +7,11 @@ an anonymous admin.  Both store the context in
 with ``x-openstack-request-id``.
 """
 
-import json
-
 import webob.dec
 import webob.exc
 
 from harness.service import context as context_mod
+from harness.service import json_body
 from harness.service import policy
 from harness.service import state
 from harness.service.api.middleware import base
@@ -93,7 +92,8 @@ def _service_catalog(headers):
     if text is None:
         return None
     try:
-        return json.loads(text)
-    except ValueError:
+        # The shared loader: a deeply nested header is refused too.
+        return json_body.loads(text)
+    except json_body.InvalidJSON:
         raise webob.exc.HTTPInternalServerError(
             'Invalid service catalog json.') from None

@@ -1,7 +1,6 @@
 """What the v1 handlers share: context, image lookup, responses."""
 
 import contextlib
-import json
 import logging
 import urllib.parse
 
@@ -10,6 +9,7 @@ import webob.exc
 
 from harness.service import api
 from harness.service import context as context_mod
+from harness.service import json_body
 from harness.service.api.v1 import headers as headers_mod
 
 LOG = logging.getLogger(__name__)
@@ -77,13 +77,23 @@ def registry_errors(messages):
         raise
 
 
-def kill_image(client, image_id):
-    """Set *image_id* ``killed``; a failure is only logged."""
+def kill_image(client, image_id, from_states=('saving',)):
+    """Set *image_id* ``killed`` if its status is one of *from_states*
+    (tried in turn, each a compare-and-set); a failure is only logged.
+    """
     LOG.debug('Setting image %s to status killed', image_id)
-    try:
-        client.update_image(image_id, {'status': 'killed'})
-    except webob.exc.HTTPException as exc:
-        LOG.warning('Unable to kill image %s: %s', image_id, exc)
+    for from_state in from_states:
+        try:
+            client.update_image(image_id, {'status': 'killed'},
+                                from_state=from_state)
+            return
+        except webob.exc.HTTPConflict:
+            continue
+        except webob.exc.HTTPException as exc:
+            LOG.warning('Unable to kill image %s: %s', image_id, exc)
+            return
+    LOG.info('Image %s was not killed: its status is none of %s',
+             image_id, ', '.join(from_states))
 
 
 def image_url(req, image_id):
@@ -120,6 +130,7 @@ def read_json_body(req):
     """Return the JSON body of *req* (``None`` when empty), any type.
 
     :raises webob.exc.HTTPBadRequest: ``Malformed JSON in request body.``
+        (or the depth / number refusal of :mod:`harness.service.json_body`)
     :raises webob.exc.HTTPRequestEntityTooLarge: body over 1 MiB.
     """
     stream = req.environ['wsgi.input']
@@ -130,7 +141,6 @@ def read_json_body(req):
     if not data.strip():
         return None
     try:
-        return json.loads(data)
-    except ValueError:
-        raise webob.exc.HTTPBadRequest(
-            explanation='Malformed JSON in request body.') from None
+        return json_body.loads(data)
+    except json_body.InvalidJSON as exc:
+        raise webob.exc.HTTPBadRequest(explanation=str(exc)) from None

@@ -93,7 +93,8 @@ class DeleteController(object):
                 webob.exc.HTTPForbidden:
                     'Forbidden to delete image: {detail}'}):
             # The registry first: it decides whether we may delete.
-            image = client.update_image(image_id, {'status': new_status})
+            image = client.update_image(image_id, {'status': new_status},
+                                        from_state=status)
             self._delete_data(client, image, status)
             client.delete_image(image_id)
         LOG.info('Deleted image %s', image_id)
@@ -108,7 +109,8 @@ class DeleteController(object):
         except (OSError, HarnessError) as exc:
             LOG.error('Unable to delete the data of image %s: %s',
                       image['id'], exc)
-            client.update_image(image['id'], {'status': old_status})
+            client.update_image(image['id'], {'status': old_status},
+                                from_state=image['status'])
             raise webob.exc.HTTPInternalServerError(
                 explanation='Failed to delete the data of image %s'
                 % image['id']) from None

@@ -10,6 +10,8 @@ import re
 
 import webob.exc
 
+from harness.service.db import values
+
 META_PREFIX = 'x-image-meta-'
 PROPERTY_PREFIX = 'x-image-meta-property-'
 COPY_FROM_HEADER = 'x-glance-api-copy-from'
@@ -66,10 +68,18 @@ def _to_int(key, value):
     if value is None or not _INTEGER.fullmatch(value):
         raise _invalid(key, value, "Cannot convert image %s '%s' to an "
                        "integer." % (key, value))
-    number = int(value)
+    maximum = values.IMAGE_INT_MAX[key]
+    try:
+        number = int(value)
+    except ValueError:
+        # More digits than int() reads: beyond the column either way.
+        number = -1 if value.strip().startswith('-') else maximum + 1
     if number < 0:
         raise _invalid(key, value, "Image %s must be >= 0 ('%s' "
                        "specified)." % (key, value))
+    if number > maximum:
+        raise _invalid(key, value, "Image %s must be <= %d ('%s' "
+                       "specified)." % (key, maximum, value))
     return number
 
 
@@ -157,14 +167,15 @@ def cap_message(conf):
 def check_size_cap(conf, meta, content_length):
     """Refuse a body or declared size above ``image_size_cap``.
 
-    ``Content-Length`` wins over ``x-image-meta-size``; a chunked body with
-    no declared size is cut off while it is stored instead.
+    Both ``Content-Length`` and ``x-image-meta-size`` are checked (a
+    declared size over the cap is refused even with a small body); a
+    chunked body with no declared size is cut off while it is stored.
 
     :raises webob.exc.HTTPBadRequest: over the cap.
     """
-    size = content_length if content_length else meta.get('size')
-    if size is not None and size > conf.image_size_cap:
-        raise webob.exc.HTTPBadRequest(explanation=cap_message(conf))
+    for size in (content_length, meta.get('size')):
+        if size is not None and size > conf.image_size_cap:
+            raise webob.exc.HTTPBadRequest(explanation=cap_message(conf))
 
 
 def has_body(environ):

@@ -96,7 +96,11 @@ class ImagesController(object):
             raise webob.exc.HTTPBadRequest(
                 explanation='Required store %s is invalid' % store_name)
         values = _pick(meta, CREATE_FIELDS)
-        values['status'] = 'active' if meta.get('size') == 0 else 'queued'
+        # Size 0 and no data to come: active at once.  With a source, the
+        # source moves it on from queued (a compare-and-set).
+        source = parsed.has_body or parsed.copy_from or location
+        values['status'] = ('active' if meta.get('size') == 0 and not source
+                            else 'queued')
         values['size'] = meta.get('size') or 0
         # "With a location" includes a copy-from source (spec 9.4 step 3):
         # the reserved image carries the size the remote reports.
@@ -113,18 +117,18 @@ class ImagesController(object):
 
     # -- sources -----------------------------------------------------
 
-    def _handle_source(self, parsed, client, image):
+    def _handle_source(self, parsed, client, image, saving=False):
         """Upload, copy or point at the data; return the image after it.
+
+        :param saving: the image is already ``saving`` (an update moved
+            it there with its metadata) and the upload was checked.
         """
         location = parsed.meta.get('location')
-        given = [source for source in (parsed.copy_from, location,
-                                       parsed.has_body) if source]
-        if len(given) > 1:
-            raise webob.exc.HTTPBadRequest(
-                explanation="It's invalid to provide multiple image sources.")
+        self._check_single_source(parsed)
         if parsed.has_body:
-            self._validate_for_activation(parsed.meta, image)
-            return self._upload_body(parsed, client, image)
+            if not saving:
+                self._check_upload(parsed, client, image)
+            return self._upload_body(parsed, client, image, saving)
         if parsed.copy_from:
             target = upload.get_store_or_400(self.conf, self._scheme(parsed))
             sources.start_copy(self.api, parsed.ctx, image,
@@ -137,6 +141,25 @@ class ImagesController(object):
                                              parsed.meta.get('size'))
         return image
 
+    @staticmethod
+    def _check_single_source(parsed):
+        given = [source for source in (parsed.copy_from,
+                                       parsed.meta.get('location'),
+                                       parsed.has_body) if source]
+        if len(given) > 1:
+            raise webob.exc.HTTPBadRequest(
+                explanation="It's invalid to provide multiple image sources.")
+
+    def _check_upload(self, parsed, client, image):
+        """What a body upload needs, checked before the image changes; a
+        wrong content type kills the (still queued) image, as Glance."""
+        self._validate_for_activation(parsed.meta, image)
+        if parsed.req.content_type != OCTET_STREAM:
+            common.kill_image(client, image['id'], from_states=('queued',))
+            raise webob.exc.HTTPBadRequest(
+                explanation='Content-Type must be application/octet-stream')
+        upload.get_store_or_400(self.conf, self._scheme(parsed))
+
     def _validate_for_activation(self, meta, image):
         """Data needs both formats: take missing ones from *image*."""
         values = {field: meta.get(field, image.get(field))
@@ -146,15 +169,11 @@ class ImagesController(object):
     def _scheme(self, parsed):
         return parsed.meta.get('store') or self.conf.default_store
 
-    def _upload_body(self, parsed, client, image):
-        if parsed.req.content_type != OCTET_STREAM:
-            common.kill_image(client, image['id'])
-            raise webob.exc.HTTPBadRequest(
-                explanation='Content-Type must be application/octet-stream')
+    def _upload_body(self, parsed, client, image, saving):
         target = upload.get_store_or_400(self.conf, self._scheme(parsed))
         job = upload.Upload(self.conf, parsed.ctx, client, image)
         return job.run(parsed.req.environ['wsgi.input'], parsed.length,
-                       target)
+                       target, saving=saving)
 
     # -- update ------------------------------------------------------
 
@@ -181,11 +200,39 @@ class ImagesController(object):
         values = _pick(parsed.meta, UPDATE_FIELDS)
         if location and not parsed.meta.get('size'):
             values['size'] = sources.backend_size(self.conf, location)
-        image = self._update_registry(client, image_id, values, purge)
-        if queued and (location or parsed.has_body):
+        from_state = self._transition(parsed, client, original, values,
+                                      queued)
+        image = self._update_registry(client, image_id, values, purge,
+                                      from_state)
+        if from_state is None and queued and location:
             image = self._handle_source(parsed, client, image)
+        elif parsed.has_body and queued:
+            image = self._handle_source(parsed, client, image, saving=True)
         image = common.readable(image, self.api.property_rules, ctx)
         return common.image_response(req, image)
+
+    def _transition(self, parsed, client, original, values, queued):
+        """Add the status change of a data upload or a location to
+        *values*, checked first; return its ``from_state`` (or ``None``).
+
+        The metadata and the status then change in one compare-and-set:
+        a request that loses a race for a queued image changes nothing.
+        """
+        if not queued:
+            return None
+        self._check_single_source(parsed)
+        location = parsed.meta.get('location')
+        if parsed.has_body:
+            self._check_upload(parsed, client, original)
+            values['status'] = 'saving'
+            return 'queued'
+        if location and not parsed.copy_from:
+            self._validate_for_activation(parsed.meta, original)
+            sources.check_location_size(self.conf, location,
+                                        parsed.meta.get('size'))
+            values.update(location=location, status='active')
+            return 'queued'
+        return None
 
     def _check_update_allowed(self, parsed, original):
         status = original['status']
@@ -210,7 +257,8 @@ class ImagesController(object):
         quota.enforce_count(self.conf.image_property_quota, len(names),
                             quota.PROPERTIES)
 
-    def _update_registry(self, client, image_id, values, purge):
+    def _update_registry(self, client, image_id, values, purge,
+                         from_state=None):
         try:
             with common.registry_errors({
                     webob.exc.HTTPBadRequest:
@@ -221,10 +269,14 @@ class ImagesController(object):
                     webob.exc.HTTPForbidden:
                         'Forbidden to update image: {detail}'}):
                 return client.update_image(image_id, values,
-                                           purge_props=purge)
+                                           purge_props=purge,
+                                           from_state=from_state)
         except webob.exc.HTTPConflict as exc:
             LOG.info('Update of image %s conflicts: %s', image_id,
                      exc.detail)
+            if values.get('status') == 'saving':
+                raise webob.exc.HTTPConflict(
+                    explanation=upload.UNQUEUED) from None
             raise webob.exc.HTTPConflict(
                 explanation='Image operation conflicts') from None
 

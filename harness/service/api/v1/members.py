@@ -7,6 +7,8 @@ import webob.exc
 from harness.service import api as wsgi_api
 from harness.service import quota
 from harness.service.api.v1 import common
+from harness.service.db import errors as db_errors
+from harness.service.db import values
 
 LOG = logging.getLogger(__name__)
 
@@ -44,9 +46,16 @@ class MembersController(object):
         memberships = body.get('memberships') if isinstance(body, dict) \
             else body
         if not isinstance(memberships, list):
-            # The registry checks the entries; the list itself is ours.
             raise webob.exc.HTTPBadRequest(
                 explanation='Invalid membership association: %s' % (body,))
+        # Every entry before anything is sent (the registry checks again).
+        for entry in memberships:
+            if not isinstance(entry, dict) or 'member_id' not in entry:
+                # The registry's wording (a KeyError of the entry).
+                raise webob.exc.HTTPBadRequest(
+                    explanation="Invalid membership association: "
+                    "'member_id'")
+            _check_member(entry['member_id'])
         if memberships:
             quota.enforce_count(self.api.conf.image_member_quota,
                                 len(memberships), quota.MEMBERS)
@@ -57,6 +66,7 @@ class MembersController(object):
         """``PUT .../members/<m>``: add *member_id* or set ``can_share``.
         """
         ctx, client = self._authorize_write(req, 'modify_member')
+        _check_member(member_id)
         self._check_not_deleted(client, image_id)
         attempted = len(client.get_image_members(image_id)) + 1
         quota.enforce_count(self.api.conf.image_member_quota, attempted,
@@ -106,6 +116,16 @@ class MembersController(object):
             raise webob.exc.HTTPNotFound(
                 explanation='Image with identifier %s has been deleted.'
                 % image_id)
+
+
+def _check_member(member_id):
+    """400 unless *member_id* can name a member (see
+    :func:`harness.service.db.values.member_id`)."""
+    try:
+        values.member_id(member_id)
+    except db_errors.Invalid as exc:
+        raise webob.exc.HTTPBadRequest(
+            explanation='Invalid membership association: %s' % exc) from None
 
 
 def _write(call, *args):

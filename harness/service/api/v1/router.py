@@ -17,6 +17,7 @@ from harness.service.api.v1 import download
 from harness.service.api.v1 import images
 from harness.service.api.v1 import members
 from harness.service.api.v1 import protections
+from harness.service.db import values
 
 #: Query parameters that filter listings (section 9.2).
 SUPPORTED_FILTERS = ('name', 'status', 'container_format', 'disk_format',
@@ -24,7 +25,11 @@ SUPPORTED_FILTERS = ('name', 'status', 'container_format', 'disk_format',
                      'is_public', 'changes-since', 'protected')
 #: Paging and sorting parameters passed through to the registry.
 SUPPORTED_PARAMS = ('limit', 'marker', 'sort_key', 'sort_dir')
-_NON_NEGATIVE_INTS = ('size_min', 'size_max', 'min_ram')
+#: Integer filters and the largest value of the column each one reads.
+_NON_NEGATIVE_INTS = {'size_min': values.BIG_INTEGER_MAX,
+                      'size_max': values.BIG_INTEGER_MAX,
+                      'min_ram': values.INTEGER_MAX,
+                      'min_disk': values.INTEGER_MAX}
 _BOOLEAN_FILTERS = ('is_public', 'protected')
 _BOOLEAN_VALUES = ('none', 'true', 'false', '1', '0')
 _ID = r'(?P<image_id>[^/]+)'
@@ -35,7 +40,7 @@ def valid_filter(name, value):
     """Return whether filter *name* accepts *value* (API-side check)."""
     if name in _NON_NEGATIVE_INTS:
         try:
-            return int(value) >= 0
+            return 0 <= int(value) <= _NON_NEGATIVE_INTS[name]
         except ValueError:
             return False
     if name in _BOOLEAN_FILTERS:

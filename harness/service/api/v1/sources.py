@@ -69,8 +69,8 @@ def backend_size(conf, url):
         return 0
 
 
-def activate_location(conf, client, image, location, supplied_size):
-    """Make *image* ``active`` with data at remote *location*.
+def check_location_size(conf, location, supplied_size):
+    """Refuse a supplied size that differs from the data at *location*.
 
     :param supplied_size: the size the client gave, if any: it must match
         a non-zero backend size.
@@ -83,11 +83,23 @@ def activate_location(conf, client, image, location, supplied_size):
                 'Provided image size must match the stored image size. '
                 '(provided size: %d, stored size: %d)'
                 % (supplied_size, stored)))
+
+
+def activate_location(conf, client, image, location, supplied_size):
+    """Make the ``queued`` *image* ``active`` with data at remote
+    *location* (see :func:`check_location_size` for *supplied_size*).
+
+    :raises webob.exc.HTTPConflict: sizes differ, or the image is no
+        longer ``queued``.
+    """
+    check_location_size(conf, location, supplied_size)
     with common.registry_errors({
             webob.exc.HTTPBadRequest:
-                'Failed to activate image. Got error: {detail}'}):
+                'Failed to activate image. Got error: {detail}',
+            webob.exc.HTTPConflict: 'Image operation conflicts'}):
         return client.update_image(image['id'], {'location': location,
-                                                 'status': 'active'})
+                                                 'status': 'active'},
+                                   from_state='queued')
 
 
 def start_copy(api, ctx, image, url, target_store):
@@ -123,7 +135,7 @@ class CopyTask(object):
         except store_errors.StoreError as exc:
             LOG.error('Copy from external source failed for image %s: %s',
                       image_id, exc)
-            common.kill_image(self.client, image_id)
+            common.kill_image(self.client, image_id, from_states=('queued',))
             return
         image = dict(self.image, size=size or self.image.get('size'))
         try:
@@ -137,6 +149,7 @@ class CopyTask(object):
         except Exception:
             LOG.exception('Copy from external source failed for image %s',
                           image_id)
-            common.kill_image(self.client, image_id)
+            common.kill_image(self.client, image_id,
+                              from_states=('queued', 'saving'))
             return
         LOG.info('Copied image %s from an external source', image_id)

@@ -2,8 +2,13 @@
 
 Shared by create, update and copy-from.  The data is streamed from its
 reader (``wsgi.input`` or a remote store's reader) into the store in
-bounded chunks; whatever goes wrong, the image ends ``killed`` (except for
-a duplicate upload) and no partial data is left behind.
+bounded chunks; whatever goes wrong, the image ends ``killed`` (a
+duplicate upload: ``queued`` again) and no partial data is left behind.
+
+Every status change is a compare-and-set in the registry: ``queued`` ->
+``saving`` only from ``queued`` (a request that loses this race changes
+nothing and gets 409), ``saving`` -> ``active``/``killed``/``queued`` only
+from ``saving``.  So no failure path leaves an image ``saving``.
 """
 
 import logging
@@ -22,6 +27,7 @@ from harness.service.wsgi.body import BodyError
 LOG = logging.getLogger(__name__)
 
 DISCONNECTED = 'Client disconnected before sending all data to backend'
+UNQUEUED = 'Cannot upload to an unqueued image'
 
 
 def get_store_or_400(conf, scheme):
@@ -51,15 +57,18 @@ class Upload(object):
         self.image_id = image['id']
         self.remaining = None
 
-    def run(self, reader, length, target_store):
+    def run(self, reader, length, target_store, saving=False):
         """Store the data of *reader*, then activate the image.
 
         :param length: the exact length of the data when known, else 0.
+        :param saving: the caller already moved the image from ``queued``
+            to ``saving`` (with its metadata, in one change).
         :returns: the active image's registry dict.
-        :raises webob.exc.HTTPException: the spec 9.6 failures.
+        :raises webob.exc.HTTPException: the spec 9.6 failures; 409 when
+            the image is no longer ``queued`` (nothing changed then).
         """
-        LOG.debug("Setting image %s to status 'saving'", self.image_id)
-        self.client.update_image(self.image_id, {'status': 'saving'})
+        if not saving:
+            self.start_saving()
         try:
             uri, size, checksum, metadata = self._store(reader, length,
                                                         target_store)
@@ -68,7 +77,27 @@ class Upload(object):
             raise
         except Exception as exc:
             raise self._failure(exc) from exc
+        except BaseException:
+            # The worker is stopping: the image must not stay saving.
+            common.kill_image(self.client, self.image_id)
+            raise
         return self._activate(uri, size, checksum, metadata)
+
+    def start_saving(self):
+        """``queued`` -> ``saving``, or 409 if the image is not queued."""
+        LOG.debug("Setting image %s to status 'saving'", self.image_id)
+        try:
+            with common.registry_errors({
+                    webob.exc.HTTPNotFound:
+                        'Failed to find image to update: {detail}',
+                    webob.exc.HTTPForbidden:
+                        'Forbidden to update image: {detail}'}):
+                self.client.update_image(self.image_id, {'status': 'saving'},
+                                         from_state='queued')
+        except webob.exc.HTTPConflict:
+            LOG.info('Image %s is no longer queued: upload refused',
+                     self.image_id)
+            raise webob.exc.HTTPConflict(explanation=UNQUEUED) from None
 
     def _usage(self):
         return quota.registry_storage_usage(self.client, self.ctx.owner,
@@ -107,10 +136,12 @@ class Upload(object):
             raise webob.exc.HTTPBadRequest(explanation=message)
 
     def _failure(self, exc):
-        """Kill the image (not for a duplicate); return the HTTP error."""
+        """Kill the image (a duplicate: queue it again); return the HTTP
+        error."""
         if isinstance(exc, store_errors.Duplicate):
             LOG.info('Attempt to upload duplicate image %s: %s',
                      self.image_id, exc)
+            self._requeue()
             return webob.exc.HTTPConflict(
                 explanation='Attempt to upload duplicate image: %s' % exc)
         common.kill_image(self.client, self.image_id)
@@ -118,6 +149,16 @@ class Upload(object):
             LOG.info('Upload of image %s: %s', self.image_id, exc)
             return webob.exc.HTTPBadRequest(explanation=DISCONNECTED)
         return self._store_failure(exc)
+
+    def _requeue(self):
+        """``saving`` -> ``queued``: the data already stored stays the
+        image's; the status this request set is undone."""
+        try:
+            self.client.update_image(self.image_id, {'status': 'queued'},
+                                     from_state='saving')
+        except webob.exc.HTTPException as exc:
+            LOG.warning('Unable to set image %s back to queued: %s',
+                        self.image_id, exc)
 
     def _store_failure(self, exc):
         if isinstance(exc, store_errors.LimitExceeded):
@@ -169,6 +210,12 @@ class Upload(object):
                 raise self._gone() from None
             raise webob.exc.HTTPConflict(
                 explanation='Image operation conflicts') from None
+        except webob.exc.HTTPException:
+            # Still saving (the registry failed or refused the values):
+            # neither the data nor the status may stay.
+            deletion.delete_data(self.conf, uri, self.image_id)
+            common.kill_image(self.client, self.image_id)
+            raise
 
     def _deleted(self):
         try:

@@ -77,6 +77,26 @@ class TestParse(testtools.TestCase):
                          "min_disk must be >= 0 ('-1' specified).",
                          exc.explanation)
 
+    def test_integer_over_its_column(self):
+        for header, field, value in (
+                ('X-Image-Meta-Size', 'size', 1 << 63),
+                ('X-Image-Meta-Min-Ram', 'min_ram', 1 << 31),
+                ('X-Image-Meta-Min-Disk', 'min_disk', 1 << 31)):
+            self.assertEqual(value - 1,
+                             parse(**{header: str(value - 1)})[field])
+            exc = self.assertRaises(webob.exc.HTTPBadRequest, parse,
+                                    **{header: str(value)})
+            self.assertEqual("Invalid value '%d' for parameter '%s': Image "
+                             "%s must be <= %d ('%d' specified)."
+                             % (value, field, field, value - 1, value),
+                             exc.explanation)
+        # More digits than int() converts.
+        for digits, message in (('9' * 5000, 'Image size must be <= '),
+                                ('-' + '9' * 5000, 'Image size must be >= 0')):
+            exc = self.assertRaises(webob.exc.HTTPBadRequest, parse,
+                                    **{'X-Image-Meta-Size': digits})
+            self.assertIn(message, exc.explanation)
+
     def test_booleans(self):
         for value in ('1', 't', 'True', 'ON', 'y', 'yes'):
             meta = parse(**{'X-Image-Meta-Is-Public': value,
@@ -185,8 +205,13 @@ class TestSizeCap(testtools.TestCase):
             self.assertEqual('Denying attempt to upload image larger than '
                              '100 bytes.', exc.explanation)
 
-    def test_content_length_wins(self):
-        headers.check_size_cap(self.conf, {'size': 1000}, 50)
+    def test_declared_size_checked_with_a_body(self):
+        # Glance let Content-Length hide the declared size (issue 7).
+        exc = self.assertRaises(webob.exc.HTTPBadRequest,
+                                headers.check_size_cap, self.conf,
+                                {'size': 1000}, 50)
+        self.assertEqual('Denying attempt to upload image larger than '
+                         '100 bytes.', exc.explanation)
 
     def test_default_cap(self):
         conf = helpers.make_conf()

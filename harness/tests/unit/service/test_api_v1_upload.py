@@ -40,6 +40,8 @@ class FakeRegistry(object):
             if self.deleted_meanwhile:
                 self.image['status'] = 'deleted'
             raise self.fail_update
+        if from_state and self.image['status'] != from_state:
+            raise webob.exc.HTTPConflict('Image operation conflicts')
         self.image.update(values)
         return dict(self.image)
 
@@ -96,8 +98,12 @@ class TestUpload(testtools.TestCase):
         exc = self.assertRaises(http_class, self.run_upload,
                                 FakeStore(error))
         self.assertIn(message, exc.explanation)
-        expected = ['saving', 'killed'] if killed else ['saving']
-        self.assertEqual(expected, self.statuses())
+        # Never left saving; every change a compare-and-set.
+        final = 'killed' if killed else 'queued'
+        self.assertEqual([('saving', 'queued'), (final, 'saving')],
+                         [(values['status'], from_state)
+                          for values, from_state in self.registry.updates])
+        self.assertEqual(final, self.registry.image['status'])
 
     def test_store_failures(self):
         cases = (
@@ -118,6 +124,7 @@ class TestUpload(testtools.TestCase):
              'Failed to upload image %s' % IMAGE_ID))
         for error, http_class, message in cases:
             self.registry.updates = []
+            self.registry.image['status'] = 'queued'
             self.assertFails(error, http_class, message)
 
     def test_duplicate_not_killed(self):
@@ -151,6 +158,29 @@ class TestUpload(testtools.TestCase):
                       'exceed the limit. 1 bytes remaining.',
                       exc.explanation)
         self.assertEqual([], store.added)
+
+    def test_not_queued_changes_nothing(self):
+        for status in ('saving', 'active', 'killed'):
+            self.registry.image['status'] = status
+            self.registry.updates = []
+            store = FakeStore()
+            exc = self.assertRaises(webob.exc.HTTPConflict, self.run_upload,
+                                    store)
+            self.assertEqual('Cannot upload to an unqueued image',
+                             exc.explanation)
+            self.assertEqual([({'status': 'saving'}, 'queued')],
+                             self.registry.updates)
+            self.assertEqual(status, self.registry.image['status'])
+            self.assertEqual([], store.added)
+
+    def test_failed_activation_kills(self):
+        self.registry.fail_update = webob.exc.HTTPServiceUnavailable()
+        self.assertRaises(webob.exc.HTTPServiceUnavailable, self.run_upload,
+                          FakeStore())
+        self.assertEqual('killed', self.registry.image['status'])
+        self.assertEqual(('killed', 'saving'),
+                         (self.registry.updates[-1][0]['status'],
+                          self.registry.updates[-1][1]))
 
     def test_image_gone_after_upload(self):
         self.registry.fail_update = webob.exc.HTTPConflict()

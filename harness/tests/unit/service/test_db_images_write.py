@@ -307,6 +307,102 @@ class ImageWritesMixin(DBTestMixin):
             self.engine, user('t1'), dict(image, owner=None)))
 
 
+class BadValuesMixin(DBTestMixin):
+    """Values no column holds are Invalid on every back end, before any
+    SQL runs; nothing is written (issue 7 C)."""
+
+    def names(self):
+        return sorted(image['name'] or '' for image in
+                      db_api.image_get_all(self.engine, ADMIN,
+                                           filters={'deleted': False}))
+
+    def test_integers_outside_their_columns(self):
+        for values in ({'size': 1 << 63}, {'size': -(1 << 63) - 1},
+                       {'min_ram': 1 << 31}, {'min_disk': -(1 << 31) - 1},
+                       {'virtual_size': 1 << 63}, {'size': float('inf')}):
+            self.assertRaises(errors.Invalid, self.create, name='bad',
+                              **values)
+        self.create(name='edge', size=(1 << 63) - 1, min_ram=(1 << 31) - 1)
+        self.assertEqual(['edge'], self.names())
+        image_id = self.create(name='kept')['id']
+        self.assertRaises(errors.Invalid, db_api.image_update, self.engine,
+                          ADMIN, image_id, {'name': 'x', 'min_disk': 1 << 31})
+        self.assertEqual(['edge', 'kept'], self.names())
+
+    def test_dates_out_of_range(self):
+        for text in ('0001-01-01T00:00:00+01:00', '9999-12-31T23:59:59-01:00',
+                     '0999-12-31T23:59:59'):
+            self.assertRaises(errors.Invalid, self.create, name='bad',
+                              created_at=text)
+            exc = self.assertRaises(errors.Invalid, db_api.image_get_all,
+                                    self.engine, ADMIN,
+                                    filters={'changes-since': text})
+            self.assertEqual('Unrecognized changes-since value', str(exc))
+        self.assertEqual([], self.names())
+
+    def test_properties_must_be_an_object_of_scalars(self):
+        for properties in ([1], 'x', 5, {'a': {'b': 1}}, {'a': [1]}):
+            self.assertRaises(errors.Invalid, self.create, name='bad',
+                              properties=properties)
+        image = self.create(name='kept', properties={'a': 'b'})
+        self.assertRaises(errors.Invalid, db_api.image_update, self.engine,
+                          ADMIN, image['id'], {'name': 'x',
+                                               'properties': ['a']})
+        self.assertEqual(['kept'], self.names())
+
+    def test_range_filters_out_of_range(self):
+        for filters in ({'size_min': str(1 << 63)}, {'size_max': 1 << 63},
+                        {'min_ram': str(1 << 31)},
+                        {'min_disk': str(-(1 << 31) - 1)}):
+            self.assertRaises(errors.Invalid, db_api.image_get_all,
+                              self.engine, ADMIN, filters=filters)
+
+    def test_lookups_no_row_can_match(self):
+        image = self.create(name='kept', properties={'p': 'v'})
+        for image_id in ({'a': 1}, 5, image['id'] + '\0', 'a\0'):
+            self.assertRaises(errors.NotFound, db_api.image_get,
+                              self.engine, ADMIN, image_id)
+        for filters in ({'name': 'kept\0'}, {'properties': {'p': 'v\0'}},
+                        {'properties': {'p\0': 'v'}}, {'checksum': '\0'},
+                        {'tags': ['\0']}):
+            self.assertEqual([], db_api.image_get_all(
+                self.engine, ADMIN, filters=filters), filters)
+        self.assertEqual([], db_api.image_member_find(
+            self.engine, ADMIN, member='m\0'))
+
+    def test_text_values(self):
+        for values in ({'name': 'a\0b'}, {'name': ['x']}, {'owner': {}},
+                       {'properties': {'a\0': 'b'}},
+                       {'properties': {'a': 'b\0'}},
+                       {'locations': [{'url': 'http://a/\0'}]},
+                       {'locations': [{'url': 'http://a/', 'metadata': 5}]},
+                       {'size': 1.5}):
+            self.assertRaises(errors.Invalid, self.create, **values)
+        self.assertEqual([], self.names())
+        self.assertEqual('5', self.create(name=5)['name'])
+
+    def test_from_state_must_be_a_status(self):
+        image_id = self.create(name='kept', status='queued')['id']
+        for from_state in ('bogus', ['queued']):
+            self.assertRaises(errors.Invalid, db_api.image_update,
+                              self.engine, ADMIN, image_id,
+                              {'status': 'saving'}, from_state=from_state)
+        self.assertEqual('queued', db_api.image_get(
+            self.engine, ADMIN, image_id)['status'])
+
+
+class TestBadValuesSQLite(BadValuesMixin, testtools.TestCase):
+    backend = 'sqlite'
+
+
+class TestBadValuesMySQL(BadValuesMixin, testtools.TestCase):
+    backend = 'mysql'
+
+
+class TestBadValuesPostgreSQL(BadValuesMixin, testtools.TestCase):
+    backend = 'postgresql'
+
+
 class TestImageWritesSQLite(ImageWritesMixin, testtools.TestCase):
     backend = 'sqlite'
 

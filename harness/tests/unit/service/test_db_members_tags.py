@@ -62,6 +62,31 @@ class MembersTagsMixin(DBTestMixin):
         self.assertRaises(errors.NotFound, db_api.image_member_update,
                           self.engine, ADMIN, row['id'] + 1000, {})
 
+    def test_members_replace(self):
+        image_id = self.create()['id']
+        self.member(image_id, 'gone')
+        self.member(image_id, 'kept', can_share=True)
+        db_api.image_members_replace(self.engine, ADMIN, image_id, [
+            ('kept', None), ('new', True), ('new', True)])
+        self.assertEqual([('kept', True), ('new', True)],
+                         [(row['member'], row['can_share']) for row in
+                          db_api.image_member_find(self.engine, ADMIN,
+                                                   image_id=image_id)])
+
+    def test_members_replace_checks_every_id_first(self):
+        image_id = self.create()['id']
+        self.member(image_id, 'kept')
+        for bad in ('', None, {'a': 1}, [], 5, 'm' * 256):
+            self.assertRaises(errors.Invalid, db_api.image_members_replace,
+                              self.engine, ADMIN, image_id,
+                              [('other', False), (bad, False)])
+            self.assertRaises(errors.Invalid, db_api.image_member_create,
+                              self.engine, ADMIN,
+                              {'image_id': image_id, 'member': bad})
+        self.assertEqual([(image_id, 'kept')], self.find(image_id=image_id))
+        self.assertRaises(errors.NotFound, db_api.image_members_replace,
+                          self.engine, ADMIN, str(uuid.uuid4()), [])
+
     def test_member_delete_and_add_again(self):
         image_id = self.create()['id']
         row = self.member(image_id, 't1')

@@ -206,3 +206,44 @@ class TestHelpers(PasteTestBase):
         self.load(debug=True)
         self.assertIn('Configuration options gathered from:', logger.output)
         self.assertRegex(logger.output, r'enable_v2_api +\= True')
+
+
+class TestUtf8Guard(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.useFixture(fixtures.FakeLogger())
+        self.calls = []
+
+    def app(self, environ, start_response):
+        req = webob.Request(environ)
+        self.calls.append((req.path_info, dict(req.GET)))
+        start_response('200 OK', [('Content-Type', 'text/plain')])
+        return [b'ok']
+
+    def get(self, url):
+        return webob.Request.blank(url).get_response(
+            paste.utf8_guard(self.app))
+
+    def test_utf8_passes(self):
+        response = self.get('/v1/images/caf%C3%A9?n=%C3%A9')
+        self.assertEqual(200, response.status_int)
+        self.assertEqual([('/v1/images/caf\u00e9', {'n': '\u00e9'})],
+                         self.calls)
+
+    def test_path_not_utf8_is_404(self):
+        for url in ('/v1/images/%FF%FE', '/v1/images/%C3/members', '/%80'):
+            response = self.get(url)
+            self.assertEqual(404, response.status_int, url)
+            self.assertIn(b'The path of the request is not UTF-8.',
+                          response.body)
+        self.assertEqual([], self.calls)
+
+    def test_query_not_utf8_is_400(self):
+        for url in ('/v1/images?name=%FF', '/v1/images?%FF=1',
+                    '/v1/images?a=1&b=%E9t%E9'):
+            response = self.get(url)
+            self.assertEqual(400, response.status_int, url)
+            self.assertIn(b'The query string of the request is not UTF-8.',
+                          response.body)
+        self.assertEqual([], self.calls)

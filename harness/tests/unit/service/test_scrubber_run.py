@@ -50,11 +50,13 @@ class FakeRegistry(object):
             raise webob.exc.HTTPNotFound()
         return dict(self.images[image_id])
 
-    def update_image(self, image_id, values):
+    def update_image(self, image_id, values, from_state=None):
         self.calls.append(('update_image', image_id, values))
         self._check()
         if self.update_error is not None:
             raise self.update_error
+        if from_state and self.images[image_id]['status'] != from_state:
+            raise webob.exc.HTTPConflict('Image operation conflicts')
         self.images[image_id].update(values)
         return dict(self.images[image_id])
 

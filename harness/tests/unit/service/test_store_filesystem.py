@@ -15,6 +15,7 @@ import testtools
 
 from harness.service.store import errors
 from harness.service.store import filesystem
+from harness.service.store import streaming
 from harness.service.wsgi import body
 from harness.tests.unit.service import storetest_helpers as helpers
 
@@ -91,6 +92,46 @@ class TestAdd(AddTestBase):
         _, written, _, _ = self.store.add(
             helpers.new_id(), helpers.Reader(self.data), len(self.data) + 10)
         self.assertEqual(len(self.data), written)
+
+    def test_declared_size_is_reserved_only_as_data_arrives(self):
+        declared = 1 << 30
+        seen = []
+
+        class Probe(helpers.Reader):
+            """After its data, records the partial file's allocation."""
+
+            def read(inner, size=-1):
+                data = super().read(size)
+                if not data:
+                    for name in os.listdir(self.datadir):
+                        info = os.stat(os.path.join(self.datadir, name))
+                        seen.append((info.st_size, info.st_blocks * 512))
+                return data
+
+        _, written, _, _ = self.store.add(helpers.new_id(), Probe(b'x' * 10),
+                                          declared)
+        self.assertEqual(10, written)
+        [(length, allocated)] = seen
+        # At most one step ahead of the 10 bytes, never the 1 GiB.
+        step = streaming.PREALLOCATE_STEP
+        self.assertLessEqual(length, 10 + step)
+        self.assertLessEqual(allocated, 10 + step + (1 << 20))
+        [name] = os.listdir(self.datadir)
+        self.assertEqual(10, os.stat(os.path.join(self.datadir,
+                                                  name)).st_size)
+
+    def test_reservation_steps_follow_the_data(self):
+        path = os.path.join(self.root, 'reserved')
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+        self.addCleanup(os.close, fd)
+        space = streaming.Preallocator(fd, 100, step=30)
+        space.cover(0)
+        self.assertEqual(0, space.reserved)
+        for end, reserved in ((10, 40), (40, 40), (41, 71), (95, 100),
+                              (100, 100)):
+            space.cover(end)
+            self.assertEqual(reserved, space.reserved, end)
+            self.assertEqual(reserved, os.fstat(fd).st_size)
 
     def test_empty_image(self):
         _, written, checksum, _ = self.store.add(
