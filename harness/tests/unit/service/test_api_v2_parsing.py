@@ -35,8 +35,10 @@ class JsonBodyTest(testtools.TestCase):
 
     def test_malformed_and_missing(self):
         for body, message in ((b'{"a": ', 'Malformed JSON in request body.'),
-                              (b'[' * 100000, 'Malformed JSON in request '
-                               'body.'),
+                              (b'[' * 100000, 'JSON body nested deeper '
+                               'than 64 levels.'),
+                              (b'{"min_ram": 1e400}', 'Number out of range '
+                               'in JSON body: 1e400'),
                               (b'  ', 'Body expected in request.')):
             exc = self.assertRaises(webob.exc.HTTPBadRequest, self.read,
                                     body)
