@@ -186,9 +186,11 @@ class CacheFilter(object):
     def _fill(self, response, image_id):
         checksum = (response.headers.get('Content-MD5')
                     or response.headers.get('x-image-meta-checksum'))
+        size = response.content_length
         response.app_iter = tee.CachingIter(
-            self.cache, image_id, checksum, response.app_iter,
-            response.content_length)
+            self.cache, image_id, checksum, response.app_iter, size)
+        # webob drops Content-Length when app_iter is replaced.
+        response.content_length = size
 
 
 def _data_response(body, size):
