@@ -106,6 +106,20 @@ class CacheToolTests(object):
         self.assertEqual(data, self.read_cached(image['id']))
         self.assertEqual([], self.queued())
 
+    def test_prefetch_with_the_registry_down(self):
+        self.start()
+        image_id = self.create_image()
+        self.queue(image_id)
+        conf = self.write_cache_conf()
+        self.stop_servers()
+        out, _ = self.run_tool('prefetcher', conf)
+        self.assertEqual('', out)
+        self.assertEqual([image_id], self.files('queue'))
+        self.assertEqual([], self.files('incomplete'))
+        self.assertFalse(os.path.exists(self.cache_path(image_id)))
+        self.assertIn("Cannot read image '%s' from the registry" % image_id,
+                      self.read_log())
+
     def test_prefetcher_without_cache_dir(self):
         path = os.path.join(self.test_dir, 'etc', 'no-dir.conf')
         with open(path, 'w') as handle:
