@@ -68,21 +68,25 @@ class CacheClient(object):
         raise ClientError('%d %s\n%s' % (status, reason, error_text(body)))
 
     def _send(self, method, path):
-        connection = http.client.HTTPConnection(self.host, self.port,
-                                                timeout=self.timeout)
         headers = dict(self.headers)
         if method in ('PUT', 'POST'):
             headers['Content-Length'] = '0'
+        connection = None
         try:
+            # The constructor already checks the host (InvalidURL).
+            connection = http.client.HTTPConnection(self.host, self.port,
+                                                    timeout=self.timeout)
             connection.request(method, path, headers=headers)
             response = connection.getresponse()
             return response.status, response.reason, response.read()
-        except (OSError, http.client.HTTPException, OverflowError) as exc:
+        except (OSError, http.client.HTTPException, OverflowError,
+                UnicodeError) as exc:
             raise ClientError('Unable to connect to %s:%s: %s'
-                              % (self.host, self.port, exc or
-                                 exc.__class__.__name__)) from None
+                              % (self.host, self.port,
+                                 str(exc) or exc.__class__.__name__)) from None
         finally:
-            connection.close()
+            if connection is not None:
+                connection.close()
 
     def _json(self, method, path, key):
         body = self.do_request(method, path)

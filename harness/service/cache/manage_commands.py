@@ -67,7 +67,7 @@ def catch_error(action):
             except manage_client.Forbidden:
                 print('Not authorized to make this request.')
                 return FAILURE
-            except (manage_client.ClientError, ValueError) as exc:
+            except manage_client.ClientError as exc:
                 if options.debug:
                     raise
                 print('Failed to %s. Got error:' % action)

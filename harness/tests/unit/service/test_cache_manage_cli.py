@@ -119,3 +119,10 @@ class TestClient(testtools.TestCase):
 
     def test_ids_are_one_path_segment(self):
         self.assertEqual('a%2Fb%3Fc', manage_client._quote('a/b?c'))
+
+    def test_malformed_host_is_a_client_error(self):
+        client = manage_client.CacheClient('a b', 1)
+        error = self.assertRaises(manage_client.ClientError,
+                                  client.get_queued_images)
+        self.assertIn("Unable to connect to a b:1: URL can't contain "
+                      'control characters', str(error))
