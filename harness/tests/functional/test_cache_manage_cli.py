@@ -106,6 +106,11 @@ class TestCacheManageCli(support.CacheTest):
         self.assertEqual('Failed to queue the specified image for caching. '
                          'Got error:', lines[0])
         self.assertIn('No image found with ID %s' % unknown, out)
+        out, _ = self.cache_manage('-f queue-image a/b', expected_exitcode=1)
+        self.assertEqual(['Failed to queue the specified image for caching. '
+                          'Got error:', '400 Bad Request'],
+                         out.splitlines()[:2])
+        self.assertIn("Invalid image id 'a/b'", out)
         self.assertEqual([], self.queued())
 
     def test_filter_not_enabled(self):

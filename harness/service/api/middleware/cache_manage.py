@@ -35,7 +35,9 @@ from harness.service.registry import client as registry_client
 LOG = logging.getLogger('harness.api.middleware.cache_manage')
 
 POLICY = 'manage_image_cache'
-_ID = r'(?P<image_id>[^/]+)'
+# Any rest of the path: an id with a '/' is refused (400), not passed on
+# to the v1 router's 404, which would read as "filter not enabled".
+_ID = r'(?P<image_id>.+)'
 #: Statuses from which an image never becomes ``active`` again.
 DEAD_STATUSES = ('deleted', 'pending_delete', 'killed')
 

@@ -98,6 +98,7 @@ class TestCacheManageFilter(testtools.TestCase):
         self.assertIn(b'Image %s is killed' % KILLED.encode(), body)
         self.call('PUT', '/v1/queued_images/..', 400)
         self.call('DELETE', '/v1/cached_images/..', 400)
+        self.call('DELETE', '/v1/queued_images/a/b', 400)
         # The malformed id never reached the registry.
         self.assertEqual([MISSING, KILLED], self.asked)
         self.assertEqual([], os.listdir(os.path.join(self.cache_dir,
