@@ -50,14 +50,14 @@ class ImageCache(object):
                                     DEFAULT_MAX_SIZE)
         self.stall_time = _int_option(conf, 'image_cache_stall_time',
                                       DEFAULT_STALL_TIME)
-        self.layout = layout_mod.Layout(base_dir)
+        db_name = conf.get('image_cache_sqlite_db') or 'cache.db'
+        self.layout = layout_mod.Layout(base_dir, db_name)
         self.base_dir = self.layout.base_dir
         try:
             self.layout.create()
         except OSError as exc:
             raise CacheError('Unable to create the image cache directory '
                              '%s: %s' % (base_dir, exc.strerror)) from None
-        db_name = conf.get('image_cache_sqlite_db') or 'cache.db'
         self.driver = self._driver(conf.get('image_cache_driver') or 'sqlite',
                                    db_name)
 

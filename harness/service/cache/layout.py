@@ -15,8 +15,8 @@ import time
 LOG = logging.getLogger(__name__)
 
 SUBDIRS = ('incomplete', 'invalid', 'queue')
-#: Files of the cache directory that are not entries.
-NOT_ENTRIES = frozenset(('cache.db', 'cache.db-journal', 'checkme'))
+#: sqlite's companions of a database file.
+_DB_SUFFIXES = ('', '-journal', '-wal', '-shm')
 
 
 def remove_quietly(path):
@@ -31,8 +31,11 @@ def remove_quietly(path):
 class Layout(object):
     """Paths and plain file operations of one cache directory."""
 
-    def __init__(self, base_dir):
+    def __init__(self, base_dir, db_name='cache.db'):
         self.base_dir = os.path.abspath(base_dir)
+        # Files of the cache directory that are not entries.
+        self.not_entries = frozenset(
+            [db_name + suffix for suffix in _DB_SUFFIXES] + ['checkme'])
 
     def create(self):
         """Create the cache directory and its subdirectories."""
@@ -58,7 +61,8 @@ class Layout(object):
         except FileNotFoundError:
             return found
         for name in names:
-            if not kind and (name in NOT_ENTRIES or name.startswith('.')):
+            if not kind and (name in self.not_entries
+                             or name.startswith('.')):
                 continue
             try:
                 st = os.stat(os.path.join(folder, name))
