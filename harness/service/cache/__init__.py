@@ -78,6 +78,13 @@ class ImageCache(object):
         driver.check()
         return driver
 
+    def close(self):
+        """Release the driver's database connection, if any (it reopens
+        on next use)."""
+        close = getattr(self.driver, 'close', None)
+        if close is not None:
+            close()
+
     @property
     def driver_name(self):
         return self.driver.name

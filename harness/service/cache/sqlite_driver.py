@@ -1,15 +1,20 @@
 """Cache metadata in ``<image_cache_dir>/cache.db`` (spec 15.1).
 
-One short connection per call: the API may run several worker processes
-and threads, and a connection must never cross a fork.  sqlite's own
-locking (with a busy timeout) serialises the writers.  Commits do not
+One connection per process, opened on first use and shared by its
+threads under a lock (the server runs a thread per client connection, so
+a connection per thread would be a connection per request).  It never
+crosses a fork: it is keyed by pid.  Between the API's worker processes
+and the cache tools, sqlite's own locking (with a busy timeout)
+serialises the writers.  Commits do not
 ``fsync`` (``synchronous = OFF``): a hit count is not worth 15 ms of disk
 flush on every cache hit, and a crash can lose at most the last counts --
 the entries themselves are files published by ``rename``.
 """
 
 import contextlib
+import os
 import sqlite3
+import threading
 import time
 
 from harness.service.cache import errors
@@ -33,6 +38,9 @@ class SqliteDriver(object):
     def __init__(self, layout, db_name='cache.db'):
         self.layout = layout
         self.db_path = layout.path(db_name)
+        self._lock = threading.Lock()
+        self._conn = None
+        self._pid = None
 
     def check(self):
         """Create the table.
@@ -43,25 +51,45 @@ class SqliteDriver(object):
             with self._connect() as conn:
                 conn.execute(SCHEMA)
         except sqlite3.Error as exc:
+            self.close()
             raise errors.DriverError('Failed to initialize the image cache '
                                      'database %s: %s'
                                      % (self.db_path, exc)) from None
+        # The process that checks (the parent of the workers) needs no
+        # connection afterwards.
+        self.close()
+
+    def _connection(self):
+        """This process's connection (call with the lock held)."""
+        if self._pid != os.getpid():
+            # First use, or a child forked after the parent's first use:
+            # the parent's connection is left alone.
+            self._conn = sqlite3.connect(
+                self.db_path, timeout=BUSY_TIMEOUT, isolation_level=None,
+                check_same_thread=False)
+            self._conn.execute('PRAGMA synchronous = OFF')
+            self._pid = os.getpid()
+        return self._conn
+
+    def close(self):
+        """Close this process's connection (reopened on next use)."""
+        with self._lock:
+            if self._conn is not None and self._pid == os.getpid():
+                self._conn.close()
+            self._conn = self._pid = None
 
     @contextlib.contextmanager
     def _connect(self, write=True):
-        conn = sqlite3.connect(self.db_path, timeout=BUSY_TIMEOUT,
-                               isolation_level=None)
-        try:
-            conn.execute('PRAGMA synchronous = OFF')
-            conn.execute('BEGIN IMMEDIATE' if write else 'BEGIN')
-            yield conn
-            conn.execute('COMMIT')
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute('ROLLBACK')
-            raise
-        finally:
-            conn.close()
+        with self._lock:
+            conn = self._connection()
+            try:
+                conn.execute('BEGIN IMMEDIATE' if write else 'BEGIN')
+                yield conn
+                conn.execute('COMMIT')
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute('ROLLBACK')
+                raise
 
     def committed(self, image_id, size, checksum=None):
         with self._connect() as conn:

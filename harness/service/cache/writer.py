@@ -36,6 +36,7 @@ class CacheWriter(object):
                                os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         except FileExistsError:
             raise errors.AlreadyBeingCached(image_id) from None
+        self._inode = os.fstat(self._fd).st_ino
 
     @property
     def done(self):
@@ -78,10 +79,13 @@ class CacheWriter(object):
                                           actual)
             self._move('invalid', str(exc))
             raise exc
+        if not self._still_ours():
+            # Evicted (image deleted) while it was being written.
+            LOG.info('Image %s was evicted while being cached', self.image_id)
+            return False
         try:
             os.rename(self._incomplete, self.cache.layout.path(self.image_id))
         except FileNotFoundError:
-            # Evicted (image deleted) while it was being written.
             LOG.info('Image %s was evicted while being cached', self.image_id)
             return False
         self.cache.driver.committed(self.image_id, self.size, actual)
@@ -89,12 +93,22 @@ class CacheWriter(object):
         LOG.debug('Cached image %s (%d bytes)', self.image_id, self.size)
         return True
 
+    def _still_ours(self):
+        """Whether ``incomplete/<id>`` is still the file this writer
+        created (an eviction unlinks it; another writer may then create a
+        new one, which must not be published as ours)."""
+        try:
+            return os.stat(self._incomplete).st_ino == self._inode
+        except FileNotFoundError:
+            return False
+
     def abort(self):
         """Drop the partial file (a client went away, a read failed)."""
         if self._fd is None:
             return
         self._close()
-        layout_mod.remove_quietly(self._incomplete)
+        if self._still_ours():
+            layout_mod.remove_quietly(self._incomplete)
         LOG.info('Dropped the partial cache file of image %s', self.image_id)
 
     def invalidate(self, reason):

@@ -36,8 +36,10 @@ class CacheTestBase(testtools.TestCase):
         self.cache = self.build()
 
     def build(self, **options):
-        return cache_mod.ImageCache(make_conf(
+        cache = cache_mod.ImageCache(make_conf(
             self.dir, image_cache_driver=self.driver, **options))
+        self.addCleanup(cache.close)
+        return cache
 
     def put(self, image_id, data, checksum=None):
         return self.cache.cache_image_iter(image_id, [data],
@@ -234,6 +236,7 @@ class TestConfiguration(testtools.TestCase):
     def test_unknown_driver_falls_back_to_sqlite(self):
         cache = cache_mod.ImageCache(make_conf(
             self.dir, image_cache_driver='nosuch'))
+        self.addCleanup(cache.close)
         self.assertEqual('sqlite', cache.driver_name)
         self.assertIn("Image cache driver 'nosuch' not found",
                       self.logger.output)
