@@ -96,7 +96,8 @@ class SqliteDriver(object):
                     conn.execute('ROLLBACK')
                 raise
 
-    def committed(self, image_id, size, checksum=None):
+    def committed(self, image_id, path, size, checksum=None):
+        """Record the entry about to be published from *path*."""
         with self._connect() as conn:
             conn.execute('INSERT OR REPLACE INTO cached_images (image_id, '
                          'last_accessed, last_modified, hits, size, checksum)'

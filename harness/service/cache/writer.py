@@ -83,12 +83,15 @@ class CacheWriter(object):
             # Evicted (image deleted) while it was being written.
             LOG.info('Image %s was evicted while being cached', self.image_id)
             return False
+        # The metadata first: an entry is never seen without it.
+        self.cache.driver.committed(self.image_id, self._incomplete,
+                                    self.size, actual)
         try:
             os.rename(self._incomplete, self.cache.layout.path(self.image_id))
         except FileNotFoundError:
             LOG.info('Image %s was evicted while being cached', self.image_id)
+            self.cache.driver.forget(self.image_id)
             return False
-        self.cache.driver.committed(self.image_id, self.size, actual)
         self.cache.layout.unqueue(self.image_id)
         LOG.debug('Cached image %s (%d bytes)', self.image_id, self.size)
         return True

@@ -58,8 +58,9 @@ class XattrDriver(object):
         finally:
             layout_mod.remove_quietly(probe)
 
-    def committed(self, image_id, size, checksum=None):
-        set_xattr(self.layout.path(image_id), HITS, 0)
+    def committed(self, image_id, path, size, checksum=None):
+        """Zero hits on *path*, the file about to become the entry."""
+        set_xattr(path, HITS, 0)
 
     def invalidated(self, image_id, reason):
         try:

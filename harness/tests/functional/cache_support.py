@@ -18,7 +18,7 @@ def entries(test, kind=''):
         return []
     return sorted(name for name in os.listdir(folder)
                   if os.path.isfile(os.path.join(folder, name))
-                  and name not in ('cache.db', 'cache.db-journal'))
+                  and not name.startswith('cache.db'))
 
 
 def cached_file(test, image_id):
