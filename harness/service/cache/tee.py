@@ -89,7 +89,7 @@ class CachedFile(object):
     def __init__(self, cache, image_id):
         self.cache = cache
         self.image_id = image_id
-        self._file = open(cache.layout.path(image_id), 'rb')
+        self._file = open(cache.layout.path(image_id), 'rb', buffering=0)
         self.size = os.fstat(self._file.fileno()).st_size
 
     def read(self, size=-1):
