@@ -171,6 +171,30 @@ class CacheTests(object):
         self.assertEqual([], cs.entries(self, 'incomplete'))
         self.assertEqual([], cs.entries(self, 'invalid'))
 
+    def test_concurrent_gets_with_two_workers(self):
+        # Two processes fill and count hits in one directory (and, for
+        # sqlite, one cache.db).
+        self.stop_servers()
+        self.api_server.workers = 2
+        self.start_servers(**self.__dict__.copy())
+        data = os.urandom(KB * KB)
+        image = self.upload(data)
+        with concurrent.futures.ThreadPoolExecutor(6) as pool:
+            results = list(pool.map(lambda n: self.get1(image['id']),
+                                    range(6)))
+        self.assertEqual([(200, data)] * 6, [r[::2] for r in results])
+        cs.wait_cached(self, image['id'])
+        self.assertEqual(data, cs.read_cached(self, image['id']))
+        with concurrent.futures.ThreadPoolExecutor(6) as pool:
+            results = list(pool.map(lambda n: self.get2(image['id']),
+                                    range(6)))
+        self.assertEqual([(200, data)] * 6, [r[::2] for r in results])
+        self.assertEqual([], cs.entries(self, 'incomplete'))
+        self.assertEqual([], cs.entries(self, 'invalid'))
+        # Six hits at least (the GETs that found the entry already there
+        # in the first round count too).
+        v1.wait_for(lambda: cs.hits(self, image['id']) >= 6)
+
     def test_client_disconnect_leaves_no_entry(self):
         data = os.urandom(32 * KB * KB)
         image = self.upload(data)
