@@ -22,7 +22,9 @@ Figures:
   API; downloads against a raw loopback copy, uploads against the
   machine's own upload limit (the slower of MD5 over memory and writing
   the bytes to a file in the store's directory), both measured in the
-  same run; and each server's peak RSS (:mod:`bench_transfer`).
+  same run; and each server's peak RSS (:mod:`bench_transfer`);
+* ``cache ...``: the same large image served from the image cache, and a
+  small image's cache hit against the uncached path (:mod:`bench_cache`).
 """
 
 import argparse
@@ -178,6 +180,9 @@ def main(argv=None):
     if args.transfer_mib:
         from harness import bench_transfer
         for line in bench_transfer.report(args.transfer_mib * 1024 * 1024):
+            print(line)
+        from harness import bench_cache
+        for line in bench_cache.report(args.transfer_mib * 1024 * 1024):
             print(line)
     if args.leak_cycles:
         fds, procs, temps = leak_figures(args.leak_cycles)

@@ -17,6 +17,8 @@ from harness.service.wsgi import server
 # What the paste pipeline names is imported with this module, as any
 # program imports its code: nothing is left to load on first use.
 from harness.service.api import versions  # noqa: F401
+from harness.service.api.middleware import cache  # noqa: F401
+from harness.service.api.middleware import cache_manage  # noqa: F401
 from harness.service.api.middleware import context  # noqa: F401
 from harness.service.api.middleware import fakeauth  # noqa: F401
 from harness.service.api.middleware import gzip  # noqa: F401

@@ -1,0 +1,24 @@
+"""``harness-cache-manage``: manage the image cache of a running API
+(``python -m harness.cmd.cache_manage``).
+
+A thin command line over :mod:`harness.service.cache.manage_cli`
+(reference-service.md 15.5)::
+
+    harness-cache-manage --port 9292 list-cached
+    harness-cache-manage -f queue-image <IMAGE_ID>
+    harness-cache-manage help delete-all-cached-images
+"""
+
+import sys
+
+from harness.service import launcher
+from harness.service.cache import manage_cli
+
+
+def main(argv=None):
+    """Run ``harness-cache-manage``; return the process exit status."""
+    return launcher.run(manage_cli.main, argv)
+
+
+if __name__ == '__main__':
+    sys.exit(main())
