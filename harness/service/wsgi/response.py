@@ -128,13 +128,16 @@ class Response(object):
         #: Bytes still allowed by Content-Length (None: no length).
         self._left = None
         self._length_hint = None
-        #: Cleared when the body turned out shorter than announced.
+        #: Set once the whole announced body went out.
         self.complete = False
+        #: Set when the application produced more than it announced.
+        self.clipped = False
 
     @property
     def keep_alive(self):
         """Whether the connection may carry another request."""
-        return self.complete and self._h11.our_state is h11.DONE
+        return (self.complete and not self.clipped
+                and self._h11.our_state is h11.DONE)
 
     # -- the WSGI side ----------------------------------------------------
 
@@ -245,6 +248,7 @@ class Response(object):
             if len(data) > self._left:
                 # More than announced: drop the excess, the framing is final.
                 data = memoryview(data)[:self._left]
+                self.clipped = True
             self._left -= len(data)
             if not data:
                 return
