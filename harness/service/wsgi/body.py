@@ -61,6 +61,11 @@ class _Input(object):
             hook()
 
     @property
+    def failing(self):
+        """Whether reading the body fails (or will: bad bytes are in)."""
+        return self.broken
+
+    @property
     def started(self):
         """Whether the application (or a discard) began reading."""
         return self._before_first_read is None
@@ -215,9 +220,25 @@ class ChunkedInput(_Input):
         self._check = check
         self._pending = b''
         self._eof = False
+        self._error = None
+
+    @property
+    def failing(self):
+        return self.broken or self._error is not None
+
+    def receive(self, data):
+        """Take body bytes that arrived with the head."""
+        try:
+            self._check.feed(data)
+        except chunked_mod.ChunkedError as exc:
+            self._error = exc
+            return
+        self._h11.receive_data(data)
 
     def _next_data(self):
         """The next decoded bytes (``b''`` at the end of the body)."""
+        if self._error is not None:
+            self._fail(InvalidChunkedBody, str(self._error), self._error)
         while not self.complete:
             try:
                 event = self._h11.next_event()

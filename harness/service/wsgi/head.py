@@ -5,8 +5,9 @@ front-end proxy may read differently (request smuggling): it accepts bare
 LF line ends, unfolds obs-fold lines, and lets chunked framing win over a
 ``Content-Length``.  This module refuses those, and what WSGI itself makes
 ambiguous (``X_Foo`` and ``X-Foo`` are the same ``HTTP_X_FOO`` key), with
-400 and a closed connection, as nginx and Apache do.  It also bounds the
-head: :data:`MAX_HEAD_BYTES` and :data:`MAX_HEADERS` (431).
+400 and a closed connection (nginx and Apache drop such names by default;
+a 400 says so), except Glance v1's ``x-image-meta-*`` names.  It also
+bounds the head: :data:`MAX_HEAD_BYTES` and :data:`MAX_HEADERS` (431).
 
 :func:`scan` runs in the event loop on the bytes received so far and says
 whether the head is complete (or surely bad); :func:`check` runs on the
@@ -24,8 +25,11 @@ _END = b'\r\n\r\n'
 # A CR not followed by LF, an LF not preceded by CR, or a NUL.  A CR at the
 # very end of what arrived so far may still get its LF.
 _BAD_BYTE = re.compile(rb'\r(?=[^\n])|(?<!\r)\n|\x00')
-_TOKEN = re.compile(rb"[!#$%&'*+.^`|~0-9A-Za-z-]+")
-_CODING = re.compile(rb"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_TOKEN = re.compile(rb"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+#: The one family of names where "_" is part of an API: Glance v1 clients
+#: send x-image-meta-is_public, x-image-meta-property-x_foo, ...  Nothing
+#: the server or a middleware acts on has this prefix.
+UNDERSCORE_PREFIXES = (b'x-image-meta-',)
 _DIGITS = re.compile(rb'[0-9]{1,19}')
 _VERSION = re.compile(rb'HTTP/[0-9]\.[0-9]')
 
@@ -112,11 +116,15 @@ def _check_fields(lines, http10):
             raise BadRequest('Obsolete line folding is not accepted')
         name, sep, value = line.partition(b':')
         if not sep or not _TOKEN.fullmatch(name):
-            # Underscores too: WSGI maps "_" and "-" to the same key.
             raise BadRequest('Invalid header name %r'
                              % name[:40].decode('latin-1'))
-        value = value.strip(b' \t')
         name = name.lower()
+        if b'_' in name and not name.startswith(UNDERSCORE_PREFIXES):
+            # WSGI maps "_" and "-" to the same key: X_Roles would pass
+            # for X-Roles behind a proxy that strips X-Roles.
+            raise BadRequest('Header name with an underscore: %r'
+                             % name[:40].decode('latin-1'))
+        value = value.strip(b' \t')
         if name == b'host':
             hosts += 1
         elif name == b'transfer-encoding':
@@ -137,7 +145,7 @@ def _check_codings(codings, lengths, http10):
         raise BadRequest('Transfer-Encoding together with Content-Length')
     if http10:
         raise BadRequest('Transfer-Encoding in an HTTP/1.0 request')
-    if not all(_CODING.fullmatch(c) for c in codings):
+    if not all(_TOKEN.fullmatch(c) for c in codings):
         raise BadRequest('Invalid Transfer-Encoding')
     if [c.lower() for c in codings] != [b'chunked']:
         # A well-formed coding we do not implement (RFC 9112 6.1).

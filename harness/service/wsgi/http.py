@@ -130,8 +130,13 @@ def _linger(sock):
 
 
 def _respond(conn, server, request, environ, start):
+    def closing():
+        # A body that failed to parse makes the connection unusable: say
+        # so in the head, whatever the application answers.
+        return server.is_stopping() or request.input.failing
+
     resp = response_mod.Response(conn.sock, request.protocol,
-                                 request.method, server.is_stopping)
+                                 request.method, closing)
     _run_app(conn, server, environ, resp)
     server.log_access(conn.address[0], request.line, resp.code or '-',
                       resp.body_bytes, start)

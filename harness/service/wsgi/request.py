@@ -73,17 +73,15 @@ class Request(object):
         return body_mod.LengthInput(self.conn, length, hook)
 
     def _chunked_input(self, hook):
-        check = chunked_mod.ChunkedCheck()
+        stream = body_mod.ChunkedInput(self.conn, self.protocol,
+                                       chunked_mod.ChunkedCheck(), hook)
         received = bytes(self.conn.buffer)
         self.conn.buffer.clear()
-        try:
-            check.feed(received)
-        except chunked_mod.ChunkedError as exc:
-            raise BadRequest(str(exc)) from None
         if received:
-            # (An empty string would tell h11 the client closed.)
-            self.protocol.receive_data(received)
-        return body_mod.ChunkedInput(self.conn, self.protocol, check, hook)
+            # A framing error surfaces on the application's first read,
+            # whether these bytes came with the head or after it.
+            stream.receive(received)
+        return stream
 
     def _send_continue(self):
         self._continue_pending = False

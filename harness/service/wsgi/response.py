@@ -109,8 +109,8 @@ class Response(object):
 
     :param sock: the client socket.
     :param protocol: the request's ``h11.Connection`` (server side).
-    :param stopping: callable telling whether the server is stopping (then
-        the connection is closed after this response).
+    :param stopping: callable telling whether the connection is to close
+        after this response (server stopping, unusable request body).
     """
 
     def __init__(self, sock, protocol, method, stopping):
