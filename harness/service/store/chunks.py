@@ -56,6 +56,14 @@ class ChunkedReader(object):
         self._check_open()
         return self._raw.readinto(buffer)
 
+    def fileno(self):
+        """The raw stream's descriptor (the server may ``sendfile`` it)."""
+        return self._raw.fileno()
+
+    def tell(self):
+        """The raw stream's position (``OSError`` if it cannot tell)."""
+        return self._raw.tell()
+
     def skip(self, count):
         """Read and drop *count* bytes (for streams that cannot seek)."""
         while count > 0:

@@ -281,8 +281,10 @@ class Loop(object):
         return True
 
     def _serve(self, conn):
-        # In a pool thread.
-        self.give_back(conn, http.serve(conn, self.state))
+        # In a pool thread; the pool calls the result once the thread is
+        # free again.
+        keep = http.serve(conn, self.state)
+        return lambda: self.give_back(conn, keep)
 
     # -- timeouts -------------------------------------------------------------
 

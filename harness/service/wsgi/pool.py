@@ -12,7 +12,10 @@ LOG = logging.getLogger('harness.wsgi.server')
 
 
 class Pool(object):
-    """Run ``func(*args)`` calls on at most *size* threads."""
+    """Run ``func(*args)`` calls on at most *size* threads.
+
+    A call may return a callable, run once its thread counts as free.
+    """
 
     def __init__(self, size):
         self.size = size
@@ -45,9 +48,14 @@ class Pool(object):
     def _work(self):
         while True:
             func, args = self._queue.get()
+            then = None
             try:
-                func(*args)
+                then = func(*args)
             except Exception:
                 LOG.exception('Error in a worker thread')
             with self._lock:
                 self._idle += 1
+            if then is not None:
+                # Only now: what *then* triggers may submit again, and must
+                # find this thread free rather than start another.
+                then()

@@ -13,6 +13,7 @@ the application returns with a CR, LF or NUL in it is refused by
 so it never reaches the client.
 """
 
+import logging
 import os
 import re
 import socket
@@ -20,6 +21,8 @@ import stat
 import time
 
 import h11
+
+LOG = logging.getLogger('harness.wsgi.server')
 
 _DAYS = ('Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun')
 _MONTHS = ('', 'Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug',
@@ -304,6 +307,9 @@ class Response(object):
             count = self._sock.sendfile(wrapper.filelike, offset, self._left)
         except OSError as exc:
             raise WriteFailed(str(exc)) from exc
+        if count < self._left:
+            LOG.error('sendfile sent %d of the %d bytes announced',
+                      count, self._left)
         if count:
             self._h11.send_with_data_passthrough(h11.Data(data=_Sent(count)))
             self.body_bytes += count
