@@ -9,6 +9,16 @@ import os
 
 from harness import functional
 from harness.tests import http_corpus
+from harness.tests.functional import v1_support as v1
+
+
+def _read_syscalls(pid):
+    """read(2)-family calls *pid* made so far (``syscr``, /proc/pid/io)."""
+    with open('/proc/%d/io' % pid) as handle:
+        for line in handle:
+            if line.startswith('syscr:'):
+                return int(line.split()[1])
+    raise AssertionError('no syscr in /proc/%d/io' % pid)
 
 
 class TestHTTPParsing(functional.FunctionalTest):
@@ -49,6 +59,31 @@ class TestHTTPParsing(functional.FunctionalTest):
                    b'X_Roles: admin\r\nX-Image-Meta-Name: a\r\n'
                    b'Content-Length: 0\r\n\r\n')
         self.assertOneRejection(self.api_port, 'x_roles', request, 400)
+
+    def test_glance_underscore_headers_still_work(self):
+        api = v1.V1(self.api_port)
+        image = api.create_ok({
+            'Content-Type': 'application/octet-stream',
+            'x-image-meta-name': 'u', 'x-image-meta-disk_format': 'raw',
+            'x-image-meta-container_format': 'bare',
+            'x-image-meta-is_public': 'True',
+            'x-image-meta-property-x_foo': 'bar'}, b'data')
+        self.assertEqual(('raw', 'bare', True, {'x_foo': 'bar'}), (
+            image['disk_format'], image['container_format'],
+            image['is_public'], image['properties']))
+
+    def test_file_download_is_sent_with_sendfile(self):
+        # 64 MiB read in the store's 1 MiB chunks would take 64 read(2)
+        # calls; sendfile(2) takes a few, whatever the size.
+        api = v1.V1(self.api_port)
+        data = os.urandom(1 << 20) * 64
+        image = api.create_ok(v1.minimal_headers('big'), data)
+        pid = self.api_server.process_pid
+        before = _read_syscalls(pid)
+        status, _, body = api.request('GET', '/v1/images/%s' % image['id'])
+        reads = _read_syscalls(pid) - before
+        self.assertEqual((200, True), (status, body == data))
+        self.assertLess(reads, 32)
 
     def test_registry_refuses_smuggling_too(self):
         for name in ('cl_and_te', 'bare_lf_head', 'chunk_ext_bare_cr'):
