@@ -57,7 +57,7 @@ class ChunkedReader(object):
         return self._raw.readinto(buffer)
 
     def fileno(self):
-        """The raw stream's descriptor (the server may ``sendfile`` it)."""
+        """The raw stream's descriptor (a server may send from it)."""
         return self._raw.fileno()
 
     def tell(self):

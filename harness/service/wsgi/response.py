@@ -53,8 +53,8 @@ def log_date(now=None):
 
 
 class FileWrapper(object):
-    """``wsgi.file_wrapper``: iterate a file; sent with sendfile when we can.
-    """
+    """``wsgi.file_wrapper``: iterate a file; a regular file is sent
+    straight from its descriptor."""
 
     def __init__(self, filelike, blksize=1 << 20):
         self.filelike = filelike
@@ -75,7 +75,7 @@ class FileWrapper(object):
 
 
 class _Sent(object):
-    """Stands for bytes sent by ``sendfile``: h11 only needs the length."""
+    """Stands for bytes we sent ourselves: h11 only needs the length."""
 
     def __init__(self, count):
         self.count = count
@@ -172,7 +172,7 @@ class Response(object):
         """Send every chunk of the application's iterable, then finish."""
         if isinstance(result, (list, tuple)) and len(result) == 1:
             self._length_hint = len(result[0])
-        if isinstance(result, FileWrapper) and self._try_sendfile(result):
+        if isinstance(result, FileWrapper) and self._try_file(result):
             return
         for data in result:
             if data:
@@ -282,11 +282,13 @@ class Response(object):
         except OSError as exc:
             raise WriteFailed(str(exc)) from exc
 
-    def _try_sendfile(self, wrapper):
-        """Send a regular file with ``sendfile(2)``; False if not possible.
+    def _try_file(self, wrapper):
+        """Send a regular file from its descriptor; False if not possible.
+
+        ``pread`` into one reused buffer, then ``sendall``: no allocation
+        per block.  (``sendfile(2)`` was measured slower on loopback: the
+        receiver then copies from page-cache pages, not from hot memory.)
         """
-        if not self._plain:
-            return False
         try:
             fileno = wrapper.filelike.fileno()
             offset = wrapper.filelike.tell()
@@ -303,16 +305,21 @@ class Response(object):
                 self.write(data)
             self.finish()
             return True
-        try:
-            count = self._sock.sendfile(wrapper.filelike, offset, self._left)
-        except OSError as exc:
-            raise WriteFailed(str(exc)) from exc
-        if count < self._left:
-            LOG.error('sendfile sent %d of the %d bytes announced',
-                      count, self._left)
-        if count:
+        block = memoryview(bytearray(min(self._left, wrapper.blksize)))
+        while self._left:
+            try:
+                count = os.preadv(fileno, [block[:self._left]], offset)
+            except OSError as exc:
+                LOG.error('Reading the file to send failed: %s', exc)
+                break
+            if not count:
+                LOG.error('The file ended %d bytes short of the length '
+                          'announced', self._left)
+                break
+            self._send(block[:count])
             self._h11.send_with_data_passthrough(h11.Data(data=_Sent(count)))
             self.body_bytes += count
             self._left -= count
+            offset += count
         self.finish()
         return True

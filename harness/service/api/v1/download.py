@@ -3,7 +3,8 @@
 HEAD answers the metadata as ``x-image-meta-*`` headers; GET adds the
 data, streamed from the store chunk by chunk (the server closes the
 iterator, which closes the file or connection), through the server's
-``wsgi.file_wrapper`` so that a file is sent with ``sendfile(2)``.
+``wsgi.file_wrapper`` so that the server sends a file from its
+descriptor.
 """
 
 import logging
@@ -58,7 +59,7 @@ class ImageData(object):
         return data
 
     def fileno(self):
-        """The store reader's descriptor: the server may ``sendfile`` it."""
+        """The store reader's descriptor: the server may send from it."""
         return self._reader.fileno()
 
     def tell(self):

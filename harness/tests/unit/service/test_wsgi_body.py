@@ -216,7 +216,7 @@ class TestResponse(testtools.TestCase):
         resp, head, payload = self.respond([])
         self.assertIn('Content-Length: 0', head)
 
-    def test_file_wrapper_uses_sendfile(self):
+    def test_file_wrapper_sends_from_the_descriptor(self):
         path = self.useFixture(fixtures.TempDir()).join('f')
         with open(path, 'wb') as handle:
             handle.write(b'0123456789' * 1000)
@@ -226,6 +226,16 @@ class TestResponse(testtools.TestCase):
             response.FileWrapper(handle), [('Content-Length', '9995')])
         self.assertEqual((b'0123456789' * 1000)[5:], payload)
         handle.close()
+
+    def test_file_shorter_than_announced_closes(self):
+        path = self.useFixture(fixtures.TempDir()).join('f')
+        with open(path, 'wb') as handle:
+            handle.write(b'0123456789')
+        with open(path, 'rb') as handle:
+            resp, head, payload = self.respond(
+                response.FileWrapper(handle), [('Content-Length', '15')])
+        self.assertEqual(b'0123456789', payload)
+        self.assertFalse(resp.keep_alive)
 
     def test_invalid_headers_are_rejected(self):
         resp = self.make()
