@@ -1,23 +1,28 @@
-"""``wsgi.input``: request bodies framed by Content-Length or chunked.
+"""``wsgi.input``: the request body, read as it arrives.
 
 Reads never go past the end of the body, so an application can loop on
 ``read(n)`` until ``b''`` without blocking on the next request of a
-keep-alive connection.  A client that goes away mid-body makes reads raise
-:class:`ClientDisconnected` (an ``IOError``), which an application can tell
-apart from the end of the body (``b''``).
+keep-alive connection.  A client that goes away (or stalls past the socket
+timeout) mid-body makes reads raise :class:`ClientDisconnected` (an
+``IOError``), which an application can tell apart from the end (``b''``).
+
+A chunked body is decoded by h11 (its ``Data`` events), with
+:class:`~.chunked.ChunkedCheck` refusing what h11 tolerates.  A
+``Content-Length`` body needs no decoding: once h11 parsed the head, the
+bytes are counted straight from the socket into the caller's buffer
+(``readinto``), sparing the two copies h11's receive buffer would make of
+every byte of a large upload.
 """
 
-from harness.errors import HarnessError
+import h11
 
-#: Longest accepted chunk-size or trailer line.
-MAX_CHUNK_LINE = 4096
-#: Most trailer lines accepted after the last chunk.
-MAX_TRAILERS = 100
-_DISCARD_BLOCK = 65536
+from harness.errors import HarnessError
+from harness.service.wsgi import chunked as chunked_mod
+
+_DISCARD_BLOCK = 1 << 16
 #: Largest single socket read: a huge claimed length must not make us
 #: allocate it before the bytes arrive.
 _MAX_READ = 1 << 20
-_HEX = frozenset(b'0123456789abcdefABCDEF')
 
 
 class BodyError(HarnessError, IOError):
@@ -34,10 +39,16 @@ class InvalidChunkedBody(BodyError):
 
 
 class _Input(object):
-    """What both framings share: the 100-continue hook and iteration."""
+    """What both framings share: the 100-continue hook and the file API.
 
-    def __init__(self, rfile, before_first_read=None):
-        self._rfile = rfile
+    :param conn: the :class:`~.http.Connection` (its ``buffer`` holds
+        bytes already received, its ``sock`` the rest).
+    :param before_first_read: called once before the first read (sends
+        ``100 Continue``).
+    """
+
+    def __init__(self, conn, before_first_read=None):
+        self._conn = conn
         self._before_first_read = before_first_read
         #: True once the framing reported the end of the body.
         self.complete = False
@@ -50,6 +61,11 @@ class _Input(object):
             hook()
 
     @property
+    def failing(self):
+        """Whether reading the body fails (or will: bad bytes are in)."""
+        return self.broken
+
+    @property
     def started(self):
         """Whether the application (or a discard) began reading."""
         return self._before_first_read is None
@@ -58,37 +74,60 @@ class _Input(object):
         self.broken = True
         raise error_class(message) from cause
 
-    def _exact(self, size):
-        """Read exactly *size* bytes of body from the socket."""
-        if size <= _MAX_READ:
-            return self._exact_once(size)
+    def _recv_into(self, view):
+        """Fill *view* from the connection's buffer or socket; 0 at EOF."""
+        buffered = self._conn.buffer
+        if buffered:
+            count = min(len(buffered), len(view))
+            view[:count] = buffered[:count]
+            del buffered[:count]
+            return count
+        try:
+            return self._conn.sock.recv_into(view)
+        except OSError as exc:
+            self._fail(ClientDisconnected, 'Client disconnected while '
+                       'sending the body: %s' % exc, exc)
+
+    def read(self, size=-1):
+        """Return up to *size* bytes (all the rest when negative).
+
+        Fewer bytes than asked only at the end of the body.
+        """
+        if self.complete or self.broken:
+            return b''
+        self._start()
+        want = -1 if size is None or size < 0 else size
         parts = []
-        while size > 0:
-            parts.append(self._exact_once(min(size, _MAX_READ)))
-            size -= len(parts[-1])
+        while want and not self.complete:
+            step = _MAX_READ if want < 0 else min(want, _MAX_READ)
+            data = self._read_some(step)
+            parts.append(data)
+            if want > 0:
+                want -= len(data)
+        return parts[0] if len(parts) == 1 else b''.join(parts)
+
+    def readinto(self, buffer):
+        """Fill *buffer* with the next bytes; return how many (0: end)."""
+        view = memoryview(buffer).cast('B')
+        total = 0
+        while total < len(view) and not (self.complete or self.broken):
+            self._start()
+            total += self._read_into(view[total:])
+        return total
+
+    def readline(self, size=-1):
+        """Return one line, at most *size* bytes, never past the body."""
+        want = -1 if size is None or size < 0 else size
+        parts = []
+        while want and not (self.complete or self.broken):
+            self._start()
+            data = self._peek_line(want)
+            parts.append(data)
+            if want > 0:
+                want -= len(data)
+            if data.endswith(b'\n'):
+                break
         return b''.join(parts)
-
-    def _exact_once(self, size):
-        try:
-            data = self._rfile.read(size)
-        except OSError as exc:
-            self._fail(ClientDisconnected,
-                       'Client disconnected while sending the body: %s'
-                       % exc, exc)
-        if len(data) < size:
-            self._fail(ClientDisconnected,
-                       'Client disconnected before the end of the body')
-        return data
-
-    def _line(self, limit):
-        """Read one line (at most *limit* bytes) of body from the socket."""
-        try:
-            line = self._rfile.readline(limit)
-        except OSError as exc:
-            self._fail(ClientDisconnected,
-                       'Client disconnected while sending the body: %s'
-                       % exc, exc)
-        return line
 
     def readlines(self, hint=-1):
         """Return the remaining lines (until about *hint* bytes)."""
@@ -122,125 +161,138 @@ class _Input(object):
         return self.complete
 
 
-class ContentLengthInput(_Input):
+class LengthInput(_Input):
     """A body of a known length (``CONTENT_LENGTH``; 0 when absent)."""
 
-    def __init__(self, rfile, length, before_first_read=None):
-        super().__init__(rfile, before_first_read)
+    def __init__(self, conn, length, before_first_read=None):
+        super().__init__(conn, before_first_read)
         self._left = length
         self.complete = length == 0
 
-    def read(self, size=-1):
-        """Return up to *size* bytes (all the rest when negative)."""
-        if self._left <= 0:
-            return b''
-        self._start()
-        if size is None or size < 0 or size > self._left:
-            size = self._left
-        data = self._exact(size)
-        self._left -= size
-        self.complete = self._left == 0
-        return data
-
-    def readline(self, size=-1):
-        """Return one line, at most *size* bytes, never past the body."""
-        if self._left <= 0:
-            return b''
-        self._start()
-        limit = self._left if size is None or size < 0 else min(
-            size, self._left)
-        line = self._line(limit)
-        if len(line) < limit and not line.endswith(b'\n'):
+    def _read_into(self, view):
+        count = self._recv_into(view[:self._left])
+        if not count:
             self._fail(ClientDisconnected,
                        'Client disconnected before the end of the body')
-        self._left -= len(line)
+        self._left -= count
+        self.complete = self._left == 0
+        return count
+
+    def _read_some(self, size):
+        data = bytearray(min(size, self._left))
+        view = memoryview(data)
+        got = 0
+        while got < len(data):
+            got += self._read_into(view[got:])
+        return bytes(data)
+
+    def _peek_line(self, limit):
+        buffered = self._conn.buffer
+        if not buffered:
+            data = bytearray(min(_DISCARD_BLOCK, self._left))
+            # Into our buffer: a line takes only what it needs of it.
+            buffered += data[:self._recv_into(memoryview(data))]
+            if not buffered:
+                self._fail(ClientDisconnected,
+                           'Client disconnected before the end of the body')
+        end = buffered.find(b'\n', 0, self._left) + 1 or min(
+            len(buffered), self._left)
+        if limit > 0:
+            end = min(end, limit)
+        line = bytes(buffered[:end])
+        del buffered[:end]
+        self._left -= end
         self.complete = self._left == 0
         return line
 
 
 class ChunkedInput(_Input):
-    """A ``Transfer-Encoding: chunked`` body, decoded."""
+    """A ``Transfer-Encoding: chunked`` body, decoded by h11.
 
-    def __init__(self, rfile, before_first_read=None):
-        super().__init__(rfile, before_first_read)
-        self._chunk_left = 0
-        self._first = True
+    :param protocol: the ``h11.Connection`` that parsed the request; the
+        bytes of :attr:`conn.buffer <.http.Connection.buffer>` after the
+        head were already fed to it and to the check.
+    """
 
-    def _next_chunk(self):
-        """Move to the next chunk; set :attr:`complete` after the last."""
-        if not self._first and self._exact(2) != b'\r\n':
-            self._fail(InvalidChunkedBody, 'Chunk data not followed by CRLF')
-        self._first = False
-        line = self._line(MAX_CHUNK_LINE + 1)
-        if not line.endswith(b'\n'):
-            if len(line) > MAX_CHUNK_LINE:
-                self._fail(InvalidChunkedBody, 'Chunk size line too long')
-            self._fail(ClientDisconnected,
-                       'Client disconnected before the end of the body')
-        digits = line.split(b';', 1)[0].strip()
-        if not digits or not _HEX.issuperset(digits):
-            self._fail(InvalidChunkedBody, 'Invalid chunk size %r'
-                       % line[:40])
-        self._chunk_left = int(digits, 16)
-        if self._chunk_left == 0:
-            self._skip_trailers()
-            self.complete = True
+    def __init__(self, conn, protocol, check, before_first_read=None):
+        super().__init__(conn, before_first_read)
+        self._h11 = protocol
+        self._check = check
+        self._pending = b''
+        self._eof = False
+        self._error = None
 
-    def _skip_trailers(self):
-        for _ in range(MAX_TRAILERS):
-            line = self._line(MAX_CHUNK_LINE + 1)
-            if not line.endswith(b'\n'):
-                self._fail(InvalidChunkedBody if line else ClientDisconnected,
-                           'Invalid or truncated chunked trailer')
-            if line in (b'\r\n', b'\n'):
-                return
-        self._fail(InvalidChunkedBody, 'Too many chunked trailer lines')
+    @property
+    def failing(self):
+        return self.broken or self._error is not None
 
-    def read(self, size=-1):
-        """Return up to *size* decoded bytes (all the rest when negative).
+    def receive(self, data):
+        """Take body bytes that arrived with the head."""
+        try:
+            self._check.feed(data)
+        except chunked_mod.ChunkedError as exc:
+            self._error = exc
+            return
+        self._h11.receive_data(data)
 
-        Fewer bytes than asked only at the end of the body.
-        """
-        if self.complete or self.broken:
-            return b''
-        self._start()
-        want = -1 if size is None or size < 0 else size
-        parts = []
-        while want != 0 and not self.complete:
-            if self._chunk_left == 0:
-                self._next_chunk()
-                continue
-            count = self._chunk_left if want < 0 else min(
-                want, self._chunk_left)
-            parts.append(self._exact(count))
-            self._chunk_left -= count
-            if want > 0:
-                want -= count
-        if len(parts) == 1:
-            return parts[0]
-        return b''.join(parts)
+    def _next_data(self):
+        """The next decoded bytes (``b''`` at the end of the body)."""
+        if self._error is not None:
+            self._fail(InvalidChunkedBody, str(self._error), self._error)
+        while not self.complete:
+            try:
+                event = self._h11.next_event()
+            except h11.RemoteProtocolError as exc:
+                if self._eof:
+                    self._fail(ClientDisconnected, 'Client disconnected '
+                               'before the end of the body', exc)
+                self._fail(InvalidChunkedBody, 'Invalid chunked body: %s'
+                           % exc, exc)
+            if type(event) is h11.Data:
+                return event.data
+            if type(event) is h11.EndOfMessage:
+                self.complete = True
+                # What follows is the next request: back to our buffer.
+                self._conn.buffer[:0] = self._h11.trailing_data[0]
+                return b''
+            self._receive()
+        return b''
 
-    def readline(self, size=-1):
-        """Return one decoded line of at most *size* bytes."""
-        if self.complete or self.broken:
-            return b''
-        self._start()
-        want = -1 if size is None or size < 0 else size
-        parts = []
-        while want != 0 and not self.complete:
-            if self._chunk_left == 0:
-                self._next_chunk()
-                continue
-            limit = self._chunk_left if want < 0 else min(
-                want, self._chunk_left)
-            line = self._line(limit)
-            if len(line) < limit and not line.endswith(b'\n'):
-                self._fail(ClientDisconnected,
-                           'Client disconnected before the end of the body')
-            parts.append(line)
-            self._chunk_left -= len(line)
-            if want > 0:
-                want -= len(line)
-            if line.endswith(b'\n'):
-                break
-        return b''.join(parts)
+    def _receive(self):
+        try:
+            data = self._conn.sock.recv(_MAX_READ)
+        except OSError as exc:
+            self._fail(ClientDisconnected, 'Client disconnected while '
+                       'sending the body: %s' % exc, exc)
+        self._eof = not data
+        try:
+            self._check.feed(data)
+        except chunked_mod.ChunkedError as exc:
+            self._fail(InvalidChunkedBody, str(exc), exc)
+        self._h11.receive_data(data)
+
+    def _take(self, size):
+        if not self._pending:
+            self._pending = self._next_data()
+        data = self._pending
+        if 0 < size < len(data):
+            self._pending = data[size:]
+            return data[:size]
+        self._pending = b''
+        return data
+
+    def _read_some(self, size):
+        return bytes(self._take(size))
+
+    def _read_into(self, view):
+        data = self._take(len(view))
+        view[:len(data)] = data
+        return len(data)
+
+    def _peek_line(self, limit):
+        if not self._pending:
+            self._pending = self._next_data()
+        end = self._pending.find(b'\n') + 1 or len(self._pending)
+        if limit > 0:
+            end = min(end, limit)
+        return bytes(self._take(end))

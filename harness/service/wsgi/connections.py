@@ -1,21 +1,22 @@
-"""The accepting side: the accept loop and the set of live connections.
+"""What the connections of one serving process share, and its stop.
 
-One :class:`ServerState` per serving process tracks its connections so a
-graceful stop can close the idle keep-alive ones at once and give the busy
-ones a bounded time to finish.  :func:`accept_loop` runs in the main thread
-(of the single process or of each pre-forked worker) and returns the
-runtime event that ended it.
+One :class:`ServerState` per serving process holds the application, the
+limits, the thread pool and the count of live connections;
+:func:`accept_loop` runs the process's :class:`~.loop.Loop` until a stop
+event, and :meth:`ServerState.stop` then lets the busy connections finish
+for a bounded time.
 """
 
 import errno
 import logging
-import selectors
+import resource
 import socket
 import threading
 import time
 
 from harness.errors import ConfigError
-from harness.service.wsgi import http
+from harness.service.wsgi import loop as loop_mod
+from harness.service.wsgi import pool as pool_mod
 from harness.service.wsgi import request
 from harness.service.wsgi import response
 
@@ -24,27 +25,39 @@ LOG = logging.getLogger('harness.wsgi.server')
 #: Runtime events that end the accept loop; the first three mean "stop",
 #: and win over HUP ("reload") when both are pending.
 STOP_EVENTS = ('TERM', 'INT', 'LIFELINE', 'HUP')
-#: Default seconds a client may stay silent (idle keep-alive or mid-request).
+#: Default seconds a client may stay silent (idle keep-alive or mid-body).
 DEFAULT_CLIENT_TIMEOUT = 60.0
-#: Most connections served at once by one process (eventlet's pool: 1000).
+#: Default seconds from the first byte of a request head to its end.
+DEFAULT_HEADER_TIMEOUT = 10.0
+#: Most connections held by one process (eventlet's pool: 1000); fewer
+#: when the descriptor limit is low.
 MAX_CONNECTIONS = 1000
-_ACCEPT_BATCH = 64
-_ACCEPT_PAUSE = 0.1
+#: Most threads serving requests at once in one process.
+MAX_THREADS = 64
 _OUT_OF_RESOURCES = (errno.EMFILE, errno.ENFILE, errno.ENOBUFS,
                      errno.ENOMEM)
 
 
-def _client_timeout(conf):
-    # Not a Glance 2014.1 option (Juno's name); lets tests use short ones.
-    raw = conf.get('client_socket_timeout')
+def _float_option(conf, name, default):
+    # Not Glance 2014.1 options (client_socket_timeout is Juno's name);
+    # they let tests use short limits.
+    raw = conf.get(name)
     if raw in (None, ''):
-        return DEFAULT_CLIENT_TIMEOUT
+        return default
     try:
         value = float(raw)
     except ValueError:
-        raise ConfigError('Invalid float value %r for option '
-                          'client_socket_timeout' % raw) from None
-    return value if value > 0 else DEFAULT_CLIENT_TIMEOUT
+        raise ConfigError('Invalid float value %r for option %s'
+                          % (raw, name)) from None
+    return value if value > 0 else default
+
+
+def _max_connections(conf):
+    soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    limit = MAX_CONNECTIONS
+    if soft != resource.RLIM_INFINITY:
+        limit = min(limit, max(soft // 2, 8))
+    return int(_float_option(conf, 'max_client_connections', limit))
 
 
 def _shutdown(sock, how):
@@ -64,94 +77,97 @@ class ServerState(object):
         self.app = app
         self.tls_context = tls_context
         self.max_header_line = conf.max_header_line
-        self.timeout = self.idle_timeout = _client_timeout(conf)
+        self.timeout = self.idle_timeout = _float_option(
+            conf, 'client_socket_timeout', DEFAULT_CLIENT_TIMEOUT)
+        self.header_timeout = _float_option(
+            conf, 'client_header_timeout', DEFAULT_HEADER_TIMEOUT)
+        self.max_connections = _max_connections(conf)
         name, port = listener.getsockname()[:2]
         self.base_environ = request.base_environ(
             name, port, 'https' if tls_context else 'http', multiprocess)
+        self.pool = pool_mod.Pool(MAX_THREADS)
+        self.loop = None
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._connections = set()
+        self._busy = set()
         self._stopping = False
 
     def is_stopping(self):
         """Whether a graceful stop began (connections then close)."""
         return self._stopping
 
-    def has_room(self):
-        """Whether another connection may be accepted now."""
-        return len(self._connections) < MAX_CONNECTIONS
+    # -- bookkeeping (loop thread and pool threads) -------------------------
 
-    def start(self, sock, address):
-        """Serve the accepted *sock* in a new daemon thread."""
-        try:
-            http.tcp_nodelay(sock)
-        except OSError as exc:
-            LOG.debug('Client %s gone before being served: %s', address, exc)
-            sock.close()
-            return
-        conn = http.Connection(sock, address, self)
+    def add(self, conn):
         with self._lock:
             self._connections.add(conn)
-        thread = threading.Thread(target=conn.run, daemon=True,
-                                  name='conn-%s:%s' % address[:2])
-        try:
-            thread.start()
-        except RuntimeError as exc:
-            LOG.error('Cannot start a thread for %s: %s', address[0], exc)
-            self.forget(conn)
-            sock.close()
 
     def forget(self, conn):
-        """Called by a connection's thread when it ends."""
         with self._changed:
             self._connections.discard(conn)
+            self._busy.discard(conn)
             self._changed.notify_all()
 
-    def replace_socket(self, conn, sock):
-        """Record the TLS socket that now wraps *conn*'s socket."""
+    def busy(self, conn):
         with self._lock:
-            conn.sock = sock
+            self._busy.add(conn)
 
-    def enter_idle(self, conn):
-        """Mark *conn* as waiting for its next request; False: close it."""
+    def idle(self, conn):
+        with self._changed:
+            self._busy.discard(conn)
+            self._changed.notify_all()
+
+    def busy_count(self):
         with self._lock:
-            if self._stopping:
-                return False
-            conn.idle = True
+            return len(self._busy)
+
+    def is_full(self, waiting):
+        """Whether a new connection must evict one of *waiting* first."""
+        return waiting and len(self._connections) >= self.max_connections
+
+    def has_room(self, waiting):
+        """Whether to accept now: below the limit, or someone to evict."""
+        return len(self._connections) < self.max_connections or waiting > 0
+
+    @staticmethod
+    def out_of_resources(exc):
+        if exc.errno in _OUT_OF_RESOURCES:
+            LOG.error('Cannot accept connections: %s', exc)
             return True
+        return False
 
-    def leave_idle(self, conn):
-        """Mark *conn* busy: a request line arrived."""
-        with self._lock:
-            conn.idle = False
+    @staticmethod
+    def stop_event(events):
+        return first_stop_event(events)
+
+    # -- stop ---------------------------------------------------------------
 
     def stop(self, grace):
-        """Close idle connections; wait up to *grace* s for the busy ones.
-
-        Connections that have not sent their first request yet get the
-        grace period to send it: their client surely means to.
+        """Serve what clients already sent for up to *grace* s; close the
+        rest.
 
         :returns: how many connections were still busy after *grace*.
         """
+        deadline = time.monotonic() + grace
         with self._lock:
             self._stopping = True
-            for conn in self._connections:
-                if conn.idle:
-                    # SHUT_RD wakes the blocked reader with EOF but still
-                    # lets a response go out if a request just slipped in.
-                    _shutdown(conn.sock, socket.SHUT_RD)
-        deadline = time.monotonic() + grace
+        if self.loop is not None:
+            self.loop.drain(deadline)
         with self._changed:
-            while self._connections:
+            while self._busy:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     break
                 self._changed.wait(left)
-            late = list(self._connections)
+            late = list(self._busy)
         for conn in late:
             LOG.warning('Closing connection from %s still busy after '
                         '%.1f s', conn.address[0], grace)
             _shutdown(conn.sock, socket.SHUT_RDWR)
+        if self.loop is not None:
+            self.loop.close()
+            self.loop = None
         return len(late)
 
     @staticmethod
@@ -174,51 +190,10 @@ def first_stop_event(events):
 
 
 def accept_loop(listener, runtime, state):
-    """Accept connections until a stop event; return that event's name.
+    """Serve connections until a stop event; return that event's name.
 
     The listening socket is left open: the caller closes it, or keeps it
-    for a re-exec.
+    for a re-exec.  :meth:`ServerState.stop` must follow.
     """
-    listener.setblocking(False)
-    with selectors.DefaultSelector() as selector:
-        selector.register(runtime.wakeup_fd, selectors.EVENT_READ, None)
-        listening = False
-        pause_until = 0.0
-        while True:
-            wanted = state.has_room() and time.monotonic() >= pause_until
-            if wanted != listening:
-                if wanted:
-                    selector.register(listener, selectors.EVENT_READ, True)
-                else:
-                    selector.unregister(listener)
-                listening = wanted
-            # Without the listener registered, poll briefly for room.
-            timeout = None if listening else _ACCEPT_PAUSE
-            for key, _ in selector.select(timeout):
-                if key.data is None:
-                    event = first_stop_event(runtime.drain())
-                    if event is not None:
-                        return event
-                elif not _accept_batch(listener, state):
-                    pause_until = time.monotonic() + _ACCEPT_PAUSE
-
-
-def _accept_batch(listener, state):
-    """Accept what is pending; False when out of descriptors/memory."""
-    for _ in range(_ACCEPT_BATCH):
-        if not state.has_room():
-            return True
-        try:
-            sock, address = listener.accept()
-        except BlockingIOError:
-            # Another worker took it, or the backlog is empty.
-            return True
-        except ConnectionAbortedError:
-            continue
-        except OSError as exc:
-            if exc.errno in _OUT_OF_RESOURCES:
-                LOG.error('Cannot accept connections: %s', exc)
-                return False
-            raise
-        state.start(sock, address)
-    return True
+    state.loop = loop_mod.Loop(listener, runtime, state)
+    return state.loop.run()

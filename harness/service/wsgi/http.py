@@ -1,249 +1,190 @@
-"""One client connection: read requests, call the WSGI app, respond.
+"""One request of a client connection: parse, call the WSGI app, respond.
 
-Each accepted connection is served by :meth:`Connection.run` in its own
-thread, request after request (HTTP/1.1 keep-alive, HTTP/1.0 with
-``Connection: keep-alive``).  Malformed input gets a 4xx and the connection
-is closed; it never produces a 500, a traceback or a hang (every read has a
-timeout).
+The event loop (:mod:`.loop`) collects a request head without a thread;
+once it is complete, :func:`serve` runs in a pool thread: it checks the
+head (:mod:`.head`), lets h11 parse it, calls the application and writes
+the response through h11 (:mod:`.response`).  Malformed input gets a 4xx
+with ``Connection: close``; it never produces a 500, a traceback or a hang
+(every read has a timeout).
 """
 
 import logging
-import re
 import socket
 import time
 
+import h11
+
 from harness.service.wsgi import body as body_mod
+from harness.service.wsgi import head as head_mod
 from harness.service.wsgi import request as request_mod
 from harness.service.wsgi import response as response_mod
 from harness.service.wsgi.body import ClientDisconnected  # noqa: F401 (API)
-from harness.service.wsgi.request import BadRequest
 
 LOG = logging.getLogger('harness.wsgi.server')
 
-#: Most header lines accepted in one request.
-MAX_HEADERS = 1000
-#: Empty lines tolerated before a request line (RFC 7230 section 3.5).
-MAX_EMPTY_LINES = 5
-_READ_BUFFER = 1 << 16
-_REQUEST_LINE = re.compile(
-    rb"([!#$%&'*+.^_`|~0-9A-Za-z-]+) ([^\s]+) HTTP/(\d)\.(\d)\r?\n")
-_TOKEN = re.compile(rb"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _ERROR_BODY_500 = (b'500 Internal Server Error\n\nThe server has either '
                    b'erred or is incapable of performing the requested '
                    b'operation.\n')
-
-
-class _Closed(Exception):
-    """The client went away (or idled out) between or inside requests."""
+#: After a 4xx, what we read (at most, for at most LINGER s) so that the
+#: client gets the answer before the close (an unread byte means RST).
+_LINGER_BYTES = 1 << 18
+_LINGER = 1.0
 
 
 class Connection(object):
-    """A client connection of *server* (a ``ServerState``)."""
+    """A client connection: its socket and the bytes not consumed yet."""
 
-    def __init__(self, sock, address, server):
+    def __init__(self, sock, address, tls=False):
         self.sock = sock
         self.address = address
-        self.server = server
-        #: Waiting for the next request after at least one was served.
-        self.idle = False
+        #: Received bytes that belong to the next request (or its body).
+        self.buffer = bytearray()
         self.served = 0
-        self._rfile = None
+        #: A TLS handshake is due before any request.
+        self.handshaking = tls
+        #: When it began waiting in the loop (for eviction and timeouts).
+        self.since = time.monotonic()
+        #: When the first byte of the current head arrived (or None).
+        self.head_started = None
+        #: From :func:`head.scan`: >0 head length, -1 bad head.
+        self.head_length = 0
 
-    # -- life cycle -------------------------------------------------------
-
-    def run(self):
-        """Serve requests until the connection closes."""
+    def close(self):
         try:
-            if self.server.tls_context is not None:
-                self._handshake()
-            self._rfile = self.sock.makefile('rb', buffering=_READ_BUFFER)
-            while self._handle_one():
-                self.served += 1
-        except _Closed:
-            LOG.debug('Connection from %s closed', self.address[0])
-        except Exception:
-            # A bug here must reach the service log, not the thread hook.
-            LOG.exception('Error on the connection from %s',
-                          self.address[0])
-        finally:
-            self._close()
-            self.server.forget(self)
-
-    def _handshake(self):
-        raw = self.sock
-        raw.settimeout(self.server.timeout)
-        try:
-            sock = self.server.tls_context.wrap_socket(
-                raw, server_side=True, do_handshake_on_connect=False)
-            self.server.replace_socket(self, sock)
-            sock.do_handshake()
+            self.sock.close()
         except OSError as exc:
-            LOG.debug('TLS handshake with %s failed: %s', self.address[0],
-                      exc)
-            raise _Closed() from None
+            LOG.debug('Error closing a connection: %s', exc)
 
-    def _close(self):
-        for item in (self._rfile, self.sock):
-            if item is None:
-                continue
-            try:
-                item.close()
-            except OSError as exc:
-                LOG.debug('Error closing a connection: %s', exc)
 
-    # -- reading ----------------------------------------------------------
+def serve(conn, server):
+    """Serve the request whose head is in ``conn.buffer``.
 
-    def _readline(self):
-        limit = self.server.max_header_line
-        try:
-            line = self._rfile.readline(limit + 3)
-        except (OSError, ValueError) as exc:
-            # ValueError: the buffered reader after a timeout or close.
-            raise _Closed() from exc
-        if line and not line.endswith(b'\n'):
-            if len(line) > limit + 2:
-                raise BadRequest('Line is too long')
-            raise _Closed()
-        if len(line.rstrip(b'\r\n')) > limit:
-            raise BadRequest('Line is too long')
-        return line
+    :returns: whether the connection may carry another request.
+    """
+    start = time.time()
+    try:
+        conn.sock.settimeout(server.timeout)
+        keep = _serve(conn, server, start)
+    except Exception:
+        # A bug here must reach the service log, not the thread hook.
+        LOG.exception('Error on the connection from %s', conn.address[0])
+        keep = False
+    conn.served += 1
+    return keep
 
-    def _read_request_line(self):
-        self.sock.settimeout(self.server.idle_timeout)
-        for _ in range(MAX_EMPTY_LINES):
-            line = self._readline()
-            if not line:
-                raise _Closed()
-            if line not in (b'\r\n', b'\n'):
-                self.server.leave_idle(self)
-                self.sock.settimeout(self.server.timeout)
-                return line
-        raise BadRequest('Too many empty lines before the request')
 
-    def _read_headers(self):
-        headers = []
-        while True:
-            line = self._readline()
-            if not line:
-                raise _Closed()
-            if line in (b'\r\n', b'\n'):
-                return headers
-            if line[:1] in (b' ', b'\t'):
-                if not headers:
-                    raise BadRequest('Invalid header continuation')
-                name, value = headers[-1]
-                headers[-1] = (name, value + ' ' +
-                               line.strip().decode('latin-1'))
-                continue
-            name, sep, value = line.partition(b':')
-            if not sep or not _TOKEN.fullmatch(name):
-                raise BadRequest('Invalid header line')
-            headers.append((name.decode('latin-1'),
-                            value.strip(b' \t\r\n').decode('latin-1')))
-            if len(headers) > MAX_HEADERS:
-                raise BadRequest('Too many headers')
+def _serve(conn, server, start):
+    length = conn.head_length
+    head = bytes(conn.buffer[:length] if length > 0 else conn.buffer)
+    shown = head.partition(b'\r\n')[0][:200].decode('latin-1')
+    try:
+        shown = head_mod.check(head, server.max_header_line).decode(
+            'latin-1')
+        protocol = h11.Connection(
+            h11.SERVER, max_incomplete_event_size=head_mod.MAX_HEAD_BYTES + 4)
+        protocol.receive_data(head)
+        del conn.buffer[:length]
+        event = protocol.next_event()
+        if type(event) is not h11.Request:
+            raise head_mod.BadRequest('Incomplete request head')
+        request = request_mod.Request(conn, server, protocol, event)
+        environ = request.environ()
+    except head_mod.BadRequest as exc:
+        _reject(conn, server, exc.status, str(exc), shown, start)
+        return False
+    except h11.RemoteProtocolError as exc:
+        status = exc.error_status_hint
+        _reject(conn, server, '431 Request Header Fields Too Large'
+                if status == 431 else '400 Bad Request', str(exc), shown,
+                start)
+        return False
+    return _respond(conn, server, request, environ, start)
 
-    # -- one request ------------------------------------------------------
 
-    def _handle_one(self):
-        """Serve one request; return whether to wait for another one."""
-        if self.served and not self.server.enter_idle(self):
-            return False
-        start = time.time()
-        request_line = b''
-        try:
-            request_line = self._read_request_line()
-            request = self._parse(request_line)
-            environ = request.environ()
-        except BadRequest as exc:
-            self._reject(exc, request_line, start)
-            return False
-        return self._respond(request, environ, start)
+def _reject(conn, server, status, explanation, shown, start):
+    text = ('%s\n\n%s\n' % (status, explanation)).encode('latin-1',
+                                                         'replace')
+    head = ('HTTP/1.1 %s\r\nContent-Type: text/plain\r\n'
+            'Content-Length: %d\r\nConnection: close\r\n\r\n'
+            % (status, len(text))).encode('latin-1')
+    LOG.info('Bad request from %s: %s', conn.address[0], explanation)
+    try:
+        conn.sock.sendall(head + text)
+        _linger(conn.sock)
+    except OSError as error:
+        LOG.debug('Could not send %s: %s', status, error)
+    server.log_access(conn.address[0], shown, status[:3], len(text), start)
 
-    def _parse(self, request_line):
-        match = _REQUEST_LINE.fullmatch(request_line)
-        if match is None:
-            raise BadRequest('Malformed request line')
-        method, target, major, minor = match.groups()
-        if major != b'1':
-            raise BadRequest('Unsupported HTTP version',
-                             '505 HTTP Version Not Supported')
-        headers = self._read_headers()
-        return request_mod.Request(self, method.decode('ascii'),
-                       target.decode('latin-1'), minor != b'0', headers,
-                       request_line.rstrip(b'\r\n').decode('latin-1'))
 
-    def _reject(self, exc, request_line, start):
-        text = ('%s\n\n%s\n' % (exc.status, exc)).encode('latin-1')
-        head = ('HTTP/1.1 %s\r\nContent-Type: text/plain\r\n'
-                'Content-Length: %d\r\nConnection: close\r\n\r\n'
-                % (exc.status, len(text))).encode('latin-1')
-        try:
-            self.sock.sendall(head + text)
-        except OSError as error:
-            LOG.debug('Could not send %s: %s', exc.status, error)
-        shown = request_line[:200].rstrip(b'\r\n').decode('latin-1')
-        self.server.log_access(self.address[0], shown, exc.status[:3],
-                               len(text), start)
-
-    def _respond(self, request, environ, start):
-        resp = response_mod.Response(
-            self.sock, request.method, request.http11, request.keep_alive,
-            self.server.is_stopping)
-        self._run_app(environ, resp)
-        self.server.log_access(self.address[0], request.line,
-                               resp.code or '-', resp.body_bytes, start)
-        return (resp.keep_alive and not self.server.is_stopping()
-                and request.finish_body())
-
-    def _run_app(self, environ, resp):
-        result = None
-        try:
-            result = self.server.app(environ, resp.start_response)
-            resp.send_result(result)
-        except response_mod.WriteFailed as exc:
-            LOG.info('Client %s went away during the response: %s',
-                     self.address[0], exc)
-            resp.keep_alive = False
-        except body_mod.ClientDisconnected as exc:
-            LOG.info('Client %s disconnected: %s', self.address[0], exc)
-            resp.keep_alive = False
-        except body_mod.InvalidChunkedBody as exc:
-            LOG.info('Bad request body from %s: %s', self.address[0], exc)
-            self._error_response(resp, '400 Bad Request', (
-                '400 Bad Request\n\n%s\n' % exc).encode('latin-1'))
-        except Exception:
-            LOG.exception('Unhandled error serving %s %s',
-                          environ['REQUEST_METHOD'], environ['PATH_INFO'])
-            self._error_response(resp, '500 Internal Server Error',
-                                 _ERROR_BODY_500)
-        finally:
-            self._close_result(result)
-
-    @staticmethod
-    def _error_response(resp, status, text):
-        resp.keep_alive = False
-        if resp.headers_sent:
-            # Part of the body is out: only an abrupt close tells the client.
+def _linger(sock):
+    """Half-close, then read a little of what the client still sends."""
+    socket.socket.shutdown(sock, socket.SHUT_WR)
+    sock.settimeout(_LINGER)
+    deadline = time.monotonic() + _LINGER
+    left = _LINGER_BYTES
+    while left > 0 and time.monotonic() < deadline:
+        data = sock.recv(min(left, 65536))
+        if not data:
             return
-        resp.status = None
-        resp.start_response(status, [
-            ('Content-Type', 'text/plain; charset=UTF-8'),
-            ('Content-Length', str(len(text)))])
-        try:
-            resp.send_result([text])
-        except response_mod.WriteFailed as exc:
-            LOG.info('Could not send the %s response: %s', status[:3], exc)
+        left -= len(data)
 
-    @staticmethod
-    def _close_result(result):
-        close = getattr(result, 'close', None)
-        if close is None:
-            return
-        try:
-            close()
-        except Exception:
-            LOG.exception('Error closing the application iterable')
+
+def _respond(conn, server, request, environ, start):
+    def closing():
+        # A body that failed to parse makes the connection unusable: say
+        # so in the head, whatever the application answers.
+        return server.is_stopping() or request.input.failing
+
+    resp = response_mod.Response(conn.sock, request.protocol,
+                                 request.method, closing)
+    _run_app(conn, server, environ, resp)
+    server.log_access(conn.address[0], request.line, resp.code or '-',
+                      resp.body_bytes, start)
+    return (resp.keep_alive and not server.is_stopping()
+            and request.finish_body())
+
+
+def _run_app(conn, server, environ, resp):
+    result = None
+    try:
+        result = server.app(environ, resp.start_response)
+        resp.send_result(result)
+    except response_mod.WriteFailed as exc:
+        LOG.info('Client %s went away during the response: %s',
+                 conn.address[0], exc)
+    except body_mod.ClientDisconnected as exc:
+        LOG.info('Client %s disconnected: %s', conn.address[0], exc)
+    except body_mod.InvalidChunkedBody as exc:
+        LOG.info('Bad request body from %s: %s', conn.address[0], exc)
+        _error_response(resp, '400 Bad Request', (
+            '400 Bad Request\n\n%s\n' % exc).encode('latin-1', 'replace'))
+    except Exception:
+        LOG.exception('Unhandled error serving %s %s',
+                      environ['REQUEST_METHOD'], environ['PATH_INFO'])
+        _error_response(resp, '500 Internal Server Error', _ERROR_BODY_500)
+    finally:
+        _close_result(result)
+
+
+def _error_response(resp, status, text):
+    if resp.headers_sent:
+        # Part of the response is out: only an abrupt close tells the
+        # client (resp.keep_alive stays False: the body is incomplete).
+        return
+    try:
+        resp.send_error(status, text)
+    except response_mod.WriteFailed as exc:
+        LOG.info('Could not send the %s response: %s', status[:3], exc)
+
+
+def _close_result(result):
+    close = getattr(result, 'close', None)
+    if close is None:
+        return
+    try:
+        close()
+    except Exception:
+        LOG.exception('Error closing the application iterable')
 
 
 def tcp_nodelay(sock):

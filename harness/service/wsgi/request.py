@@ -1,101 +1,96 @@
-"""A parsed request: its PEP 3333 environ and its body stream.
+"""A request parsed by h11: its PEP 3333 environ and its body stream.
 
 ``PATH_INFO`` is percent-decoded and carried as latin-1 text (PEP 3333);
 headers become ``HTTP_*`` keys (repeated ones joined with commas), except
-``CONTENT_TYPE`` and ``CONTENT_LENGTH``.
+``CONTENT_TYPE`` and ``CONTENT_LENGTH``.  :func:`.head.check` already
+refused names with ``_`` (two names must never share a key).
 """
 
 import sys
 from urllib.parse import unquote_to_bytes
 
+import h11
+
 from harness.service.wsgi import body as body_mod
+from harness.service.wsgi import chunked as chunked_mod
 from harness.service.wsgi import response as response_mod
-
-
-class BadRequest(Exception):
-    """The request cannot be parsed; answer *status* and close."""
-
-    def __init__(self, explanation, status='400 Bad Request'):
-        super().__init__(explanation)
-        self.status = status
+from harness.service.wsgi.head import BadRequest
 
 
 class Request(object):
-    """A parsed request head and its body stream."""
+    """The request of *event* (an ``h11.Request``) on *conn*."""
 
-    def __init__(self, conn, method, target, http11, headers, line):
+    def __init__(self, conn, server, protocol, event):
         self.conn = conn
-        self.method = method
-        self.target = target
-        self.http11 = http11
-        self.headers = headers
-        self.line = line
-        self.keep_alive = http11
+        self.server = server
+        self.protocol = protocol
+        self.method = event.method.decode('ascii')
+        self.target = event.target.decode('latin-1')
+        self.version = event.http_version.decode('ascii')
+        self.headers = event.headers.raw_items()
+        self.line = '%s %s HTTP/%s' % (self.method, self.target,
+                                       self.version)
         self.input = None
         self._continue_pending = False
 
     def environ(self):
         """Build the PEP 3333 environ (and the body stream)."""
         conn = self.conn
-        env = dict(conn.server.base_environ)
+        env = dict(self.server.base_environ)
         path, query = _split_target(self.target)
         env['REQUEST_METHOD'] = self.method
         env['PATH_INFO'] = path
         env['RAW_PATH_INFO'] = self.target.partition('?')[0]
         env['QUERY_STRING'] = query
-        env['SERVER_PROTOCOL'] = 'HTTP/1.%d' % self.http11
+        env['SERVER_PROTOCOL'] = 'HTTP/' + self.version
         env['REMOTE_ADDR'] = conn.address[0]
         env['REMOTE_PORT'] = str(conn.address[1])
         for name, value in self.headers:
-            key = name.upper().replace('-', '_')
+            key = name.decode('ascii').upper().replace('-', '_')
             if key not in ('CONTENT_TYPE', 'CONTENT_LENGTH'):
                 key = 'HTTP_' + key
-            if key in env and key.startswith('HTTP_'):
+            value = value.decode('latin-1')
+            if key in env:
                 value = env[key] + ',' + value
-            elif key == 'CONTENT_LENGTH' and env.get(key, value) != value:
-                raise BadRequest('Conflicting Content-Length headers')
             env[key] = value
-        self._connection_options(env.get('HTTP_CONNECTION', ''))
         self.input = self._make_input(env)
         env['wsgi.input'] = self.input
         env['wsgi.input_terminated'] = isinstance(self.input,
                                                   body_mod.ChunkedInput)
         return env
 
-    def _connection_options(self, value):
-        tokens = [t.strip().lower() for t in value.split(',')]
-        if 'close' in tokens:
-            self.keep_alive = False
-        elif not self.http11 and 'keep-alive' in tokens:
-            self.keep_alive = True
-
     def _make_input(self, env):
-        rfile = self.conn._rfile
         hook = None
-        if self.http11 and env.get('HTTP_EXPECT', '').lower() == \
-                '100-continue':
+        if self.protocol.client_is_waiting_for_100_continue:
             self._continue_pending = True
             hook = self._send_continue
-        coding = env.get('HTTP_TRANSFER_ENCODING')
-        if coding is not None:
-            codings = [c.strip().lower() for c in coding.split(',')]
-            if codings != ['chunked']:
-                raise BadRequest('Unsupported Transfer-Encoding',
-                                 '501 Not Implemented')
-            # RFC 7230 3.3.3: chunked wins over Content-Length.
-            env.pop('CONTENT_LENGTH', None)
-            return body_mod.ChunkedInput(rfile, hook)
-        length = env.get('CONTENT_LENGTH', '').strip()
+        if 'HTTP_TRANSFER_ENCODING' in env:
+            return self._chunked_input(hook)
+        length = int(env.get('CONTENT_LENGTH') or 0)
         if not length:
-            return body_mod.ContentLengthInput(rfile, 0)
-        if not length.isdigit():
-            raise BadRequest('Invalid Content-Length')
-        return body_mod.ContentLengthInput(rfile, int(length), hook)
+            self._continue_pending = False
+            hook = None
+        return body_mod.LengthInput(self.conn, length, hook)
+
+    def _chunked_input(self, hook):
+        stream = body_mod.ChunkedInput(self.conn, self.protocol,
+                                       chunked_mod.ChunkedCheck(), hook)
+        received = bytes(self.conn.buffer)
+        self.conn.buffer.clear()
+        if received:
+            # A framing error surfaces on the application's first read,
+            # whether these bytes came with the head or after it.
+            stream.receive(received)
+        return stream
 
     def _send_continue(self):
         self._continue_pending = False
+        if not self.protocol.client_is_waiting_for_100_continue:
+            return  # h11 saw body bytes already: no need
+        data = self.protocol.send(h11.InformationalResponse(
+            status_code=100, reason=b'Continue', headers=[]))
         try:
-            self.conn.sock.sendall(b'HTTP/1.1 100 Continue\r\n\r\n')
+            self.conn.sock.sendall(data)
         except OSError as exc:
             raise body_mod.ClientDisconnected(
                 'Client disconnected: %s' % exc) from exc

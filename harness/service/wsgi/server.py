@@ -10,7 +10,7 @@ connections are served until a signal or the lifeline says stop:
 * HUP: reload by re-executing the same program with the same pid and the
   same listening socket, so no connection is refused meanwhile.
 
-``workers = 0`` serves from this process, a thread per connection;
+``workers = 0`` serves from this process (an event loop and a thread pool);
 ``workers >= 1`` pre-forks that many children (:mod:`.workers`).
 """
 

@@ -2,7 +2,9 @@
 
 HEAD answers the metadata as ``x-image-meta-*`` headers; GET adds the
 data, streamed from the store chunk by chunk (the server closes the
-iterator, which closes the file or connection).
+iterator, which closes the file or connection), through the server's
+``wsgi.file_wrapper`` so that the server sends a file from its
+descriptor.
 """
 
 import logging
@@ -13,6 +15,7 @@ import webob.exc
 from harness.service import store
 from harness.service.api.v1 import common
 from harness.service.api.v1 import headers as headers_mod
+from harness.service.store import chunks
 from harness.service.store import errors as store_errors
 
 LOG = logging.getLogger(__name__)
@@ -45,6 +48,22 @@ class ImageData(object):
             raise
         self.sent += len(chunk)
         return chunk
+
+    def read(self, size=-1):
+        """Read like a file (for ``wsgi.file_wrapper``), counted too."""
+        data = self._reader.read(size)
+        if not data and self.sent != self.expected:
+            LOG.error('Image %s: sent %d bytes of the %d expected',
+                      self.image_id, self.sent, self.expected)
+        self.sent += len(data)
+        return data
+
+    def fileno(self):
+        """The store reader's descriptor: the server may send from it."""
+        return self._reader.fileno()
+
+    def tell(self):
+        return self._reader.tell()
 
     def close(self):
         """Close the store reader (the server calls this)."""
@@ -97,6 +116,9 @@ class DownloadController(object):
             reader, stored = self._open(image)
             size = stored or size
             body = ImageData(reader, size, image_id)
+            wrapper = req.environ.get('wsgi.file_wrapper')
+            if wrapper is not None:
+                body = wrapper(body, chunks.CHUNK_SIZE)
         image = common.readable(common.redact_locations(image),
                                 self.api.property_rules, ctx)
         image['size'] = size

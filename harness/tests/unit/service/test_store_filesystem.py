@@ -11,12 +11,15 @@ import textwrap
 import tracemalloc
 
 import fixtures
+import h11
 import testtools
 
 from harness.service.store import errors
 from harness.service.store import filesystem
 from harness.service.store import streaming
 from harness.service.wsgi import body
+from harness.service.wsgi import chunked
+from harness.service.wsgi import http
 from harness.tests.unit.service import storetest_helpers as helpers
 
 
@@ -329,15 +332,18 @@ class TestWsgiBodies(AddTestBase):
         client, server = socket.socketpair()
         self.addCleanup(client.close)
         self.addCleanup(server.close)
-        rfile = server.makefile('rb')
-        self.addCleanup(rfile.close)
         # Small payloads fit the socket buffer: no writer thread needed.
         client.sendall(payload)
         if close:
             client.shutdown(socket.SHUT_WR)
+        conn = http.Connection(server, ('127.0.0.1', 0))
         if framing == 'chunked':
-            return body.ChunkedInput(rfile)
-        return body.ContentLengthInput(rfile, length)
+            protocol = h11.Connection(h11.SERVER)
+            protocol.receive_data(b'PUT / HTTP/1.1\r\nHost: x\r\n'
+                                  b'Transfer-Encoding: chunked\r\n\r\n')
+            protocol.next_event()
+            return body.ChunkedInput(conn, protocol, chunked.ChunkedCheck())
+        return body.LengthInput(conn, length)
 
     def test_content_length_body(self):
         reader = self._input('length', self.data + b'GET / HTTP/1.1\r\n',

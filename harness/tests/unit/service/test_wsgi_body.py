@@ -1,61 +1,102 @@
 """``wsgi.input`` streams and response framing, in process."""
 
-import io
 import socket
 import sys
 
 import fixtures
+import h11
 import testtools
 
 from harness.service.wsgi import body
+from harness.service.wsgi import chunked
 from harness.service.wsgi import response
 
 
-def _reader(data):
-    return io.BufferedReader(io.BytesIO(data), 16)
+class _Conn(object):
+    """What the inputs need of a connection: a buffer and a real socket."""
+
+    def __init__(self, test, data, buffered=b''):
+        self.sock, peer = socket.socketpair()
+        test.addCleanup(self.sock.close)
+        test.addCleanup(peer.close)
+        self.sock.settimeout(5)
+        peer.sendall(data)
+        peer.shutdown(socket.SHUT_WR)
+        self.buffer = bytearray(buffered)
 
 
-class TestContentLengthInput(testtools.TestCase):
+def _protocol(head):
+    protocol = h11.Connection(h11.SERVER)
+    protocol.receive_data(head)
+    event = protocol.next_event()
+    assert type(event) is h11.Request, event
+    return protocol
+
+
+def _length_input(test, data, length, hook=None):
+    # Part of the body already in the buffer, like after the head.
+    conn = _Conn(test, data[3:], data[:3])
+    return conn, body.LengthInput(conn, length, hook)
+
+
+def _chunked_input(test, data):
+    conn = _Conn(test, data)
+    protocol = _protocol(b'POST / HTTP/1.1\r\nHost: x\r\n'
+                         b'Transfer-Encoding: chunked\r\n\r\n')
+    return conn, body.ChunkedInput(conn, protocol, chunked.ChunkedCheck())
+
+
+class TestLengthInput(testtools.TestCase):
 
     def test_never_reads_past_the_body(self):
-        rfile = _reader(b'hello worldGET / HTTP/1.1\r\n')
-        stream = body.ContentLengthInput(rfile, 11)
+        conn, stream = _length_input(self, b'hello worldGET / HTTP/1.1\r\n',
+                                     11)
         self.assertEqual(b'hello', stream.read(5))
         self.assertEqual(b' world', stream.read(100))
         self.assertEqual(b'', stream.read())
         self.assertTrue(stream.complete)
-        self.assertEqual(b'GET / HTTP/1.1\r\n', rfile.readline())
+        self.assertEqual(b'GET / HTTP/1.1\r\n',
+                         bytes(conn.buffer) + conn.sock.recv(100))
 
     def test_readline_and_iteration(self):
-        stream = body.ContentLengthInput(_reader(b'a\nbb\ncccNEXT'), 8)
+        conn, stream = _length_input(self, b'a\nbb\ncccNEXT', 8)
         self.assertEqual([b'a\n', b'bb\n', b'ccc'], list(stream))
 
     def test_readline_limit(self):
-        stream = body.ContentLengthInput(_reader(b'abcdef\n'), 7)
+        conn, stream = _length_input(self, b'abcdef\n', 7)
         self.assertEqual(b'abc', stream.readline(3))
         self.assertEqual(b'def\n', stream.readline())
 
+    def test_readinto_fills_the_buffer(self):
+        conn, stream = _length_input(self, b'0123456789xyz', 10)
+        buffer = bytearray(8)
+        self.assertEqual(8, stream.readinto(buffer))
+        self.assertEqual(b'01234567', bytes(buffer))
+        self.assertEqual(2, stream.readinto(buffer))
+        self.assertEqual(0, stream.readinto(buffer))
+        self.assertTrue(stream.complete)
+
     def test_short_body_is_a_disconnect(self):
-        stream = body.ContentLengthInput(_reader(b'abc'), 10)
+        conn, stream = _length_input(self, b'abc', 10)
         error = self.assertRaises(body.ClientDisconnected, stream.read)
         self.assertIsInstance(error, IOError)
         self.assertTrue(stream.broken)
 
     def test_huge_claimed_length_is_read_in_blocks(self):
-        stream = body.ContentLengthInput(_reader(b'x' * 10), 1 << 40)
+        conn, stream = _length_input(self, b'x' * 10, 1 << 40)
         self.assertRaises(body.ClientDisconnected, stream.read)
 
     def test_continue_hook_runs_once_on_first_read(self):
         calls = []
-        stream = body.ContentLengthInput(_reader(b'abcd'), 4,
-                                         lambda: calls.append(1))
+        conn, stream = _length_input(self, b'abcd', 4,
+                                     lambda: calls.append(1))
         self.assertFalse(stream.started)
         stream.read(2)
         stream.read(2)
         self.assertEqual([1], calls)
 
     def test_discard(self):
-        stream = body.ContentLengthInput(_reader(b'abcdef'), 6)
+        conn, stream = _length_input(self, b'abcdef', 6)
         stream.read(1)
         self.assertTrue(stream.discard())
 
@@ -66,38 +107,39 @@ class TestChunkedInput(testtools.TestCase):
             b'Trailer: x\r\n\r\nNEXT')
 
     def test_read_all(self):
-        rfile = _reader(self.BODY)
-        stream = body.ChunkedInput(rfile)
+        conn, stream = _chunked_input(self, self.BODY)
         self.assertEqual(b'hello world!', stream.read())
         self.assertTrue(stream.complete)
-        self.assertEqual(b'NEXT', rfile.read())
+        self.assertEqual(b'NEXT', bytes(conn.buffer))
 
     def test_read_sizes_span_chunks(self):
-        stream = body.ChunkedInput(_reader(self.BODY))
+        conn, stream = _chunked_input(self, self.BODY)
         self.assertEqual(b'hel', stream.read(3))
         self.assertEqual(b'lo wor', stream.read(6))
         self.assertEqual(b'ld!', stream.read(10))
         self.assertEqual(b'', stream.read(10))
 
     def test_readline_spans_chunks(self):
-        stream = body.ChunkedInput(_reader(
-            b'3\r\nab\n\r\n4\r\ncd\ne\r\n0\r\n\r\n'))
+        conn, stream = _chunked_input(
+            self, b'3\r\nab\n\r\n4\r\ncd\ne\r\n0\r\n\r\n')
         self.assertEqual([b'ab\n', b'cd\n', b'e'], list(stream))
 
     def test_invalid_size(self):
         for data in (b'zz\r\nab\r\n0\r\n\r\n', b'0x2\r\nab\r\n0\r\n\r\n',
-                     b'2\r\nabXX1\r\n', b'-1\r\n'):
-            stream = body.ChunkedInput(_reader(data))
+                     b'2\r\nabXX1\r\n', b'-1\r\n', b'2 \r\nab\r\n',
+                     b' 2\r\nab\r\n', b'2\nab\r\n', b'2;a\rb\r\nab\r\n',
+                     b'1' * 4000 + b'\r\n', b'2\r\nab\r\n0\r\nX: y\n\r\n'):
+            conn, stream = _chunked_input(self, data)
             self.assertRaises(body.InvalidChunkedBody, stream.read)
             self.assertTrue(stream.broken)
 
     def test_truncated_is_a_disconnect(self):
         for data in (b'', b'5\r\nab', b'5\r\nhello\r\n', b'2\r\nab\r\n0\r\n'):
-            stream = body.ChunkedInput(_reader(data))
+            conn, stream = _chunked_input(self, data)
             self.assertRaises(body.ClientDisconnected, stream.read)
 
     def test_discard_reaches_the_end(self):
-        stream = body.ChunkedInput(_reader(self.BODY))
+        conn, stream = _chunked_input(self, self.BODY)
         stream.read(2)
         self.assertTrue(stream.discard())
         self.assertTrue(stream.complete)
@@ -114,11 +156,16 @@ class TestResponse(testtools.TestCase):
         self.addCleanup(self.server_side.close)
         self.addCleanup(self.client_side.close)
 
+    def make(self, method='GET', http11=True, stopping=False):
+        protocol = _protocol(b'%s / HTTP/1.%d\r\nHost: x\r\n\r\n'
+                             % (method.encode(), http11))
+        return response.Response(self.server_side, protocol, method,
+                                 lambda: stopping)
+
     def respond(self, result, headers=(), method='GET', http11=True,
                 status='200 OK'):
         self.new_pair()
-        resp = response.Response(self.server_side, method, http11, True,
-                                 lambda: False)
+        resp = self.make(method, http11)
         resp.start_response(status, list(headers))
         resp.send_result(result)
         self.server_side.shutdown(socket.SHUT_WR)
@@ -169,7 +216,7 @@ class TestResponse(testtools.TestCase):
         resp, head, payload = self.respond([])
         self.assertIn('Content-Length: 0', head)
 
-    def test_file_wrapper_uses_sendfile(self):
+    def test_file_wrapper_sends_from_the_descriptor(self):
         path = self.useFixture(fixtures.TempDir()).join('f')
         with open(path, 'wb') as handle:
             handle.write(b'0123456789' * 1000)
@@ -180,9 +227,18 @@ class TestResponse(testtools.TestCase):
         self.assertEqual((b'0123456789' * 1000)[5:], payload)
         handle.close()
 
+    def test_file_shorter_than_announced_closes(self):
+        path = self.useFixture(fixtures.TempDir()).join('f')
+        with open(path, 'wb') as handle:
+            handle.write(b'0123456789')
+        with open(path, 'rb') as handle:
+            resp, head, payload = self.respond(
+                response.FileWrapper(handle), [('Content-Length', '15')])
+        self.assertEqual(b'0123456789', payload)
+        self.assertFalse(resp.keep_alive)
+
     def test_invalid_headers_are_rejected(self):
-        resp = response.Response(self.server_side, 'GET', True, True,
-                                 lambda: False)
+        resp = self.make()
         self.assertRaises(ValueError, resp.start_response, '200 OK',
                           [('X-Evil', 'a\r\nSet-Cookie: x')])
         self.assertRaises(ValueError, resp.start_response, 'OK', [])
@@ -190,8 +246,7 @@ class TestResponse(testtools.TestCase):
                           [('X-Bytes', b'x')])
 
     def test_exc_info_after_headers_reraises(self):
-        resp = response.Response(self.server_side, 'GET', True, True,
-                                  lambda: False)
+        resp = self.make()
         resp.start_response('200 OK', [])
         resp.write(b'partial')
         try:
@@ -202,8 +257,7 @@ class TestResponse(testtools.TestCase):
                           info)
 
     def test_stopping_server_closes_after_response(self):
-        resp = response.Response(self.server_side, 'GET', True, True,
-                                  lambda: True)
+        resp = self.make(stopping=True)
         resp.start_response('200 OK', [])
         resp.send_result([b'x'])
         self.assertFalse(resp.keep_alive)

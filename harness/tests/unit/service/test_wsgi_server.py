@@ -116,8 +116,8 @@ class TestHTTP(ServerCase):
 
     def test_invalid_chunk_size_is_400(self):
         reply = support.raw_exchange(self.service.port, (
-            b'POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n'
-            b'zz\r\nhello\r\n0\r\n\r\n'))
+            b'POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked'
+            b'\r\n\r\nzz\r\nhello\r\n0\r\n\r\n'))
         self.assertTrue(reply.startswith(b'HTTP/1.1 400 '), reply)
 
     def test_streaming_response_without_length_is_chunked(self):
@@ -163,11 +163,12 @@ class TestHTTP(ServerCase):
             (b'GARBAGE\r\n\r\n', b'400'),
             (b'GET /\r\n\r\n', b'400'),
             (b'GET / HTTP/2.0\r\n\r\n', b'505'),
-            (b'GET / HTTP/1.1\r\nNo colon here\r\n\r\n', b'400'),
-            (b'GET / HTTP/1.1\r\nBad Name: x\r\n\r\n', b'400'),
-            (b'POST /echo HTTP/1.1\r\nContent-Length: -3\r\n\r\n', b'400'),
-            (b'POST /echo HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n',
-             b'501'),
+            (b'GET / HTTP/1.1\r\nHost: x\r\nNo colon here\r\n\r\n', b'400'),
+            (b'GET / HTTP/1.1\r\nHost: x\r\nBad Name: x\r\n\r\n', b'400'),
+            (b'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: -3\r\n\r\n',
+             b'400'),
+            (b'POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n'
+             b'\r\n', b'501'),
         ]
         for request, status in cases:
             reply = support.raw_exchange(self.service.port, request)
@@ -177,10 +178,10 @@ class TestHTTP(ServerCase):
 
     def test_client_disconnect_mid_body_is_seen_by_the_app(self):
         for request in (
-                b'POST /report-upload HTTP/1.1\r\nContent-Length: 100000'
-                b'\r\n\r\n' + b'x' * 10,
-                b'POST /report-upload HTTP/1.1\r\nTransfer-Encoding: '
-                b'chunked\r\n\r\n100\r\nabc'):
+                b'POST /report-upload HTTP/1.1\r\nHost: x\r\nContent-Length: '
+                b'100000\r\n\r\n' + b'x' * 10,
+                b'POST /report-upload HTTP/1.1\r\nHost: x\r\n'
+                b'Transfer-Encoding: chunked\r\n\r\n100\r\nabc'):
             with socket.create_connection(('127.0.0.1', self.service.port),
                                           timeout=support.DEADLINE) as sock:
                 sock.sendall(request)
@@ -225,8 +226,9 @@ class TestHTTP(ServerCase):
     def test_expect_100_continue(self):
         with socket.create_connection(('127.0.0.1', self.service.port),
                                       timeout=support.DEADLINE) as sock:
-            sock.sendall(b'POST /echo HTTP/1.1\r\nContent-Length: 4\r\n'
-                         b'Expect: 100-continue\r\nConnection: close\r\n\r\n')
+            sock.sendall(b'POST /echo HTTP/1.1\r\nHost: x\r\n'
+                         b'Content-Length: 4\r\nExpect: 100-continue\r\n'
+                         b'Connection: close\r\n\r\n')
             self.assertEqual(b'HTTP/1.1 100 Continue\r\n\r\n',
                              sock.recv(25))
             sock.sendall(b'ping')

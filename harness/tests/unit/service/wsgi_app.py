@@ -91,6 +91,16 @@ def _error(environ, start_response):
     raise RuntimeError('secret detail')
 
 
+def _bad_header(environ, start_response):
+    start_response('200 OK', [('X-Evil', 'a\r\nSet-Cookie: stolen=1')])
+    return [b'never sent']
+
+
+def _bad_status(environ, start_response):
+    start_response('200 OK\r\nSet-Cookie: stolen=1', [])
+    return [b'never sent']
+
+
 def _environ(environ, start_response):
     shown = {key: environ.get(key) for key in _ENV_KEYS}
     shown['socket_fd_env'] = os.environ.get('HARNESS_TEST_SOCKET_FD')
@@ -111,6 +121,7 @@ ROUTES = {
     '/': _root, '/echo': _echo, '/echo-lines': _echo_lines,
     '/stream': _stream, '/hold': _hold, '/report-upload': _report_upload,
     '/error': _error, '/env': _environ, '/pid': _pid, '/exit': _exit,
+    '/bad-header': _bad_header, '/bad-status': _bad_status,
 }
 
 
