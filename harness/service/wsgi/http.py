@@ -14,6 +14,7 @@ import time
 
 import h11
 
+from harness.errors import HarnessError
 from harness.service.wsgi import body as body_mod
 from harness.service.wsgi import head as head_mod
 from harness.service.wsgi import request as request_mod
@@ -158,6 +159,13 @@ def _run_app(conn, server, environ, resp):
         LOG.info('Bad request body from %s: %s', conn.address[0], exc)
         _error_response(resp, '400 Bad Request', (
             '400 Bad Request\n\n%s\n' % exc).encode('latin-1', 'replace'))
+    except HarnessError as exc:
+        # A failure the service itself names (e.g. a cache fill whose
+        # checksum does not match ends its stream with one): one line, no
+        # traceback; the client sees the stream cut (or a 500 before it).
+        LOG.error('Error serving %s %s: %s', environ['REQUEST_METHOD'],
+                  environ['PATH_INFO'], exc)
+        _error_response(resp, '500 Internal Server Error', _ERROR_BODY_500)
     except Exception:
         LOG.exception('Unhandled error serving %s %s',
                       environ['REQUEST_METHOD'], environ['PATH_INFO'])

@@ -40,6 +40,10 @@ class CacheTests(object):
     def store_file(self, image_id):
         return os.path.join(self.api_server.image_dir, image_id)
 
+    def api_log(self):
+        with open(self.api_server.log_file) as handle:
+            return handle.read()
+
     def get1(self, image_id):
         return self.api.request('GET', '/v1/images/%s' % image_id)
 
@@ -154,6 +158,9 @@ class CacheTests(object):
         v1.wait_for(lambda: cs.entries(self, 'invalid') == [image['id']])
         self.assertEqual([], cs.entries(self))
         self.assertEqual([], cs.entries(self, 'incomplete'))
+        # The server says so on one line, not with a traceback.
+        v1.wait_for(lambda: 'rror serving GET' in self.api_log())
+        self.assertNotIn('Traceback', self.api_log())
         # Nothing bad is served from the cache; the store answers again.
         os.unlink(self.store_file(image['id']))
         self.assertEqual(404, self.get1(image['id'])[0])
