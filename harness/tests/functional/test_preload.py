@@ -7,7 +7,6 @@ so, that it really did not.
 
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -20,6 +19,7 @@ from harness import functional
 from harness import process
 from harness import server as server_mod
 from harness.tests.functional import client
+from harness.tests.functional import runner_support
 
 PROGRAMS = 'harness.tests.functional.programs.'
 
@@ -239,34 +239,10 @@ class TestPreload(functional.FunctionalTest):
         self.assertEqual(0, self.api_server.stop()[0])
 
     def test_sigkill_of_the_test_process_leaves_nothing(self):
-        runner = subprocess.Popen(
-            [sys.executable, '-m', 'harness.stack'], stdout=subprocess.PIPE,
-            stdin=subprocess.DEVNULL, text=True)
-        self.addCleanup(runner.wait)
-        self.addCleanup(runner.kill)
-        lines = {}
-        for line in runner.stdout:
-            key, _, value = line.partition(':')
-            lines[key] = value.strip()
-            if key == 'Logs':
-                break
-        runner.stdout.close()
-        test_dir = lines['Logs']
-        pids = []
-        for name in ('api', 'registry'):
-            with open(os.path.join(test_dir, name + '.pid')) as handle:
-                pids.append(int(handle.read()))
+        runner, test_dir, pids = runner_support.start_stack(self)
         fork_server = psutil.Process(pids[0]).parent()
         self.assertIn('harness.preload', fork_server.cmdline())
         self.assertEqual(runner.pid, fork_server.ppid())
-        sweeper = [p for p in psutil.Process(runner.pid).children()
-                   if 'harness.janitor' in p.cmdline()]
-        self.assertEqual(1, len(sweeper))
-        runner.send_signal(signal.SIGKILL)
-        runner.wait()
-        for pid in pids + [fork_server.pid]:
-            self.assertTrue(process.wait_gone(pid, 60),
-                            'process %d survived' % pid)
-        # The janitor exits once it removed the test directory.
-        self.assertTrue(process.wait_gone(sweeper[0].pid, 60))
-        self.assertFalse(os.path.exists(test_dir))
+        janitor = runner_support.janitor_of(self, runner)
+        runner_support.kill_and_check(
+            self, runner, pids + [fork_server.pid], janitor, test_dir)

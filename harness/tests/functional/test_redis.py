@@ -5,8 +5,6 @@ holds that port reserved until the launch.  It ignores the lifeline, so the
 janitor is what takes it down when the test process is SIGKILLed.
 """
 
-import os
-import signal
 import socket
 import subprocess
 import sys
@@ -17,6 +15,7 @@ from harness import process
 from harness import readiness
 from harness import server
 from harness import utils
+from harness.tests.functional import runner_support
 
 REDIS_CONF = '''\
 bind 127.0.0.1
@@ -142,15 +141,7 @@ class TestRedis(functional.FunctionalTest):
         runner.stdout.close()
         pid, port = int(pid), int(port)
         self.assertEqual('+PONG', redis_call(port, 'PING'))
-        sweeper = subprocess.run(
-            ['pgrep', '-P', str(runner.pid), '-f', 'harness.janitor'],
-            capture_output=True, text=True).stdout.split()
-        self.assertEqual(1, len(sweeper))
-        runner.send_signal(signal.SIGKILL)
-        runner.wait()
+        janitor = runner_support.janitor_of(self, runner)
         # redis ignores the lifeline: the runner's janitor kills it.
-        self.assertTrue(process.wait_gone(pid, 60), 'redis %d survived' % pid)
+        runner_support.kill_and_check(self, runner, [pid], janitor, test_dir)
         self.assertFalse(process.ping(port))
-        # The janitor exits after removing the test directory.
-        self.assertTrue(process.wait_gone(int(sweeper[0]), 60))
-        self.assertFalse(os.path.exists(test_dir))

@@ -2,10 +2,8 @@
 delete, the ``import`` task run against a local HTTP server, expiry."""
 
 import datetime
-import http.server
 import json
 import os
-import threading
 
 from harness import functional
 from harness.tests.functional import v1_support as v1
@@ -19,27 +17,6 @@ NOT_PERMITTED = (b'This operation is currently not permitted on Glance '
                  b'Tasks. They are auto deleted after reaching the time '
                  b'based on their expires_at property.')
 ENDED = ('success', 'failure')
-
-
-class _TruncatingHandler(http.server.BaseHTTPRequestHandler):
-    """Announces 1000 bytes more than it sends, then closes."""
-
-    def _answer(self, with_body):
-        data = self.server.data
-        self.send_response(200)
-        self.send_header('Content-Length', str(len(data) + 1000))
-        self.end_headers()
-        if with_body:
-            self.wfile.write(data)
-
-    def do_GET(self):
-        self._answer(True)
-
-    def do_HEAD(self):
-        self._answer(False)
-
-    def log_message(self, *args):
-        """Quiet."""
 
 
 def _time(text):
@@ -143,18 +120,12 @@ class TestV2Tasks(V2TasksTest):
         self.assertEqual([], v1.image_files(self.api_server.image_dir))
 
     def test_import_of_truncated_source_fails(self):
-        server = http.server.ThreadingHTTPServer(('127.0.0.1', 0),
-                                                 _TruncatingHandler)
-        server.data = self.data
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        self.addCleanup(thread.join, v1.TIMEOUT)
-        self.addCleanup(server.server_close)
-        self.addCleanup(server.shutdown)
-        url = 'http://127.0.0.1:%d/data' % server.server_address[1]
-        self.assertImportFails(self.import_input(url), 'Image data is '
-                               'incomplete: %d of %d bytes'
-                               % (len(self.data), len(self.data) + 1000))
+        remote = v1.RemoteData(self.data, short_by=1000)
+        self.addCleanup(remote.close)
+        self.assertImportFails(
+            self.import_input(remote.url()),
+            'Image data is incomplete: %d of %d bytes'
+            % (len(self.data), len(self.data) + 1000))
         self.assertEqual([], self.owner.ids())
         self.assertEqual([], v1.image_files(self.api_server.image_dir))
 

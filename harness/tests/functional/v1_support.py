@@ -144,7 +144,8 @@ class RawUpload(object):
 
 
 class _DataHandler(http.server.BaseHTTPRequestHandler):
-    """Serves ``/data`` (the server's ``data``) and 404 elsewhere."""
+    """Serves ``/data`` (the server's ``data``) and 404 elsewhere; its
+    ``Content-Length`` claims ``short_by`` bytes more than it sends."""
 
     def _answer(self, with_body):
         if self.path != '/data':
@@ -152,7 +153,8 @@ class _DataHandler(http.server.BaseHTTPRequestHandler):
             return
         data = self.server.data
         self.send_response(200)
-        self.send_header('Content-Length', str(len(data)))
+        self.send_header('Content-Length',
+                         str(len(data) + self.server.short_by))
         self.send_header('Content-Type', 'application/octet-stream')
         self.end_headers()
         if with_body:
@@ -170,12 +172,16 @@ class _DataHandler(http.server.BaseHTTPRequestHandler):
 
 class RemoteData(object):
     """A local HTTP server serving *data* at ``/data`` (stop with close).
+
+    :param short_by: announce that many bytes more than *data* (a remote
+        that closes early).
     """
 
-    def __init__(self, data):
+    def __init__(self, data, short_by=0):
         self.server = http.server.ThreadingHTTPServer(('127.0.0.1', 0),
                                                       _DataHandler)
         self.server.data = data
+        self.server.short_by = short_by
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever,

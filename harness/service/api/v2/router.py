@@ -6,38 +6,26 @@ route to its controller; ``doc/v2-contracts.rst`` describes that
 interface.  Anything unmatched is ``404``.
 """
 
-import importlib
-
-import webob.exc
 
 from harness.service import api
 from harness.service import policy
 from harness.service import property_protections
 from harness.service import state
 from harness.service.api.v1 import common as v1_common
+from harness.service.api.v2 import data
 from harness.service.api.v2 import images
+from harness.service.api.v2 import locations
 from harness.service.api.v2 import members
 from harness.service.api.v2 import repo
 from harness.service.api.v2 import schemas
 from harness.service.api.v2 import tags
+from harness.service.api.v2 import tasks
 
 _ID = r'(?P<image_id>[^/]+)'
 _MEMBER = r'(?P<member_id>[^/]+)'
 _TAG = r'(?P<tag>[^/]+)'
 _TASK = r'(?P<task_id>[^/]+)'
 _SCHEMA = r'(?P<name>image|images|member|members|task|tasks)'
-
-
-def _optional_controller(module_name, class_name, app):
-    """6b's controllers (data, tasks), built if their module exists."""
-    try:
-        module = importlib.import_module(
-            'harness.service.api.v2.' + module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name != 'harness.service.api.v2.' + module_name:
-            raise
-        return None
-    return getattr(module, class_name)(app)
 
 
 class API(api.Router):
@@ -84,14 +72,12 @@ class API(api.Router):
                                                        self.enforcer)
         self.property_rules = property_rules
         self.schemas = schemas.Schemas(self.conf)
-        # Imported here: 6b's module, which imports repo from this package.
-        from harness.service.api.v2 import locations
         locations.check_strategy(self.conf)
         self._images = images.ImagesController(self)
         self._tags = tags.TagsController(self)
         self._members = members.MembersController(self)
-        self._data = _optional_controller('data', 'DataController', self)
-        self._tasks = _optional_controller('tasks', 'TasksController', self)
+        self._data = data.DataController(self)
+        self._tasks = tasks.TasksController(self)
 
     # -- what the controllers share --------------------------------------
 
@@ -124,31 +110,25 @@ class API(api.Router):
     def delete_image(self, req, image_id):
         return self._images.delete(req, image_id)
 
-    # -- data and tasks (6b) ---------------------------------------------
-
-    @staticmethod
-    def _need(controller):
-        if controller is None:
-            raise webob.exc.HTTPNotFound()
-        return controller
+    # -- data and tasks --------------------------------------------------
 
     def upload(self, req, image_id):
-        return self._need(self._data).upload(req, image_id)
+        return self._data.upload(req, image_id)
 
     def download(self, req, image_id):
-        return self._need(self._data).download(req, image_id)
+        return self._data.download(req, image_id)
 
     def create_task(self, req):
-        return self._need(self._tasks).create(req)
+        return self._tasks.create(req)
 
     def list_tasks(self, req):
-        return self._need(self._tasks).index(req)
+        return self._tasks.index(req)
 
     def show_task(self, req, task_id):
-        return self._need(self._tasks).show(req, task_id)
+        return self._tasks.show(req, task_id)
 
     def delete_task(self, req, task_id):
-        return self._need(self._tasks).delete(req, task_id)
+        return self._tasks.delete(req, task_id)
 
     # -- tags, members, schemas ------------------------------------------
 

@@ -48,7 +48,7 @@ def image(api, ctx, record):
 
 
 def location_keys(api, ctx, record):
-    """``locations``/``direct_url`` as 6b's locations module decides."""
+    """``locations``/``direct_url`` as :mod:`.locations` decides."""
     # Imported here: locations.py imports this package's repo module.
     from harness.service.api.v2 import locations
     return locations.present(api, ctx, record)
