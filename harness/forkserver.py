@@ -88,11 +88,27 @@ def spawn(argv, env, stdout, stderr, pass_fds, cwd=None):
     targets = [1, 2] + list(pass_fds)
     request = {'op': 'launch', 'module': module, 'args': argv[3:],
                'env': dict(env), 'cwd': cwd or os.getcwd(),
-               'title': ' '.join(argv), 'targets': targets}
+               'title': ' '.join(argv), 'targets': targets,
+               'signals': inherited_signals()}
     reply = server.call(request, [stdout, stderr] + list(pass_fds))
     if reply.get('error'):
         return None
     return Child(server, reply['pid'], argv)
+
+
+def inherited_signals():
+    """What an exec from this thread would pass on: the signals ignored
+    here (an exec keeps ``SIG_IGN``; ``nohup`` ignores SIGHUP, say) and
+    this thread's signal mask, as numbers."""
+    ignored = []
+    for signum in signal.valid_signals():
+        try:
+            if signal.getsignal(signum) == signal.SIG_IGN:
+                ignored.append(int(signum))
+        except (OSError, ValueError):
+            continue
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    return {'ignored': ignored, 'blocked': sorted(int(s) for s in blocked)}
 
 
 def _python_env(env):

@@ -11,8 +11,10 @@
   in the environment, inheritable as after an exec; all others closed;
 * ``os.environ``, the working directory, ``sys.argv`` and ``sys.path[0]``
   as for the exec'd program;
-* default signal dispositions (and Python's own: SIGINT raises
-  KeyboardInterrupt, SIGPIPE and SIGXFSZ ignored), an empty signal mask;
+* the signal dispositions and mask an exec from the launching thread
+  would give: what it ignores stays ignored, the rest default (and
+  Python's own: SIGINT raises KeyboardInterrupt unless ignored, SIGPIPE
+  and SIGXFSZ ignored), its mask;
 * ``random`` re-seeded; the time zone and temporary directory read
   again from the new environment; fresh ``sys.std*`` objects;
 * the process title of the exec'd command line (``setproctitle``), the
@@ -45,7 +47,7 @@ def run(request, fds, leader_fd):
         os.setsid()
         os.close(leader_fd)
         install_fds(fds, request['targets'])
-        reset_signals()
+        reset_signals(request['signals'])
         # Before the environment changes: setproctitle finds the memory it
         # may overwrite from the original environ.
         set_title(request['title'])
@@ -93,17 +95,25 @@ def _move(fd, floor):
     return moved
 
 
-def reset_signals():
-    """Dispositions and mask as a freshly started interpreter has them."""
-    signal.pthread_sigmask(signal.SIG_SETMASK, [])
+def reset_signals(inherited):
+    """Dispositions and mask as an interpreter exec'd by the launcher has
+    them.
+
+    :param inherited: ``{'ignored': [...], 'blocked': [...]}`` of the
+        launching thread (:func:`harness.forkserver.inherited_signals`).
+    """
+    ignored = set(inherited['ignored'])
+    signal.pthread_sigmask(signal.SIG_SETMASK, inherited['blocked'])
     for signum in signal.valid_signals():
         if signum in (signal.SIGKILL, signal.SIGSTOP):
             continue
         name = getattr(signum, 'name', '')
-        if name == 'SIGINT':
-            handler = signal.default_int_handler
-        elif name in _PYTHON_IGNORES:
+        if name in _PYTHON_IGNORES:
             handler = signal.SIG_IGN
+        elif signum in ignored:
+            handler = signal.SIG_IGN   # an exec keeps SIG_IGN
+        elif name == 'SIGINT':
+            handler = signal.default_int_handler
         else:
             handler = signal.SIG_DFL
         try:

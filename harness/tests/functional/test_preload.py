@@ -7,6 +7,7 @@ so, that it really did not.
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -102,6 +103,27 @@ class TestPreload(functional.FunctionalTest):
         extra = [link for link in links if 'pidfd' not in link]
         self.assertEqual(1, len(extra), links)
         self.assertTrue(extra[0].startswith('socket:'), links)
+
+    def test_ignored_signals_and_mask_pass_on_as_through_exec(self):
+        # An exec keeps what the launcher ignores (nohup ignores SIGHUP, a
+        # background job SIGINT) and its signal mask: so must the fork.
+        for signum in (signal.SIGHUP, signal.SIGINT):
+            self.addCleanup(signal.signal, signum, signal.getsignal(signum))
+            signal.signal(signum, signal.SIG_IGN)
+        self.addCleanup(signal.pthread_sigmask, signal.SIG_UNBLOCK,
+                        [signal.SIGUSR2])
+        signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGUSR2])
+        forked, state = self.start_tiny()
+        self.assertTrue(is_preloaded(state['pid']))
+        with fixtures.EnvironmentVariable('HARNESS_PRELOAD', '0'):
+            execd, exec_state = self.start_tiny(name='tiny_exec')
+        for key in ('SigBlk', 'SigIgn', 'SigCgt'):
+            self.assertEqual(exec_state[key], state[key], key)
+        ignored = int(state['SigIgn'], 16)
+        for signum in (signal.SIGHUP, signal.SIGINT):
+            self.assertTrue(ignored & (1 << (signum - 1)), signum)
+        self.assertTrue(int(state['SigBlk'], 16)
+                        & (1 << (signal.SIGUSR2 - 1)))
 
     def test_forked_user_server_looks_exec_d(self):
         # Settings an interpreter reads once from its environment, changed
