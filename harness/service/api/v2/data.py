@@ -19,6 +19,7 @@ from harness.service import store
 from harness.service.api.v1 import deletion
 from harness.service.api.v1 import download as v1_download
 from harness.service.api.v1 import headers as v1_headers
+from harness.service.api.v1 import upload as v1_upload
 from harness.service.api.v2 import locations as locations_mod
 from harness.service.api.v2 import repo
 from harness.service.db import errors as db_errors
@@ -29,7 +30,6 @@ from harness.service.wsgi.body import BodyError
 LOG = logging.getLogger(__name__)
 
 OCTET_STREAM = 'application/octet-stream'
-DISCONNECTED = 'Client disconnected before sending all data to backend'
 
 
 def _quota_error(exc):
@@ -143,34 +143,18 @@ class Upload(object):
 
     def _failure(self, exc):
         """The HTTP error of a failed store (the image is ``queued``)."""
-        if isinstance(exc, store_errors.LimitExceeded):
-            if (self.remaining is not None
-                    and self.remaining < self.conf.image_size_cap):
-                exc = quota.StorageQuotaFull(exc.received, self.remaining)
-            else:
-                return webob.exc.HTTPRequestEntityTooLarge(
-                    explanation=v1_headers.cap_message(self.conf))
+        exc = v1_upload.over_limit(exc, self.remaining, self.conf)
+        if isinstance(exc, webob.exc.HTTPException):
+            return exc
         if isinstance(exc, quota.StorageQuotaFull):
             return _quota_error(exc)
         if isinstance(exc, BodyError):
             LOG.info('Upload of image %s: %s', self.image_id, exc)
-            return webob.exc.HTTPBadRequest(explanation=DISCONNECTED)
-        for kind, error, text in (
-                (store_errors.StorageFull, webob.exc.HTTPRequestEntityTooLarge,
-                 'Image storage media is full: %s'),
-                (store_errors.StorageWriteDenied,
-                 webob.exc.HTTPServiceUnavailable,
-                 'Insufficient permissions on image storage media: %s'),
-                (store_errors.Duplicate, webob.exc.HTTPConflict,
-                 'Attempt to upload duplicate image: %s'),
-                (store_errors.Forbidden, webob.exc.HTTPForbidden,
-                 'Forbidden upload attempt: %s')):
-            if isinstance(exc, kind):
-                return error(explanation=text % exc)
-        if isinstance(exc, (HarnessError, OSError, ValueError)):
-            LOG.error('Failed to upload image %s: %s', self.image_id, exc)
-        else:
-            LOG.exception('Failed to upload image %s', self.image_id)
+            return webob.exc.HTTPBadRequest(explanation=v1_upload.DISCONNECTED)
+        refusal = v1_upload.store_refusal(exc)
+        if refusal is not None:
+            return refusal
+        v1_upload.log_internal(exc, self.image_id)
         return webob.exc.HTTPInternalServerError(
             explanation='Failed to upload image data due to internal error')
 
