@@ -31,8 +31,6 @@ from harness import readiness
 
 #: Seconds ``stop()`` waits after SIGTERM, then again after SIGKILL.
 STOP_TIMEOUT = 10.0
-#: How often servers that do not write the ready byte are pinged.
-PING_INTERVAL = readiness.POLL_INTERVAL
 _TAIL_LINES = 20
 
 
@@ -284,18 +282,14 @@ class ServerProcess(object):
             _close_fd(fd)
 
 
-def wait_ready(procs, timeout, ping_ports=None, probes=None):
+def wait_ready(procs, timeout, probes=None):
     """Wait until every process in *procs* is ready; fail fast on death.
 
     A process is ready when its probe (``{proc: probe}``, see
-    :mod:`harness.readiness`) says so; one listed in *ping_ports*
-    (``{proc: port}``) when its port accepts a connection; any other when
-    it writes its ready byte.
+    :mod:`harness.readiness`) says so, any other when it writes its ready
+    byte.
 
     :raises ServerDiedError: as soon as one of them exits.
     :raises ServerTimeoutError: after *timeout* seconds.
     """
-    probes = dict(probes or {})
-    for proc, port in (ping_ports or {}).items():
-        probes.setdefault(proc, readiness.TcpPort(port))
-    readiness.wait(procs, timeout, probes)
+    readiness.wait(procs, timeout, probes or {})

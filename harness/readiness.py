@@ -24,6 +24,7 @@ import socket
 import time
 
 from harness import errors
+from harness import logs
 
 #: How often the polled checks (all but the ready byte) look again.
 POLL_INTERVAL = 0.05
@@ -79,31 +80,32 @@ class _Polled(object):
         return proc.exit_fds()  # wake up at once on death
 
 
+class _OnPort(_Polled):
+    """A polled check of a port (default: the server's ``bind_port``)."""
+
+    def bind(self, server):
+        return dataclasses.replace(self, port=self.port or server.bind_port)
+
+
 @dataclasses.dataclass(frozen=True)
-class TcpPort(_Polled):
+class TcpPort(_OnPort):
     """Ready once *port* (default: the server's ``bind_port``) accepts."""
 
     port: int = None
     host: str = '127.0.0.1'
-
-    def bind(self, server):
-        return dataclasses.replace(self, port=self.port or server.bind_port)
 
     def ready(self, proc):
         return bool(self.port) and connects(self.port, self.host)
 
 
 @dataclasses.dataclass(frozen=True)
-class HttpGet(_Polled):
+class HttpGet(_OnPort):
     """Ready once ``GET path`` answers *status* (other answers: not yet)."""
 
     path: str = '/'
     status: int = 200
     port: int = None
     host: str = '127.0.0.1'
-
-    def bind(self, server):
-        return dataclasses.replace(self, port=self.port or server.bind_port)
 
     def ready(self, proc):
         return (bool(self.port)
@@ -155,12 +157,7 @@ class _LogScan(_Polled):
         self.offset = offset
 
     def ready(self, proc):
-        try:
-            with open(self.path, 'rb') as handle:
-                handle.seek(self.offset)
-                text = handle.read().decode('utf-8', 'replace')
-        except FileNotFoundError:
-            return False
+        text = logs.read_text(self.path, self.offset)
         return self.regex.search(text) is not None
 
 

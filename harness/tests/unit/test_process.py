@@ -11,6 +11,7 @@ import testtools
 
 from harness import errors
 from harness import process
+from harness import readiness
 
 # A child that speaks the ready-byte protocol after an optional delay
 # given as argv[1] ('never' = stays unready), then waits for SIGTERM.
@@ -145,7 +146,8 @@ class ProcessTest(testtools.TestCase):
             sock=sock)
         self.addCleanup(proc.stop)
         proc.launch()
-        process.wait_ready([proc], 30, ping_ports={proc: port})
+        process.wait_ready([proc], 30,
+                           probes={proc: readiness.TcpPort(port)})
         self.assertFalse(proc.ready)  # it was the ping that answered
 
     def test_tail_reads_last_lines(self):
