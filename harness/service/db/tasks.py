@@ -6,6 +6,7 @@ creates, updates and deletes add ``input``, ``result`` (JSON values) and
 ``message`` from ``task_info``.
 """
 
+import datetime
 import logging
 import uuid
 
@@ -61,15 +62,22 @@ def task_update(engine, context, task_id, values):
     """Change task *task_id* (protected keys ignored, ``updated_at`` =
     now) and its info; return it.
 
+    ``expires_in`` (seconds) in *values* sets ``expires_at`` that long
+    after this change's ``updated_at`` (one clock for both).
+
     :raises TaskNotFound: missing or hidden deleted.
     :raises Forbidden: not visible to *context*.
     """
     values = dict(values)
+    expires_in = values.pop('expires_in', None)
     info = _pop_info(values)
     changes = common.coerce_columns(TASKS, values)
     for key in common.PROTECTED_KEYS:
         changes.pop(key, None)
     changes['updated_at'] = common.utcnow()
+    if expires_in is not None:
+        changes['expires_at'] = (changes['updated_at']
+                                 + datetime.timedelta(seconds=expires_in))
     with common.invalid_on_db_error(), engine.begin() as connection:
         _row(connection, context, task_id)
         connection.execute(TASKS.update().where(TASKS.c.id == task_id)

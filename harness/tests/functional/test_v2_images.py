@@ -147,6 +147,7 @@ class TestV2Images(functional.FunctionalTest):
                          self.owner.ids('?size_class=big'))
         self.assertEqual([ids[2]], self.owner.ids('?tag=t2&tag=all'))
         self.assertEqual([ids[0]], self.owner.ids('?name=img-0'))
+        marker = str(uuid.uuid4())
         for query, message in (
                 ('?limit=x', b'limit param must be an integer'),
                 ('?limit=-1', b'limit param must be positive'),
@@ -154,7 +155,8 @@ class TestV2Images(functional.FunctionalTest):
                 ('?sort_key=bogus', b'Sort key supplied was not valid.'),
                 ('?member_status=maybe', b'Invalid status: maybe'),
                 ('?visibility=world', b'Invalid visibility value: world'),
-                ('?marker=%s' % uuid.uuid4(), b'')):
+                ('?marker=%s' % marker,
+                 ('No image found with ID %s' % marker).encode())):
             status, _, body = self.owner.request('GET', '/images' + query)
             self.assertEqual(400, status, query)
             self.assertIn(message, body)

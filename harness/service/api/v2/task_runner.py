@@ -28,7 +28,6 @@ from harness.service.api.v2 import data
 from harness.service.api.v2 import images
 from harness.service.api.v2 import locations
 from harness.service.api.v2 import repo
-from harness.service.db import common as db_common
 from harness.service.db import errors as db_errors
 from harness.service.store import errors as store_errors
 
@@ -103,9 +102,9 @@ class ImportTask(object):
         self.db.task_update(task_id=self.task_id, values=values)
 
     def _finish(self, status, **values):
-        expires = db_common.utcnow() + time_to_live(self.api.conf)
+        ttl = time_to_live(self.api.conf).total_seconds()
         try:
-            self._update(status=status, expires_at=expires, **values)
+            self._update(status=status, expires_in=ttl, **values)
         except (db_errors.ServiceError, HarnessError) as exc:
             LOG.error('Task %s could not record its end: %s',
                       self.task_id, exc)
