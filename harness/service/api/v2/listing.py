@@ -57,16 +57,17 @@ def list_arguments(conf, params):
             'sort_dir': sort_dir, 'member_status': member_status}
 
 
-def page_links(params, images, limit):
-    """The ``first`` (and, for a full page, ``next``) links."""
+def page_links(params, items, limit, base='/v2/images'):
+    """The ``first`` (and, for a full page, ``next``) links of a listing
+    of *base* (images, or tasks), in the request's parameter order."""
     kept = [(key, value) for key, value in params.items()
             if key != 'marker']
-    links = {'first': '/v2/images'}
+    links = {'first': base}
     if kept:
         links['first'] += '?' + urllib.parse.urlencode(kept)
-    if images and len(images) == limit:
-        kept.append(('marker', images[-1]['id']))
-        links['next'] = '/v2/images?' + urllib.parse.urlencode(kept)
+    if items and len(items) == limit:
+        kept.append(('marker', items[-1]['id']))
+        links['next'] = base + '?' + urllib.parse.urlencode(kept)
     return links
 
 

@@ -179,7 +179,7 @@ def save(api, ctx, record, from_state=None, old_tags=None):
         tags = record['tags']
         if old_tags is None or list(old_tags) != list(tags):
             db.image_tag_set_all(image_id=record['id'], tags=tags)
-        tags = db.image_tag_get_all(image_id=record['id'])
+            tags = db.image_tag_get_all(image_id=record['id'])
     return to_record(api.conf, row, tags)
 
 

@@ -15,6 +15,7 @@ import webob
 import webob.exc
 
 from harness.service import api as wsgi_api
+from harness.service.api.v2 import listing
 from harness.service.api.v2 import repo
 from harness.service.api.v2 import task_runner
 from harness.service.api.v2 import view
@@ -68,20 +69,6 @@ def purge_expired(db):
                     continue  # deleted meanwhile
 
 
-def _limit(conf, raw):
-    if raw is None:
-        return min(conf.limit_param_default, conf.api_limit_max)
-    try:
-        limit = int(raw)
-    except ValueError:
-        raise webob.exc.HTTPBadRequest(
-            explanation='limit param must be an integer') from None
-    if limit < 0:
-        raise webob.exc.HTTPBadRequest(
-            explanation='limit param must be positive')
-    return min(limit, conf.api_limit_max)
-
-
 def list_params(conf, params):
     """Listing arguments of ``GET /v2/tasks`` from query *params*.
 
@@ -103,24 +90,9 @@ def list_params(conf, params):
         raise webob.exc.HTTPBadRequest(explanation='Invalid marker format')
     filters['deleted'] = False
     return {'filters': filters, 'marker': marker,
-            'limit': _limit(conf, params.get('limit')),
+            'limit': listing.parse_limit(conf, params.get('limit')),
             'sort_key': params.get('sort_key', 'created_at'),
             'sort_dir': sort_dir}
-
-
-def links(items, query, limit):
-    """``first`` and, for a full page, ``next`` of a task listing.
-
-    :param query: the request's ``(name, value)`` pairs, in order.
-    """
-    kept = [(key, value) for key, value in query if key != 'marker']
-    body = {'first': '/v2/tasks'}
-    if kept:
-        body['first'] += '?' + urllib.parse.urlencode(kept)
-    if items and len(items) == limit:
-        body['next'] = '/v2/tasks?' + urllib.parse.urlencode(
-            kept + [('marker', items[-1]['id'])])
-    return body
 
 
 class TasksController(object):
@@ -174,7 +146,8 @@ class TasksController(object):
             raise webob.exc.HTTPForbidden(explanation=str(exc)) from None
         body = {'tasks': [task_view(task, full=False) for task in tasks],
                 'schema': '/v2/schemas/tasks'}
-        body.update(links(tasks, list(req.GET.items()), params['limit']))
+        body.update(listing.page_links(req.GET, tasks, params['limit'],
+                                       '/v2/tasks'))
         return wsgi_api.json_response(body)
 
     def show(self, req, task_id):

@@ -7,27 +7,19 @@ numbers), so v2 refuses exactly what v1 and the registry refuse.
 
 import webob.exc
 
-from harness.service import json_body
-
-#: Largest JSON body a v2 metadata call accepts.
-MAX_JSON_BODY = 1 << 20
+from harness.service.api.v1 import common as v1_common
 
 
 def read_json(req):
-    """Return the parsed JSON body of *req* (any JSON type).
+    """Return the parsed JSON body of *req* (any JSON type), read as v1
+    reads it (:func:`harness.service.api.v1.common.read_json_body`).
 
     :raises webob.exc.HTTPBadRequest: no body (``Body expected in
         request.``), not JSON (``Malformed JSON in request body.``), or
         the depth / number refusal of :mod:`harness.service.json_body`.
     :raises webob.exc.HTTPRequestEntityTooLarge: body over 1 MiB.
     """
-    data = req.body_file.read(MAX_JSON_BODY + 1)
-    if len(data) > MAX_JSON_BODY:
-        raise webob.exc.HTTPRequestEntityTooLarge(
-            explanation='Request body too large.')
-    if not data.strip():
+    body = v1_common.read_json_body(req)
+    if body is None:
         raise webob.exc.HTTPBadRequest(explanation='Body expected in request.')
-    try:
-        return json_body.loads(data)
-    except json_body.InvalidJSON as exc:
-        raise webob.exc.HTTPBadRequest(explanation=str(exc)) from None
+    return body

@@ -9,6 +9,7 @@ import webob.exc
 import webob.multidict
 
 from harness.errors import StartupError
+from harness.service.api.v2 import listing
 from harness.service.api.v2 import locations
 from harness.service.api.v2 import task_runner
 from harness.service.api.v2 import tasks
@@ -97,13 +98,17 @@ class TaskParamsTest(testtools.TestCase):
 
     def test_links_keep_request_order_marker_last(self):
         items = [{'id': 'a'}, {'id': 'b'}]
-        query = [('type', 'import'), ('marker', 'z'), ('limit', '2')]
+        query = webob.multidict.MultiDict(
+            [('type', 'import'), ('marker', 'z'), ('limit', '2')])
+        empty = webob.multidict.MultiDict()
         self.assertEqual(
             {'first': '/v2/tasks?type=import&limit=2',
              'next': '/v2/tasks?type=import&limit=2&marker=b'},
-            tasks.links(items, query, 2))
-        self.assertEqual({'first': '/v2/tasks'}, tasks.links(items, [], 3))
-        self.assertEqual({'first': '/v2/tasks'}, tasks.links([], [], 0))
+            listing.page_links(query, items, 2, '/v2/tasks'))
+        self.assertEqual({'first': '/v2/tasks'},
+                         listing.page_links(empty, items, 3, '/v2/tasks'))
+        self.assertEqual({'first': '/v2/tasks'},
+                         listing.page_links(empty, [], 0, '/v2/tasks'))
 
 
 class TaskViewTest(testtools.TestCase):
