@@ -116,6 +116,13 @@ class TestV2Tasks(V2TasksTest):
                                'prior to saving data.')
         self.assertImportFails(self.import_input(status='active'),
                                "Attribute 'status' is read-only.")
+        # Exactly what POST /v2/images refuses.
+        self.assertImportFails(self.import_input(min_ram=-1),
+                               "Invalid value '-1' for parameter 'min_ram': "
+                               "Cannot be a negative value")
+        self.assertImportFails(self.import_input(**{'p' * 256: 'v'}),
+                               'Property name is longer than 255 '
+                               'characters')
         self.assertEqual([], self.owner.ids())
         self.assertEqual([], v1.image_files(self.api_server.image_dir))
 

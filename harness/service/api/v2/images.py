@@ -74,57 +74,16 @@ class ImagesController(object):
             for key in DISALLOWED:
                 if key in body:
                     raise attrs.read_only(key)
-        self.api.schemas.validate_image(body)
-        core = {key: body[key] for key in CORE_KEYS if key in body}
-        extra = {key: value for key, value in body.items()
-                 if key not in CORE_KEYS}
-        for key in READ_ONLY:
-            if key in core:
-                raise attrs.read_only(key)
-        for key in RESERVED:
-            if key in extra:
-                raise attrs.reserved(key)
-        for key in extra:
-            attrs.check_length('Property name', key)
         if not ctx.is_admin and ctx.owner is None:
             raise webob.exc.HTTPForbidden(
                 explanation="You are not permitted to create images owned "
                             "by 'None'.")
-        check_create_protections(self.api, ctx, sorted(extra))
-        self.api.enforce(ctx, 'add_image')
-        if core.get('visibility') == 'public':
-            self.api.enforce(ctx, 'publicize_image')
-        attrs.check_min_values(core)
-        tags = attrs.unique(core.pop('tags', []))
-        quota.enforce_count(self.conf.image_tag_quota, len(tags),
-                            quota.TAGS)
-        quota.enforce_count(self.conf.image_property_quota, len(extra),
-                            quota.PROPERTIES)
-        record = self._write(ctx, core, extra, tags)
+        core, extra, tags = check_create_body(self.api, ctx, body)
+        record = write_image(self.api, ctx, core, extra, tags)
         response = view.image_response(self.api, req, ctx, record,
                                        status=201)
         response.headers['Location'] = view.image_url(req, record['id'])
         return response
-
-    def _write(self, ctx, core, extra, tags):
-        values = {key: value for key, value in core.items()
-                  if key != 'visibility'}
-        values.update(status='queued', owner=ctx.owner,
-                      is_public=core.get('visibility') == 'public',
-                      properties=extra)
-        db = self.api.db(ctx)
-        image_id = values.get('id')
-        with repo.db_errors_to_http(image_id):
-            row = db.image_create(values=values)
-            try:
-                if tags:
-                    db.image_tag_set_all(image_id=row['id'], tags=tags)
-                tags = db.image_tag_get_all(image_id=row['id'])
-            except Exception:
-                # Nothing half-written: the image goes if its tags fail.
-                db.image_destroy(image_id=row['id'])
-                raise
-        return repo.to_record(self.conf, row, tags)
 
     # -- delete ----------------------------------------------------------
 
@@ -172,3 +131,58 @@ class _DeleteErrors(repo.db_errors_to_http):
                 explanation='Failed to find image %s to delete'
                 % self.image_id) from None
         return super().__exit__(kind, exc, tb)
+
+
+def check_create_body(api, ctx, body):
+    """Validate image create *body* (``POST /v2/images``, an import
+    task's ``image_properties``) and its policies and quotas.
+
+    :returns: ``(core, extra, tags)``: core attributes, extra properties
+        and the tags, duplicates collapsed.
+    :raises webob.exc.HTTPException: the first thing wrong with it.
+    """
+    api.schemas.validate_image(body)
+    core = {key: body[key] for key in CORE_KEYS if key in body}
+    extra = {key: value for key, value in body.items()
+             if key not in CORE_KEYS}
+    for key in READ_ONLY:
+        if key in core:
+            raise attrs.read_only(key)
+    for key in RESERVED:
+        if key in extra:
+            raise attrs.reserved(key)
+    for key in extra:
+        attrs.check_length('Property name', key)
+    check_create_protections(api, ctx, sorted(extra))
+    api.enforce(ctx, 'add_image')
+    if core.get('visibility') == 'public':
+        api.enforce(ctx, 'publicize_image')
+    attrs.check_min_values(core)
+    tags = attrs.unique(core.pop('tags', []))
+    quota.enforce_count(api.conf.image_tag_quota, len(tags), quota.TAGS)
+    quota.enforce_count(api.conf.image_property_quota, len(extra),
+                        quota.PROPERTIES)
+    return core, extra, tags
+
+
+def write_image(api, ctx, core, extra, tags):
+    """Create the ``queued`` image of a checked create body, owned by the
+    caller, with its tags (one goes without the other never); return its
+    record."""
+    values = {key: value for key, value in core.items()
+              if key != 'visibility'}
+    values.update(status='queued', owner=ctx.owner,
+                  is_public=core.get('visibility') == 'public',
+                  properties=extra)
+    db = api.db(ctx)
+    with repo.db_errors_to_http(values.get('id')):
+        row = db.image_create(values=values)
+        try:
+            if tags:
+                db.image_tag_set_all(image_id=row['id'], tags=tags)
+            tags = db.image_tag_get_all(image_id=row['id'])
+        except Exception:
+            # Nothing half-written: the image goes if its tags fail.
+            db.image_destroy(image_id=row['id'])
+            raise
+    return repo.to_record(api.conf, row, tags)

@@ -22,12 +22,10 @@ import threading
 import webob.exc
 
 from harness.errors import HarnessError
-from harness.service import quota
 from harness.service import store
 from harness.service.api.v2 import data
 from harness.service.api.v2 import images
 from harness.service.api.v2 import locations
-from harness.service.api.v2 import repo
 from harness.service.db import errors as db_errors
 from harness.service.store import errors as store_errors
 
@@ -147,32 +145,17 @@ class ImportTask(object):
         return url, properties
 
     def _split(self, properties):
-        """Validate *properties* as an image create body would be."""
-        self.api.schemas.validate_image(properties)
-        core = {key: properties[key] for key in images.CORE_KEYS
-                if key in properties}
-        extra = {key: value for key, value in properties.items()
-                 if key not in images.CORE_KEYS}
-        for key in images.READ_ONLY + ('id',):
-            if key in core:
-                raise TaskFailed("Attribute '%s' is read-only." % key)
-        for key in images.RESERVED:
-            if key in extra:
-                raise TaskFailed("Attribute '%s' is reserved." % key)
+        """Validate *properties* as an image create body is validated;
+        an import also needs both formats and ``upload_image``."""
+        if 'id' in properties:
+            raise TaskFailed("Attribute 'id' is read-only.")
+        core, extra, tags = images.check_create_body(self.api, self.ctx,
+                                                     properties)
         missing = [key for key in ('disk_format', 'container_format')
                    if not core.get(key)]
         if missing:
             raise TaskFailed(locations.missing_formats(missing))
-        images.check_create_protections(self.api, self.ctx, sorted(extra))
-        self.api.enforce(self.ctx, 'add_image')
-        if core.get('visibility') == 'public':
-            self.api.enforce(self.ctx, 'publicize_image')
         self.api.enforce(self.ctx, 'upload_image')
-        tags = list(dict.fromkeys(core.pop('tags', [])))
-        conf = self.api.conf
-        quota.enforce_count(conf.image_tag_quota, len(tags), quota.TAGS)
-        quota.enforce_count(conf.image_property_quota, len(extra),
-                            quota.PROPERTIES)
         return core, extra, tags
 
     def _open(self, url):
@@ -183,18 +166,11 @@ class ImportTask(object):
                              % exc) from None
 
     def _create_image(self, core, extra, tags):
-        values = {key: value for key, value in core.items()
-                  if key != 'visibility'}
-        values.update(status='queued', owner=self.ctx.owner,
-                      is_public=core.get('visibility') == 'public',
-                      properties=extra)
-        with repo.db_errors_to_http(None):
-            row = self.db.image_create(values=values)
-            self.image_id = row['id']
-            if tags:
-                self.db.image_tag_set_all(image_id=row['id'], tags=tags)
-        LOG.info('Task %s imports into image %s', self.task_id, row['id'])
-        return repo.load(self.api, self.ctx, row['id'])
+        record = images.write_image(self.api, self.ctx, core, extra, tags)
+        self.image_id = record['id']
+        LOG.info('Task %s imports into image %s', self.task_id,
+                 record['id'])
+        return record
 
     def _delete_image(self):
         """Delete the image a failed import created (its data is gone:
