@@ -10,6 +10,7 @@ hit counts and access times (see :mod:`.sqlite_driver`,
 
 import logging
 import os
+import stat
 import time
 
 LOG = logging.getLogger(__name__)
@@ -68,7 +69,7 @@ class Layout(object):
                 st = os.stat(os.path.join(folder, name))
             except FileNotFoundError:
                 continue   # removed meanwhile
-            if os.path.isfile(os.path.join(folder, name)):
+            if stat.S_ISREG(st.st_mode):
                 found.append((name, st))
         return found
 

@@ -101,28 +101,13 @@ class Prefetcher(object):
         chunks, _size = store.get_store_from_uri(self.conf, location).get(
             location)
         LOG.debug("Caching image '%s'", image_id)
-        with contextlib.closing(_Closing(chunks)) as data:
+        with contextlib.closing(chunks) as data:
             cached = self.cache.cache_image_iter(image_id, data,
                                                  image.get('checksum'))
         if not cached:
             LOG.warning("Image '%s' is being cached by another process; "
                         'leaving it queued', image_id)
         return cached
-
-
-class _Closing(object):
-    """Iterate *chunks* and close them (files, HTTP responses) at the end."""
-
-    def __init__(self, chunks):
-        self.chunks = chunks
-
-    def __iter__(self):
-        return iter(self.chunks)
-
-    def close(self):
-        close = getattr(self.chunks, 'close', None)
-        if close is not None:
-            close()
 
 
 def _scheme(image):

@@ -80,8 +80,7 @@ def caching_iter(cache, image_id, checksum, chunks, size=0):
 
 
 class CachedFile(object):
-    """A complete cache entry opened for reading (file-like, with
-    ``fileno`` so the server can ``sendfile`` it).
+    """A complete cache entry opened for reading (file-like).
 
     The hit is recorded on :meth:`close` if the whole file was read.
     """

@@ -57,8 +57,8 @@ class ChunkedReader(object):
         return self._raw.readinto(buffer)
 
     def fileno(self):
-        """The descriptor of the underlying stream (lets the server send a
-        file-backed reader with ``sendfile``)."""
+        """The descriptor of the underlying stream (lets the server read a
+        file-backed reader into its own buffer)."""
         self._check_open()
         return self._raw.fileno()
 

@@ -41,11 +41,6 @@ class ChunkedCheck(object):
         self._line = bytearray()
         self._trailers = 0
 
-    @property
-    def done(self):
-        """Whether the last chunk and the trailer section went by."""
-        return self._state == _DONE
-
     def feed(self, data):
         pos, end = 0, len(data)
         while pos < end and self._state != _DONE:

@@ -223,3 +223,20 @@ class TestCacheSqlite(CacheTests, functional.FunctionalTest):
 
 class TestCacheXattr(CacheTests, functional.FunctionalTest):
     driver = 'xattr'
+
+
+class TestCacheOneVersion(functional.FunctionalTest):
+    """The filter builds only the versions the API serves, so a setting
+    only v2 reads cannot stop a v1-only caching API from starting."""
+
+    def test_v1_only_api_caches_v1(self):
+        self.api_server.deployment_flavor = 'caching'
+        self.start_servers(enable_v2_api=False, location_strategy='bogus',
+                           **self.__dict__.copy())
+        api = v1.V1(self.api_port)
+        data = os.urandom(2 * KB)
+        image = api.create_ok(v1.minimal_headers('Cached'), data)
+        get = api.request('GET', '/v1/images/%s' % image['id'])
+        self.assertEqual((200, data), get[::2])
+        cs.wait_cached(self, image['id'])
+        self.assertEqual(data, cs.read_cached(self, image['id']))

@@ -21,7 +21,9 @@ from harness.service import context as context_mod
 from harness.service import state
 from harness.service.api.v1 import common as v1_common
 from harness.service.api.v1 import download as v1_download
-from harness.service.api.v1 import headers as v1_headers
+from harness.service.api.v1 import router as v1_router
+from harness.service.api.v2 import repo
+from harness.service.api.v2 import router as v2_router
 from harness.service.cache import tee
 
 LOG = logging.getLogger(__name__)
@@ -64,11 +66,12 @@ class CacheFilter(object):
         except cache_mod.CacheError as exc:
             raise StartupError(str(exc)) from None
         # The version apps give the hit path the API's own registry/DB
-        # access, policy and property rules.
-        from harness.service.api.v1 import router as v1_router
-        from harness.service.api.v2 import router as v2_router
-        self.v1 = v1_router.API(self.conf)
-        self.v2 = v2_router.API(self.conf)
+        # access, policy and property rules; a disabled version has none
+        # (its requests pass through to the API, which refuses them).
+        self.v1 = v1_router.API(self.conf) if self.conf.enable_v1_api \
+            else None
+        self.v2 = v2_router.API(self.conf) if self.conf.enable_v2_api \
+            else None
         LOG.info('Image cache in %s (driver %s)', self.cache.base_dir,
                  self.cache.driver_name)
 
@@ -82,7 +85,7 @@ class CacheFilter(object):
     @webob.dec.wsgify
     def __call__(self, req):
         version, image_id = match(req)
-        if version is None:
+        if version is None or getattr(self, version) is None:
             return self.application
         try:
             self.cache.layout.path(image_id)
@@ -102,8 +105,9 @@ class CacheFilter(object):
 
     # -- hits --------------------------------------------------------------
 
-    def _allowed(self, ctx, actions, target):
-        checker = self.v1.enforcer
+    @staticmethod
+    def _allowed(app, ctx, actions, target):
+        checker = app.enforcer
         return all(checker.check(ctx, action, target) for action in actions)
 
     def _open(self, req, image_id, expected_size):
@@ -134,9 +138,9 @@ class CacheFilter(object):
             self.cache.evict(image_id)
             return None
         target = v1_download.policy_target(image)
-        if (image.get('status') != 'active'
-                or not self._allowed(ctx, ('get_image', 'download_image'),
-                                     target)):
+        allowed = self._allowed(self.v1, ctx,
+                                ('get_image', 'download_image'), target)
+        if image.get('status') != 'active' or not allowed:
             return None
         opened = self._open(req, image_id, image.get('size') or 0)
         if opened is None:
@@ -146,13 +150,10 @@ class CacheFilter(object):
                                    self.v1.property_rules, ctx)
         image['size'] = image.get('size') or size
         response = _data_response(body, image['size'])
-        for name, value in v1_headers.image_meta_headers(image):
-            response.headers[name] = value
-        v1_common.add_image_headers(response, req, image)
+        v1_download.add_headers(response, req, image)
         return response
 
     def _serve_v2(self, req, image_id):
-        from harness.service.api.v2 import repo
         ctx = context_mod.from_environ(req.environ)
         if ctx is None:
             return None
@@ -160,11 +161,12 @@ class CacheFilter(object):
             record = repo.load(self.v2, ctx, image_id)
         except webob.exc.HTTPException:
             return None
-        target = dict(record['properties'])
-        target.update((key, record.get(key)) for key in repo.COLUMNS)
+        target = repo.policy_target(record)
+        allowed = self._allowed(self.v2, ctx,
+                                ('get_image_location', 'download_image'),
+                                target)
         if (record.get('status') != 'active' or not record['locations']
-                or not self._allowed(ctx, ('get_image_location',
-                                           'download_image'), target)):
+                or not allowed):
             return None
         opened = self._open(req, image_id, record.get('size') or 0)
         if opened is None:

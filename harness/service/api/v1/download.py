@@ -94,7 +94,7 @@ class DownloadController(object):
         image = common.readable(common.redact_locations(image),
                                 self.api.property_rules, ctx)
         response = webob.Response(status=200)
-        _add_headers(response, req, image)
+        add_headers(response, req, image)
         return response
 
     def show(self, req, image_id):
@@ -126,7 +126,7 @@ class DownloadController(object):
                                   content_type='application/octet-stream',
                                   charset=None)
         response.content_length = size
-        _add_headers(response, req, image)
+        add_headers(response, req, image)
         return response
 
     def _open(self, image):
@@ -147,7 +147,8 @@ class DownloadController(object):
             raise webob.exc.HTTPNotFound(explanation=str(exc)) from None
 
 
-def _add_headers(response, req, image):
+def add_headers(response, req, image):
+    """The v1 image headers of *image* (also a cache hit's)."""
     for name, value in headers_mod.image_meta_headers(image):
         response.headers[name] = value
     common.add_image_headers(response, req, image)

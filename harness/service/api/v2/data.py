@@ -24,7 +24,7 @@ from harness.service.api.v2 import locations as locations_mod
 from harness.service.api.v2 import repo
 from harness.service.db import errors as db_errors
 from harness.service.store import errors as store_errors
-from harness.service.store import filesystem
+from harness.service.store import chunks
 from harness.service.wsgi.body import BodyError
 
 LOG = logging.getLogger(__name__)
@@ -241,17 +241,14 @@ class DataController(object):
         ordered = locations_mod.ordered(api.conf, record['locations'])
         if not ordered:
             return webob.Response(status=204)
-        target = dict(record['properties'])
-        target.update((key, record.get(key)) for key in repo.COLUMNS)
-        api.enforce(ctx, 'download_image', target)
-        reader, stored, local = self._open(image_id, ordered)
+        api.enforce(ctx, 'download_image', repo.policy_target(record))
+        reader, stored = self._open(image_id, ordered)
         size = record.get('size') or stored
+        body = v1_download.ImageData(reader, size, image_id)
         wrapper = req.environ.get('wsgi.file_wrapper')
-        if local and wrapper is not None:
-            # A local file: the server can hand it to sendfile(2).
-            body = wrapper(reader, reader.chunk_size)
-        else:
-            body = v1_download.ImageData(reader, size, image_id)
+        if wrapper is not None:
+            # A file is read into one reused buffer by the server.
+            body = wrapper(body, chunks.CHUNK_SIZE)
         response = webob.Response(status=200, content_type=OCTET_STREAM,
                                   charset=None, app_iter=body)
         response.content_length = size
@@ -260,8 +257,7 @@ class DataController(object):
         return response
 
     def _open(self, image_id, ordered):
-        """Open the first location that works: ``(reader, size, local)``,
-        *local* true for a file of the filesystem store.
+        """Open the first location that works: ``(reader, size)``.
 
         :raises webob.exc.HTTPNotFound: every location failed.
         """
@@ -269,10 +265,7 @@ class DataController(object):
         for location in ordered:
             url = location['url']
             try:
-                backend = store.get_store_from_uri(self.api.conf, url)
-                reader, size = backend.get(url)
-                return reader, size, isinstance(
-                    backend, filesystem.FilesystemStore)
+                return store.get_store_from_uri(self.api.conf, url).get(url)
             except store_errors.StoreError as exc:
                 LOG.warning('Image %s: location unavailable: %s',
                             image_id, exc)

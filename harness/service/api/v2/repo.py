@@ -48,6 +48,14 @@ class _DirectDB(object):
         return lambda **kwargs: function(self._engine, self._ctx, **kwargs)
 
 
+def policy_target(record):
+    """What the download policies see of *record*: its properties and
+    columns (the API and the cache filter check the same target)."""
+    target = dict(record['properties'])
+    target.update((key, record.get(key)) for key in COLUMNS)
+    return target
+
+
 def uses_registry(conf):
     """Whether v2 data goes through the registry's ``/rpc``."""
     return (conf.get('data_api') or '').strip() in REGISTRY_DATA_APIS
