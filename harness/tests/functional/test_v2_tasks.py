@@ -212,6 +212,16 @@ class TestV2Tasks(V2TasksTest):
             self.assertEqual(400, status, query)
             self.assertIn(message.encode(), body)
 
+    def test_showing_an_expired_task_deletes_it(self):
+        gone = self.wait_ended(self.create()['id'])
+        self.run_sql_cmd("UPDATE tasks SET expires_at = '2000-01-01 "
+                         "00:00:00' WHERE id = '%s'" % gone['id'])
+        self.assertEqual(404, self.owner.request(
+            'GET', '/tasks/%s' % gone['id'])[0])
+        rows = self.run_sql_cmd("SELECT deleted FROM tasks WHERE id = '%s'"
+                                % gone['id'])
+        self.assertTrue(rows[0][0])
+
     def test_expired_tasks_are_deleted(self):
         kept = self.wait_ended(self.create()['id'])
         gone = self.wait_ended(self.create()['id'])

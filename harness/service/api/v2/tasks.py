@@ -153,11 +153,15 @@ class TasksController(object):
     def show(self, req, task_id):
         """``GET /v2/tasks/<id>``: the full task; 404 when not visible."""
         ctx, db = self._authorize(req, 'get_task')
-        purge_expired(db)
         missing = webob.exc.HTTPNotFound(
             explanation='Task with the given id %s was not found' % task_id)
         try:
             task = db.task_get(task_id=task_id)
+            if _expired(task, db_common.utcnow()) and not task.get('deleted'):
+                LOG.info('Deleting task %s: expired at %s', task_id,
+                         task['expires_at'])
+                db.task_delete(task_id=task_id)
+                raise missing
         except (db_errors.NotFound, db_errors.Forbidden):
             raise missing from None
         if task.get('deleted'):
