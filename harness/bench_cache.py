@@ -9,11 +9,9 @@ is that of the caching API process.
 """
 
 import os
-import socket
 import statistics
 import time
 
-import testtools
 
 from harness import bench_transfer as bt
 from harness import functional
@@ -27,20 +25,7 @@ ROUNDS = 5
 
 def _upload(port, total):
     """POST *total* bytes as a new v1 image; return its id."""
-    head = ('POST /v1/images HTTP/1.1\r\nHost: 127.0.0.1\r\n'
-            'Connection: close\r\n'
-            'Content-Type: application/octet-stream\r\n'
-            'Content-Length: %d\r\nX-Image-Meta-Name: bench\r\n'
-            'X-Image-Meta-Disk-Format: raw\r\n'
-            'X-Image-Meta-Container-Format: bare\r\n'
-            'X-Image-Meta-Is-Public: True\r\n\r\n' % total)
-    with socket.create_connection(('127.0.0.1', port)) as sock:
-        sock.sendall(head.encode('latin-1'))
-        bt._send(sock, total)
-        status, headers, _ = bt._read_head(sock)
-    if status != 201:
-        raise SystemExit('upload failed with %d' % status)
-    return headers['Location'].rsplit('/', 1)[1]
+    return bt.upload(port, total)[1]
 
 
 def _wait_cached(cache_dir, image_id):
@@ -58,14 +43,6 @@ def _gets(port, path, size, runs, warmup=0):
     for _ in range(warmup):
         bt.download(port, path, size)
     return [bt.download(port, path, size) for _ in range(runs)]
-
-
-def _run(test_method):
-    result = testtools.TestResult()
-    test_method.run(result)
-    if not result.wasSuccessful():
-        raise SystemExit(''.join(t for _, t in result.errors
-                                 + result.failures))
 
 
 def cache_figures(total, runs):
@@ -108,8 +85,8 @@ def cache_figures(total, runs):
             fig['rss'] = bt.peak_rss_mib(self.api_server.process_pid)
             self.stop_servers()
 
-    _run(Uncached('test_it'))
-    _run(Cached('test_it'))
+    bt.run_test(Uncached('test_it'))
+    bt.run_test(Cached('test_it'))
     return fig
 
 

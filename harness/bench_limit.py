@@ -11,36 +11,46 @@ import os
 import statistics
 import time
 
+from harness.service.store import streaming
+
 CHUNK = 1024 * 1024
 
 
-def _chunk():
+def payload():
+    """The 1 MiB block every benchmark transfer repeats."""
     return bytes(range(256)) * (CHUNK // 256)
 
 
-def md5_seconds(total):
-    """Seconds to MD5 *total* bytes held in memory (1 MiB updates)."""
-    chunk = memoryview(_chunk())
+def md5_of(total):
+    """MD5 of *total* bytes of repeated :func:`payload` (1 MiB updates)."""
+    chunk = memoryview(payload())
     digest = hashlib.md5()
-    start = time.perf_counter()
     for offset in range(0, total, CHUNK):
         digest.update(chunk[:min(CHUNK, total - offset)])
-    digest.hexdigest()
+    return digest.hexdigest()
+
+
+def md5_seconds(total):
+    """Seconds to MD5 *total* bytes held in memory."""
+    start = time.perf_counter()
+    md5_of(total)
     return time.perf_counter() - start
 
 
 def write_seconds(directory, total):
     """Seconds to write *total* bytes to a new file in *directory*, as
-    the filesystem store does (preallocated, 1 MiB writes); the file is
-    removed afterwards."""
-    chunk = memoryview(_chunk())
+    the filesystem store does (space reserved in steps by its
+    :class:`Preallocator`, 1 MiB writes); the file is removed afterwards.
+    """
+    chunk = memoryview(payload())
     path = os.path.join(directory, '.bench-limit-%d' % os.getpid())
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         start = time.perf_counter()
-        os.posix_fallocate(fd, 0, total)
+        reserve = streaming.Preallocator(fd, total)
         for offset in range(0, total, CHUNK):
             view = chunk[:min(CHUNK, total - offset)]
+            reserve.cover(offset + len(view))
             while view:
                 view = view[os.write(fd, view):]
         os.close(fd)

@@ -9,7 +9,6 @@ Peak RSS (``VmHWM``) of each server process is read from ``/proc`` after
 all the transfers.
 """
 
-import hashlib
 import http.client
 import json
 import socket
@@ -22,16 +21,11 @@ import testtools
 from harness import bench_limit
 from harness import functional
 
-CHUNK = 1024 * 1024
-
-
-def _payload():
-    # One reusable chunk: generating the bytes must cost nothing.
-    return bytes(range(256)) * (CHUNK // 256)
+CHUNK = bench_limit.CHUNK
 
 
 def _send(sock, total):
-    chunk = memoryview(_payload())
+    chunk = memoryview(bench_limit.payload())
     left = total
     while left:
         step = min(left, CHUNK)
@@ -192,11 +186,17 @@ def peak_rss_mib(pid):
 
 def expected_md5(total):
     """The MD5 the uploaded bytes must have (checked by the service)."""
-    digest = hashlib.md5()
-    chunk = _payload()
-    for offset in range(0, total, CHUNK):
-        digest.update(chunk[:min(CHUNK, total - offset)])
-    return digest.hexdigest()
+    return bench_limit.md5_of(total)
+
+
+def run_test(test):
+    """Run one benchmark test; a failure ends the benchmark with its text.
+    """
+    result = testtools.TestResult()
+    test.run(result)
+    if not result.wasSuccessful():
+        raise SystemExit(''.join(t for _, t in result.errors
+                                 + result.failures))
 
 
 def transfer_figures(total):
@@ -230,11 +230,7 @@ def transfer_figures(total):
                                      ('registry', self.registry_server))}
             self.stop_servers()
 
-    result = testtools.TestResult()
-    Transfer('test_it').run(result)
-    if not result.wasSuccessful():
-        raise SystemExit(''.join(t for _, t in result.errors
-                                 + result.failures))
+    run_test(Transfer('test_it'))
     return figures
 
 

@@ -38,14 +38,12 @@ def prune(conf, cache=None):
     """Trim the cache to ``image_cache_max_size``, least recently
     accessed first; return ``(files, bytes)`` removed."""
     cache = ImageCache(conf) if cache is None else cache
-    size = cache.get_cache_size()
-    if size <= cache.max_size:
-        LOG.debug('Image cache has free space, skipping prune...')
-        return 0, 0
-    LOG.info('Image cache holds %d bytes, more than image_cache_max_size '
-             '(%d): pruning', size, cache.max_size)
     files, freed = cache.prune()
-    LOG.info('Pruned %d image(s), %d bytes, from the cache', files, freed)
+    if files:
+        LOG.info('Pruned %d image(s), %d bytes, from the cache to '
+                 'image_cache_max_size (%d)', files, freed, cache.max_size)
+    else:
+        LOG.debug('Image cache has free space, skipping prune...')
     return files, freed
 
 
