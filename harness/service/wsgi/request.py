@@ -31,7 +31,6 @@ class Request(object):
         self.line = '%s %s HTTP/%s' % (self.method, self.target,
                                        self.version)
         self.input = None
-        self._continue_pending = False
 
     def environ(self):
         """Build the PEP 3333 environ (and the body stream)."""
@@ -62,13 +61,11 @@ class Request(object):
     def _make_input(self, env):
         hook = None
         if self.protocol.client_is_waiting_for_100_continue:
-            self._continue_pending = True
             hook = self._send_continue
         if 'HTTP_TRANSFER_ENCODING' in env:
             return self._chunked_input(hook)
         length = int(env.get('CONTENT_LENGTH') or 0)
         if not length:
-            self._continue_pending = False
             hook = None
         return body_mod.LengthInput(self.conn, length, hook)
 
@@ -84,7 +81,6 @@ class Request(object):
         return stream
 
     def _send_continue(self):
-        self._continue_pending = False
         if not self.protocol.client_is_waiting_for_100_continue:
             return  # h11 saw body bytes already: no need
         data = self.protocol.send(h11.InformationalResponse(
@@ -101,9 +97,10 @@ class Request(object):
             return False
         if self.input.complete:
             return True
-        if self._continue_pending:
-            # The client may be waiting for "100 Continue" and not send the
-            # body at all: the framing of the connection is unknown.
+        if not self.input.started:
+            # "100 Continue" was never sent (the hook runs on the first
+            # read): the client may not send the body at all, so the
+            # framing of the connection is unknown.
             return False
         return self.input.discard()
 

@@ -30,7 +30,6 @@ class ImageData(object):
 
     def __init__(self, reader, expected, image_id):
         self._reader = reader
-        self._iter = iter(reader)
         self.expected = expected
         self.image_id = image_id
         self.sent = 0
@@ -39,14 +38,9 @@ class ImageData(object):
         return self
 
     def __next__(self):
-        try:
-            chunk = next(self._iter)
-        except StopIteration:
-            if self.sent != self.expected:
-                LOG.error('Image %s: sent %d bytes of the %d expected',
-                          self.image_id, self.sent, self.expected)
-            raise
-        self.sent += len(chunk)
+        chunk = self.read(self._reader.chunk_size)
+        if not chunk:
+            raise StopIteration
         return chunk
 
     def read(self, size=-1):
