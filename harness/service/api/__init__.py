@@ -10,6 +10,8 @@ import webob
 import webob.dec
 import webob.exc
 
+from harness.service import policy
+from harness.service import property_protections
 from harness.service import state
 
 
@@ -103,6 +105,32 @@ class Router(object):
         if handler is None:
             raise webob.exc.HTTPNotFound()
         return handler(req, **kwargs)
+
+
+#: Default of ``property_rules``: load them from the configuration.
+UNSET = object()
+
+
+class ImagesRouter(Router):
+    """A version's images app: what its controllers share.
+
+    :param conf: service configuration (default: the process one).
+    :param property_rules: loaded property protections; by default loaded
+        from ``conf.property_protection_file`` (``None``: disabled).
+    """
+
+    def __init__(self, conf=None, property_rules=UNSET):
+        super().__init__()
+        self.conf = state.get_conf() if conf is None else conf
+        self.enforcer = policy.Enforcer(self.conf)
+        if property_rules is UNSET:
+            property_rules = property_protections.load(self.conf,
+                                                       self.enforcer)
+        self.property_rules = property_rules
+
+    def enforce(self, ctx, action, target=None):
+        """Bare ``403`` unless policy allows *action*."""
+        self.enforcer.enforce(ctx, action, target or {})
 
 
 def json_response(data, status=200):

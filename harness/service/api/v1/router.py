@@ -8,9 +8,6 @@ hands each route to its controller.  Anything unmatched is ``404``.
 import webob.exc
 
 from harness.service import api
-from harness.service import policy
-from harness.service import property_protections
-from harness.service import state
 from harness.service.api.v1 import common
 from harness.service.api.v1 import deletion
 from harness.service.api.v1 import download
@@ -77,7 +74,7 @@ def _registry_client(conf, ctx):
     return RegistryClient(conf, ctx)
 
 
-class API(api.Router):
+class API(api.ImagesRouter):
     """The ``/v1`` application.
 
     :param conf: service configuration (default: the process one).
@@ -107,29 +104,17 @@ class API(api.Router):
         ('GET', r'/shared-images/' + _MEMBER, 'shared_images'),
     )
 
-    _UNSET = object()
-
     def __init__(self, conf=None, client_factory=None,
-                 property_rules=_UNSET):
-        super().__init__()
-        self.conf = state.get_conf() if conf is None else conf
+                 property_rules=api.UNSET):
+        super().__init__(conf, property_rules)
         self.client_factory = client_factory or _registry_client
-        self.enforcer = policy.Enforcer(self.conf)
-        if property_rules is self._UNSET:
-            property_rules = property_protections.load(self.conf,
-                                                       self.enforcer)
-        self.property_rules = property_rules
-        self.protections = protections.V1Protections(property_rules)
+        self.protections = protections.V1Protections(self.property_rules)
         self._images = images.ImagesController(self)
         self._download = download.DownloadController(self)
         self._deletion = deletion.DeleteController(self)
         self._members = members.MembersController(self)
 
     # -- what the controllers share --------------------------------------
-
-    def enforce(self, ctx, action, target=None):
-        """Bare ``403`` unless policy allows *action*."""
-        self.enforcer.enforce(ctx, action, target or {})
 
     def client(self, ctx):
         """A registry client acting for *ctx*."""

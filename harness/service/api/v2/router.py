@@ -8,9 +8,6 @@ interface.  Anything unmatched is ``404``.
 
 
 from harness.service import api
-from harness.service import policy
-from harness.service import property_protections
-from harness.service import state
 from harness.service.api.v1 import common as v1_common
 from harness.service.api.v2 import data
 from harness.service.api.v2 import images
@@ -28,7 +25,7 @@ _TASK = r'(?P<task_id>[^/]+)'
 _SCHEMA = r'(?P<name>image|images|member|members|task|tasks)'
 
 
-class API(api.Router):
+class API(api.ImagesRouter):
     """The ``/v2`` application.
 
     :param conf: service configuration (default: the process one).
@@ -61,16 +58,8 @@ class API(api.Router):
         ('DELETE', r'/tasks/' + _TASK, 'delete_task'),
     )
 
-    _UNSET = object()
-
-    def __init__(self, conf=None, property_rules=_UNSET):
-        super().__init__()
-        self.conf = state.get_conf() if conf is None else conf
-        self.enforcer = policy.Enforcer(self.conf)
-        if property_rules is self._UNSET:
-            property_rules = property_protections.load(self.conf,
-                                                       self.enforcer)
-        self.property_rules = property_rules
+    def __init__(self, conf=None, property_rules=api.UNSET):
+        super().__init__(conf, property_rules)
         self.schemas = schemas.Schemas(self.conf)
         locations.check_strategy(self.conf)
         self._images = images.ImagesController(self)
@@ -80,10 +69,6 @@ class API(api.Router):
         self._tasks = tasks.TasksController(self)
 
     # -- what the controllers share --------------------------------------
-
-    def enforce(self, ctx, action, target=None):
-        """Bare ``403`` unless policy allows *action*."""
-        self.enforcer.enforce(ctx, action, target or {})
 
     def context(self, req):
         """The request context of *req*."""
