@@ -8,6 +8,8 @@ import socket
 
 from harness import functional
 from harness.tests.functional import v1_support as v1
+from harness.tests.functional.test_v2_races import race
+from harness.tests.functional.test_v2_races import ROUNDS
 
 RESTRICTED = ('file:///etc/passwd', 'filesystem:///etc/passwd',
               'swift+config://ref1/glance/image')
@@ -109,3 +111,20 @@ class TestV1Icehouse(functional.FunctionalTest):
         self.assertEqual(403, status, body)
         self.assertEqual('queued', self.api.status_of(image['id']))
         self.assertEqual([], v1.image_files(self.api_server.image_dir))
+
+    def test_delete_wins_over_a_starting_upload(self):
+        for _ in range(ROUNDS * 2):
+            image = self.api.create_ok(self.headers('Racing'))
+            path = '/v1/images/%s' % image['id']
+            deleted, uploaded = race(
+                lambda: self.api.request('DELETE', path)[0],
+                lambda: self.api.request(
+                    'PUT', path, {'Content-Type': 'application/octet-stream'},
+                    b'd' * 65536)[0])
+            # Serial: upload then delete (200, 200), or delete first (the
+            # upload finds no image, 404/403, or loses it under way: 412,
+            # spec 9.6's 2014.1 answer).
+            self.assertEqual(200, deleted)
+            self.assertIn(uploaded, (200, 403, 404, 412))
+            self.assertIn(self.api.status_of(image['id']), ('deleted', None))
+            self.assertEqual([], v1.image_files(self.api_server.image_dir))

@@ -129,3 +129,10 @@ class TestV2Races(test_v2_data.V2DataTest):
             tags = sorted(self.image(image_id)['tags'])
             # PATCH then PUT: p, t.  PUT then PATCH: p.
             self.assertIn(tags, (['p', 't'], ['p']), json.dumps(tags))
+
+
+class TestV2RacesThroughRegistry(TestV2Races):
+    """The same races with the v2 data path through the registry's
+    ``/rpc`` (the compare-and-set travels as RPC arguments)."""
+
+    conf_lines = 'data_api = glance.db.registry.api\n'

@@ -287,8 +287,7 @@ class ImagesController(object):
             LOG.info('Update of image %s conflicts: %s', image_id,
                      exc.detail)
             if values.get('status') == 'saving':
-                raise webob.exc.HTTPConflict(
-                    explanation=upload.UNQUEUED) from None
+                raise upload.refused_start(client, image_id) from None
             raise webob.exc.HTTPConflict(
                 explanation='Image operation conflicts') from None
 
