@@ -90,6 +90,7 @@ class ImagesController(object):
             self.api.enforce(ctx, 'upload_image')
 
     def _reserve(self, parsed, client):
+        self._check_single_source(parsed)
         meta = parsed.meta
         location = sources.external_source(self.api, parsed.ctx, meta,
                                            parsed.req)
@@ -202,6 +203,7 @@ class ImagesController(object):
         self._enforce_property_quota(parsed.properties, original, purge)
         values = _pick(parsed.meta, UPDATE_FIELDS)
         if location and not parsed.meta.get('size'):
+            self._check_single_source(parsed)
             values['size'] = sources.backend_size(self.conf, location,
                                                    strict=True)
         from_state = self._transition(parsed, client, original, values,
