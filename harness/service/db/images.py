@@ -163,11 +163,13 @@ def image_update(engine, context, image_id, values, purge_props=False,
         if from_updated_at is not None:
             query = query.where(IMAGES.c.updated_at == from_updated_at)
         if connection.execute(query.values(**changes)).rowcount == 0:
+            if from_updated_at is not None:
+                raise errors.Conflict('image %s changed since %s'
+                                      % (image_id, from_updated_at))
             raise errors.Conflict(
                 'cannot transition from %s to %s in update (wanted '
-                'from_state=%s, from_updated_at=%s)'
-                % (image['status'], values.get('status'), from_state,
-                   from_updated_at))
+                'from_state=%s)' % (image['status'], values.get('status'),
+                                    from_state))
         children.set_properties(connection, image_id, properties,
                                 purge_props, now)
         if locations is not None:
