@@ -175,3 +175,10 @@ class TestV2Defects(V2Icehouse):
         # request: 400 and a close at once (not a 408 after the deadline).
         self.assertEqual([b'204', b'400'], statuses, answer)
         self.assertEqual(5, self.image(image_id)['size'])
+
+
+class TestV2ChunkedCapThroughRegistry(TestV2ChunkedCap):
+    """The same with the v2 data path through the registry's ``/rpc``."""
+
+    conf_lines = ('image_size_cap = 128\n'
+                  'data_api = glance.db.registry.api\n')
