@@ -21,7 +21,16 @@ TAGS = schema.image_tags
 def check_image(connection, image_id):
     """Raise NotFound unless an images row *image_id* exists (deleted or
     not): child rows must not point nowhere, even on SQLite where foreign
-    keys are off."""
+    keys are off.
+
+    Called first in a transaction that writes child rows: it locks the
+    image row until the transaction ends (a no-op UPDATE: a row lock on
+    MySQL and PostgreSQL, the database write lock on SQLite), so writers
+    of one image's members, tags or properties take turns and each sees
+    what the one before it committed (no duplicate live member or tag).
+    """
+    connection.execute(IMAGES.update().where(IMAGES.c.id == image_id)
+                       .values(deleted=IMAGES.c.deleted))
     query = sa.select(IMAGES.c.id).where(IMAGES.c.id == image_id)
     if connection.execute(query).first() is None:
         raise errors.NotFound('No image found with ID %s' % image_id)

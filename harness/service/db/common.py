@@ -30,6 +30,16 @@ def utcnow():
     return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
 
 
+def later_than(updated_at):
+    """Now, or just after *updated_at* if the clock has not passed it: a
+    change always moves ``updated_at``, so a read-modify-write that
+    compares it (``from_updated_at``) sees every change in between."""
+    now = utcnow()
+    if updated_at is not None and now <= updated_at:
+        now = updated_at + datetime.timedelta(microseconds=1)
+    return now
+
+
 def can_show_deleted(context):
     """Whether *context* sees deleted rows: admins always do (as Glance's
     ``RequestContext.show_deleted`` property), others when asked to."""

@@ -194,15 +194,26 @@ def _column_or_property(key, value):
     return _property_matches(key, value)
 
 
-def column_equals(column, value):
+def is_datetime(column):
+    """Whether *column* holds date-times (SQLAlchemy refuses anything
+    else as a value to compare it with, quoting its SQL)."""
+    kind = column.type
+    return isinstance(getattr(kind, 'impl_instance', kind), sa.DateTime)
+
+
+def column_equals(column, value, name=None):
     """``column == value`` with text values converted to the column type.
 
     Query strings carry text; a value that cannot be an integer or boolean
     matches no row (what SQLite does, where PostgreSQL would fail), and a
     text column is compared with text.
 
-    :raises Invalid: an integer the column cannot hold.
+    :raises Invalid: an integer the column cannot hold, or a value of a
+        date-time column that is no date-time (naming the filter *name*,
+        by default the column's).
     """
+    if is_datetime(column):
+        return column == common.to_datetime(name or column.name, value)
     if isinstance(value, str) and isinstance(column.type, sa.Boolean):
         try:
             value = to_bool(value, column.name)
@@ -230,6 +241,10 @@ def storable(text):
 
 
 def _range(column, is_min, value):
+    if is_datetime(column):
+        bound = common.to_datetime(
+            '%s_%s' % (column.name, 'min' if is_min else 'max'), value)
+        return column >= bound if is_min else column <= bound
     try:
         number = int(value)
     except (TypeError, ValueError, OverflowError):

@@ -20,6 +20,7 @@ from harness.service.db import common
 from harness.service.db import errors
 from harness.service.db import filters as db_filters
 from harness.service.db import schema
+from harness.service.db import tags as tags_mod
 from harness.service.db.common import utcnow
 
 LOG = logging.getLogger(__name__)
@@ -120,7 +121,7 @@ def image_create(engine, context, values):
 
 
 def image_update(engine, context, image_id, values, purge_props=False,
-                 from_state=None):
+                 from_state=None, from_updated_at=None, tags=None):
     """Change image *image_id* and return it.
 
     ``properties`` are created or updated (and, with *purge_props*, the
@@ -130,11 +131,16 @@ def image_update(engine, context, image_id, values, purge_props=False,
     ``deleted`` are ignored; ``updated_at`` becomes now.
 
     :param from_state: apply only if the current status is this one.
+    :param from_updated_at: apply only if ``updated_at`` is still this
+        (the caller read the image then: a read-modify-write as one unit).
+    :param tags: if given, the image's tag set afterwards (same
+        transaction).
     :raises NotFound: missing (or hidden deleted).
     :raises Forbidden: not visible, or a private image *context* may not
         change.
     :raises ForbiddenPublicImage: a public image *context* may not change.
-    :raises Conflict: the status is not *from_state*.
+    :raises Conflict: the status is not *from_state*, or ``updated_at``
+        not *from_updated_at*.
     :raises Invalid: bad status, *from_state* or values (as
         :func:`image_create`).
     """
@@ -144,14 +150,22 @@ def image_update(engine, context, image_id, values, purge_props=False,
         _check_status(from_state)
     locations = values.pop('locations', None)
     changes = _update_values(values)
-    now = changes['updated_at'] = utcnow()
+    if from_updated_at is not None:
+        from_updated_at = common.to_datetime('from_updated_at',
+                                             from_updated_at)
     with common.invalid_on_db_error(), engine.begin() as connection:
         image = get_row(connection, context, image_id)
         access.check_mutable(context, image)
+        now = changes['updated_at'] = common.later_than(image['updated_at'])
         query = IMAGES.update().where(IMAGES.c.id == image_id)
         if from_state:
             query = query.where(IMAGES.c.status == from_state)
+        if from_updated_at is not None:
+            query = query.where(IMAGES.c.updated_at == from_updated_at)
         if connection.execute(query.values(**changes)).rowcount == 0:
+            if from_updated_at is not None:
+                raise errors.Conflict('image %s changed since %s'
+                                      % (image_id, from_updated_at))
             raise errors.Conflict(
                 'cannot transition from %s to %s in update (wanted '
                 'from_state=%s)' % (image['status'], values.get('status'),
@@ -160,6 +174,8 @@ def image_update(engine, context, image_id, values, purge_props=False,
                                 purge_props, now)
         if locations is not None:
             children.replace_locations(connection, image_id, locations, now)
+        if tags is not None:
+            tags_mod.replace(connection, image_id, tags, now)
         # Read back unchecked: an admin may just have given it away.
         return _read_back(connection, image_id)
 

@@ -62,20 +62,25 @@ def image_tag_set_all(engine, context, image_id, tags):
     :raises NotFound: no such image.
     """
     common.check_id(image_id)
-    wanted = list(dict.fromkeys(tags))
-    now = common.utcnow()
     with common.invalid_on_db_error(), engine.begin() as connection:
         children.check_image(connection, image_id)
-        existing = _tags(connection, image_id)
-        _insert(connection, image_id,
-                [tag for tag in wanted if tag not in existing], now)
-        stale = [tag for tag in existing if tag not in wanted]
-        if stale:
-            connection.execute(
-                TAGS.update().where(TAGS.c.image_id == image_id,
-                                    TAGS.c.value.in_(stale),
-                                    TAGS.c.deleted == sa.false())
-                .values(**common.soft_delete_values(now)))
+        replace(connection, image_id, tags, common.utcnow())
+
+
+def replace(connection, image_id, tags, now):
+    """Make *tags* the tag set of *image_id* within *connection*'s
+    transaction (the caller holds the image row)."""
+    wanted = list(dict.fromkeys(tags))
+    existing = _tags(connection, image_id)
+    _insert(connection, image_id,
+            [tag for tag in wanted if tag not in existing], now)
+    stale = [tag for tag in existing if tag not in wanted]
+    if stale:
+        connection.execute(
+            TAGS.update().where(TAGS.c.image_id == image_id,
+                                TAGS.c.value.in_(stale),
+                                TAGS.c.deleted == sa.false())
+            .values(**common.soft_delete_values(now)))
 
 
 def _tags(connection, image_id):

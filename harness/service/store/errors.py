@@ -45,6 +45,21 @@ class BadStoreUri(StoreError):
     """A location URI or image id the store cannot (or must not) use."""
 
 
+class Unreachable(BadStoreUri):
+    """The remote end of a location could not be reached."""
+
+
+class RemoteStatus(BadStoreUri):
+    """The remote end of a location answered an error status.
+
+    :ivar status: the HTTP status it answered.
+    """
+
+    def __init__(self, message, status):
+        super().__init__(message)
+        self.status = status
+
+
 class BadStoreConfiguration(StoreError):
     """A store cannot work with the configuration it was given."""
 

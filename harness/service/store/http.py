@@ -104,7 +104,7 @@ class HttpStore(object):
                 resp = conn.getresponse()
             except (OSError, http.client.HTTPException) as exc:
                 conn.close()
-                raise errors.BadStoreUri('Error contacting %s: %s'
+                raise errors.Unreachable('Error contacting %s: %s'
                                          % (redact(url), exc)) from exc
             if resp.status not in _REDIRECTS and resp.status < 400:
                 return conn, resp
@@ -112,8 +112,9 @@ class HttpStore(object):
             resp.close()
             conn.close()
             if resp.status >= 400:
-                raise errors.BadStoreUri('HTTP URL %s returned a %d status '
-                                         'code.' % (redact(url), resp.status))
+                raise errors.RemoteStatus(
+                    'HTTP URL %s returned a %d status code.'
+                    % (redact(url), resp.status), resp.status)
             if not location:
                 raise errors.BadStoreUri('HTTP URL %s redirected without a '
                                          'Location' % redact(url))
@@ -142,12 +143,24 @@ class HttpStore(object):
         return reader, max(size - (offset or 0), 0)
 
     def get_size(self, uri):
-        """Return the ``Content-Length`` of a ``HEAD`` on *uri*; 0 when it
-        cannot be had (the spec's behaviour: errors yield 0)."""
+        """Return the ``Content-Length`` of a ``HEAD`` on *uri*.
+
+        :returns: 0 when the remote end answers an error status other
+            than 404, or no size.
+        :raises BadStoreUri: ``The HTTP URL is invalid.``: a bad URL, a
+            host that cannot be reached, a redirect loop (2014.1.5).
+        :raises NotFound: ``HTTP datastore could not find image at
+            URI.``: the remote end answers 404.
+        """
         try:
             conn, resp = self._request('HEAD', uri)
         except errors.StoreError as exc:
             LOG.warning('Unable to get the size of %s: %s', redact(uri), exc)
+            if not isinstance(exc, errors.RemoteStatus):
+                raise errors.BadStoreUri('The HTTP URL is invalid.') from None
+            if exc.status == 404:
+                raise errors.NotFound('HTTP datastore could not find image '
+                                      'at URI.') from None
             return 0
         try:
             return _content_length(resp)

@@ -32,6 +32,16 @@ _TOKEN = re.compile(rb"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 UNDERSCORE_PREFIXES = (b'x-image-meta-',)
 _DIGITS = re.compile(rb'[0-9]{1,19}')
 _VERSION = re.compile(rb'HTTP/[0-9]\.[0-9]')
+# What the first line of a request can be so far: a method token, then a
+# target, then the start of a version.  A line that already left this
+# shape (say, the rest of a body longer than its Content-Length) can never
+# begin a request: waiting for the head deadline would only delay the 400.
+_LINE_PREFIX = re.compile(
+    rb"[!#$%&'*+.^_`|~0-9A-Za-z-]*"
+    rb"(?: [^\x00-\x20\x7f]*(?: (?:H(?:T(?:T(?:P(?:/(?:[0-9](?:\.[0-9]?)?)?"
+    rb")?)?)?)?)?)?)?\r?")
+_LINE = re.compile(rb"[!#$%&'*+.^_`|~0-9A-Za-z-]+ [^\x00-\x20\x7f]+ "
+                   rb"HTTP/[0-9]\.[0-9]")
 
 TOO_LARGE = '431 Request Header Fields Too Large'
 
@@ -64,12 +74,22 @@ def scan(buffer, max_line):
     end = buffer.find(_END, 0, MAX_HEAD_BYTES + 4)
     if end >= 0:
         return end + 4
-    if len(buffer) > MAX_HEAD_BYTES or _BAD_BYTE.search(buffer):
+    if (len(buffer) > MAX_HEAD_BYTES or _BAD_BYTE.search(buffer)
+            or not can_begin_request(buffer)):
         return -1
     last = buffer.rfind(b'\n') + 1
     if len(buffer) - last > max_line + 2:
         return -1
     return 0
+
+
+def can_begin_request(buffer):
+    """Whether *buffer* may still be (the start of) a request line: a
+    complete first line must be one, a partial one a prefix of one."""
+    first = buffer.find(b'\r\n')
+    if first >= 0:
+        return _LINE.fullmatch(buffer, 0, first) is not None
+    return _LINE_PREFIX.fullmatch(buffer) is not None
 
 
 def check(head, max_line):
@@ -82,6 +102,8 @@ def check(head, max_line):
     if len(head) > MAX_HEAD_BYTES + 4 or not head.endswith(_END):
         if _BAD_BYTE.search(head):
             raise BadRequest('Bare CR or LF, or NUL, in the request head')
+        if not can_begin_request(head):
+            raise BadRequest('Malformed request line')
         if len(head) > MAX_HEAD_BYTES:
             raise BadRequest('Request header block too large', TOO_LARGE)
         raise BadRequest('Line is too long')

@@ -101,9 +101,15 @@ class TestV1Atomic(functional.FunctionalTest):
     def test_upload_to_requeued_active_image(self):
         image = self.api.create_ok(v1.minimal_headers('Active'), b'first')
         path = '/v1/images/%s' % image['id']
+        # The API refuses to requeue it (2014.1 did not): a queued image
+        # would keep a file behind it.
         status, _, _ = self.api.request(
             'PUT', path, {'X-Image-Meta-Status': 'queued'})
-        self.assertEqual(200, status)
+        self.assertEqual(403, status)
+        self.assertEqual('active', self.api.status_of(image['id']))
+        # Requeued behind the API's back, the file is still never lost.
+        self.run_sql_cmd("UPDATE images SET status='queued' WHERE id='%s'"
+                         % image['id'])
         status, _, body = self.api.request(
             'PUT', path, {'Content-Type': 'application/octet-stream'},
             b'second')

@@ -133,11 +133,12 @@ class TestV1BadInput(functional.FunctionalTest):
     def test_local_file_sources_refused(self):
         for header in ('X-Image-Meta-Location', 'X-Glance-Api-Copy-From'):
             for url in ('file:///etc/passwd', 'filesystem:///etc/passwd',
-                        'gopher://x/y'):
+                        'swift+config://ref1/glance/x', 'gopher://x/y'):
                 headers = v1.minimal_headers('Local', **{header: url})
                 del headers['Content-Type']
-                self.assertAnswer(400, 'External sourcing not supported for '
-                                  'store %s' % url, self.api.create(headers))
+                self.assertAnswer(400, "External source are not supported: "
+                                  "'%s'" % url, self.api.create(headers))
+        self.assertEqual([], self.api.list())
 
     def test_unknown_store(self):
         headers = v1.minimal_headers('Store', **{

@@ -235,19 +235,21 @@ class TestV2LocationsHidden(V2LocationsTest):
     server_args = {'show_multiple_locations': False,
                    'show_image_direct_url': False}
 
-    def test_no_keys_and_no_changes(self):
+    def test_no_keys_but_changes(self):
         image_id = self.new_image()
         self.upload(image_id, b'data')
         image = self.owner.json('GET', '/images/%s' % image_id)
         self.assertNotIn('locations', image)
         self.assertNotIn('direct_url', image)
-        self.assertPatchFails(
-            image_id, 403, "It's not allowed to update locations if "
-            "locations are invisible.", self.add(self.urls[0]))
-        self.assertPatchFails(
-            image_id, 403, "It's not allowed to remove locations if "
-            "locations are invisible.",
-            {'op': 'remove', 'path': '/locations/0'})
+        # 2014.1.5: the option only hides them; a PATCH still works.
+        image_id = self.new_image()
+        image = self.patch_ok(image_id, self.add(self.urls[0]))
+        self.assertEqual('active', image['status'])
+        self.assertNotIn('locations', image)
+        self.assertEqual((200, self.data), self.download(image_id)[::2])
+        image = self.patch_ok(image_id,
+                              {'op': 'remove', 'path': '/locations/0'})
+        self.assertEqual('queued', image['status'])
 
 
 class TestV2LocationStorageQuota(V2LocationsTest):

@@ -21,6 +21,9 @@ from harness.service.store import errors as store_errors
 
 LOG = logging.getLogger(__name__)
 
+#: Tries of a delete that uploads keep overtaking.
+ATTEMPTS = 10
+
 #: Block size of locations encrypted in scrub queue files (spec 8.4).
 QUEUE_BLOCKSIZE = 64
 
@@ -71,10 +74,25 @@ class DeleteController(object):
         self.api = api
 
     def delete(self, req, image_id):
-        """Delete the image, its data (or queue it), then its record."""
+        """Delete the image, its data (or queue it), then its record.
+
+        The status change is a compare-and-set on the status read; if an
+        upload moved it meanwhile, the delete reads again and wins.
+        """
         ctx, client = self.api.authorize(req, 'delete_image')
         common.check_writable(ctx)
-        image = common.get_image_or_404(client, image_id)
+        for _ in range(ATTEMPTS):
+            image = common.get_image_or_404(client, image_id)
+            if not self._delete(client, image):
+                continue
+            LOG.info('Deleted image %s', image_id)
+            return webob.Response(status=200, body=b'')
+        raise webob.exc.HTTPConflict(explanation='Image operation conflicts')
+
+    def _delete(self, client, image):
+        """Delete *image* as read; ``False`` if its status changed since.
+        """
+        image_id = image['id']
         if image.get('protected'):
             raise webob.exc.HTTPForbidden(explanation='Image is protected')
         status = image.get('status')
@@ -93,12 +111,14 @@ class DeleteController(object):
                 webob.exc.HTTPForbidden:
                     'Forbidden to delete image: {detail}'}):
             # The registry first: it decides whether we may delete.
-            image = client.update_image(image_id, {'status': new_status},
-                                        from_state=status)
+            try:
+                image = client.update_image(image_id, {'status': new_status},
+                                            from_state=status)
+            except webob.exc.HTTPConflict:
+                return False
             self._delete_data(client, image, status)
             client.delete_image(image_id)
-        LOG.info('Deleted image %s', image_id)
-        return webob.Response(status=200, body=b'')
+        return True
 
     def _delete_data(self, client, image, old_status):
         location = image.get('location')

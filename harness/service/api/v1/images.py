@@ -21,8 +21,10 @@ LOG = logging.getLogger(__name__)
 CREATE_FIELDS = ('id', 'name', 'status', 'size', 'disk_format',
                  'container_format', 'min_disk', 'min_ram', 'is_public',
                  'checksum', 'owner', 'protected', 'properties')
-# The location is recorded when the image is activated, not before.
-UPDATE_FIELDS = tuple(field for field in CREATE_FIELDS if field != 'id')
+# The location is recorded when the image is activated, not before; the
+# status only moves with data (a header equal to it changes nothing).
+UPDATE_FIELDS = tuple(field for field in CREATE_FIELDS
+                      if field not in ('id', 'status'))
 #: Only an admin may change these once an image is active.
 ACTIVE_IMMUTABLE = ('size', 'checksum')
 OCTET_STREAM = 'application/octet-stream'
@@ -88,6 +90,7 @@ class ImagesController(object):
             self.api.enforce(ctx, 'upload_image')
 
     def _reserve(self, parsed, client):
+        self._check_single_source(parsed)
         meta = parsed.meta
         location = sources.external_source(self.api, parsed.ctx, meta,
                                            parsed.req)
@@ -105,7 +108,8 @@ class ImagesController(object):
         # "With a location" includes a copy-from source (spec 9.4 step 3):
         # the reserved image carries the size the remote reports.
         if location and not values['size']:
-            values['size'] = sources.backend_size(self.conf, location)
+            values['size'] = sources.backend_size(self.conf, location,
+                                                   strict=True)
         with common.registry_errors({
                 webob.exc.HTTPConflict:
                     'An image with identifier %s already exists'
@@ -199,7 +203,9 @@ class ImagesController(object):
         self._enforce_property_quota(parsed.properties, original, purge)
         values = _pick(parsed.meta, UPDATE_FIELDS)
         if location and not parsed.meta.get('size'):
-            values['size'] = sources.backend_size(self.conf, location)
+            self._check_single_source(parsed)
+            values['size'] = sources.backend_size(self.conf, location,
+                                                   strict=True)
         from_state = self._transition(parsed, client, original, values,
                                       queued)
         image = self._update_registry(client, image_id, values, purge,
@@ -239,6 +245,14 @@ class ImagesController(object):
         if status == 'deleted':
             raise webob.exc.HTTPForbidden(
                 explanation='Forbidden to update deleted image.')
+        wanted = parsed.meta.get('status')
+        if wanted is not None and wanted != status:
+            # Data is in the store iff the image is active (or
+            # pending_delete): a status set by hand would break that, so
+            # only uploads, locations and deletes move it (2014.1 let any
+            # caller set it).
+            raise webob.exc.HTTPForbidden(
+                explanation="Forbidden to modify 'status' of image.")
         if not parsed.ctx.is_admin and status == 'active':
             for key in ACTIVE_IMMUTABLE:
                 value = parsed.meta.get(key)
@@ -275,8 +289,7 @@ class ImagesController(object):
             LOG.info('Update of image %s conflicts: %s', image_id,
                      exc.detail)
             if values.get('status') == 'saving':
-                raise webob.exc.HTTPConflict(
-                    explanation=upload.UNQUEUED) from None
+                raise upload.refused_start(client, image_id) from None
             raise webob.exc.HTTPConflict(
                 explanation='Image operation conflicts') from None
 

@@ -19,8 +19,9 @@ from harness.service.store import errors as store_errors
 
 LOG = logging.getLogger(__name__)
 
-#: Schemes that would expose the server's own files.
-LOCAL_SCHEMES = ('file', 'filesystem')
+#: Schemes a client may never name (2014.1.5): they would expose the
+#: server's own files or its configured Swift account.
+RESTRICTED_SCHEMES = ('file', 'filesystem', 'swift+config')
 
 
 def copy_from_header(req):
@@ -31,20 +32,25 @@ def copy_from_header(req):
 def validate_source(url):
     """Return *url* if data may be sourced from it (``None`` passes).
 
-    :raises webob.exc.HTTPBadRequest: ``External sourcing not supported
-        for store <url>``: unknown scheme or a local file.
+    :raises webob.exc.HTTPBadRequest: ``External source are not
+        supported: '<url>'``: unknown or restricted scheme.
     """
     if not url:
         return None
+    if not is_external(url):
+        raise webob.exc.HTTPBadRequest(
+            explanation="External source are not supported: '%s'" % url,
+            content_type='text/plain')
+    return url
+
+
+def is_external(url):
+    """Whether *url* names a known store scheme a client may use."""
     try:
         scheme = store.scheme_of(url).lower()
     except store_errors.BadStoreUri:
-        scheme = ''
-    if scheme not in store.SCHEMES or scheme in LOCAL_SCHEMES:
-        raise webob.exc.HTTPBadRequest(
-            explanation='External sourcing not supported for store %s'
-            % url)
-    return url
+        return False
+    return scheme in store.SCHEMES and scheme not in RESTRICTED_SCHEMES
 
 
 def external_source(api, ctx, meta, req):
@@ -59,10 +65,23 @@ def external_source(api, ctx, meta, req):
     return validate_source(copy_from_header(req))
 
 
-def backend_size(conf, url):
-    """The size of the data at *url* (0 when it cannot be had)."""
+def backend_size(conf, url, strict=False):
+    """The size of the data at *url* (0 when it cannot be had).
+
+    :param strict: the size is asked because the client gave none: an
+        unreachable or missing remote image is then a 400 with the
+        store's message (2014.1.5), before anything is created.
+    """
     try:
         return store.get_store_from_uri(conf, url).get_size(url)
+    except (store_errors.NotFound, store_errors.BadStoreUri) as exc:
+        if strict:
+            LOG.info('Refusing external source: %s', exc)
+            raise webob.exc.HTTPBadRequest(
+                explanation=str(exc), content_type='text/plain') from None
+        LOG.warning('Unable to get the size of image data at a location: '
+                    '%s', exc)
+        return 0
     except store_errors.StoreError as exc:
         LOG.warning('Unable to get the size of image data at a location: '
                     '%s', exc)

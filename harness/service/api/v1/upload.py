@@ -141,9 +141,7 @@ class Upload(object):
                 self.client.update_image(self.image_id, {'status': 'saving'},
                                          from_state='queued')
         except webob.exc.HTTPConflict:
-            LOG.info('Image %s is no longer queued: upload refused',
-                     self.image_id)
-            raise webob.exc.HTTPConflict(explanation=UNQUEUED) from None
+            raise refused_start(self.client, self.image_id) from None
 
     def _usage(self):
         return quota.registry_storage_usage(self.client, self.ctx.owner,
@@ -250,15 +248,31 @@ class Upload(object):
             raise
 
     def _deleted(self):
-        try:
-            image = self.client.get_image(self.image_id)
-        except webob.exc.HTTPNotFound:
-            return True
-        return image.get('deleted') or image.get('status') in (
-            'deleted', 'pending_delete')
+        return is_deleted(self.client, self.image_id)
 
     def _gone(self):
         message = ('Image %s could not be found after upload. The image may '
                    'have been deleted during the upload.' % self.image_id)
         LOG.info('%s', message)
         return webob.exc.HTTPPreconditionFailed(explanation=message)
+
+
+def is_deleted(client, image_id):
+    """Whether *image_id* is gone (deleted or ``pending_delete``)."""
+    try:
+        image = client.get_image(image_id)
+    except webob.exc.HTTPNotFound:
+        return True
+    return image.get('deleted') or image.get('status') in (
+        'deleted', 'pending_delete')
+
+
+def refused_start(client, image_id):
+    """The error of an upload whose ``queued`` -> ``saving`` lost: 404 if
+    a delete won (as if it came first), else 409 (not queued)."""
+    if is_deleted(client, image_id):
+        LOG.info('Image %s was deleted: upload refused', image_id)
+        return webob.exc.HTTPNotFound(
+            explanation='Image with identifier %s not found' % image_id)
+    LOG.info('Image %s is no longer queued: upload refused', image_id)
+    return webob.exc.HTTPConflict(explanation=UNQUEUED)

@@ -30,6 +30,8 @@ from harness.service.wsgi.body import BodyError
 LOG = logging.getLogger(__name__)
 
 OCTET_STREAM = 'application/octet-stream'
+#: Statuses of an image deleted under an upload (which then gets 410).
+GONE = ('deleted', 'pending_delete')
 
 
 def _quota_error(exc):
@@ -111,11 +113,12 @@ class Upload(object):
                                  from_state='queued')
         except db_errors.Conflict:
             current = self._current()
-            if current is None:
-                raise repo.not_found(self.image_id) from None
+            if current is None or current['status'] in GONE:
+                raise self._gone() from None
             raise self._transition_error(current['status']) from None
         except (db_errors.NotFound, db_errors.Forbidden):
-            raise repo.not_found(self.image_id) from None
+            # It was there when the request read it: deleted since.
+            raise self._gone() from None
 
     # -- the bytes -------------------------------------------------------
 
@@ -187,16 +190,17 @@ class Upload(object):
             LOG.info('Image %s left status saving during the upload: %s',
                      self.image_id, exc)
             current = self._current()
-            if current is None or current['status'] in ('deleted',
-                                                         'pending_delete'):
-                raise webob.exc.HTTPGone(explanation=(
-                    'Image %s could not be found after upload. The image '
-                    'may have been deleted during the upload.'
-                    % self.image_id)) from None
+            if current is None or current['status'] in GONE:
+                raise self._gone() from None
             raise webob.exc.HTTPConflict(
                 explanation='Image operation conflicts') from None
         LOG.debug('Image %s is active: %d bytes, checksum %s',
                   self.image_id, size, checksum)
+
+    def _gone(self):
+        return webob.exc.HTTPGone(explanation=(
+            'Image %s could not be found after upload. The image may have '
+            'been deleted during the upload.' % self.image_id))
 
     def _current(self):
         """The image row as it is now (``None``: gone)."""

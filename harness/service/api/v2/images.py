@@ -88,25 +88,44 @@ class ImagesController(object):
     # -- delete ----------------------------------------------------------
 
     def delete(self, req, image_id):
-        """``DELETE /v2/images/<id>``: 204; data deleted or queued."""
+        """``DELETE /v2/images/<id>``: 204; data deleted or queued.
+
+        The status change is a compare-and-set on the status read; if an
+        upload moved it meanwhile, the delete reads again and wins (the
+        upload then answers 410 and removes its data).
+        """
         ctx = self.api.context(req)
-        record = repo.load(self.api, ctx, image_id)
-        repo.check_owner(ctx, record,
-                         'You are not permitted to delete this image.')
-        self.api.enforce(ctx, 'delete_image')
-        if record['protected']:
-            raise webob.exc.HTTPForbidden(
-                explanation='Image %s is protected and cannot be deleted.'
-                % image_id)
+        for _ in range(repo.ATTEMPTS):
+            record = repo.load(self.api, ctx, image_id)
+            repo.check_owner(ctx, record,
+                             'You are not permitted to delete this image.')
+            self.api.enforce(ctx, 'delete_image')
+            if record['protected']:
+                raise webob.exc.HTTPForbidden(
+                    explanation='Image %s is protected and cannot be '
+                    'deleted.' % image_id)
+            try:
+                self._delete(ctx, record)
+            except repo.Stale:
+                continue
+            LOG.info('Deleted image %s', image_id)
+            return webob.Response(status=204)
+        raise webob.exc.HTTPConflict(explanation='Image operation conflicts')
+
+    def _delete(self, ctx, record):
+        image_id = record['id']
         old_status = record['status']
         new_status = 'deleted'
         if self.conf.delayed_delete and record['locations']:
             new_status = 'pending_delete'
         db = self.api.db(ctx)
         with self._delete_errors(image_id):
-            db.image_update(image_id=image_id,
-                            values={'status': new_status},
-                            from_state=old_status)
+            try:
+                db.image_update(image_id=image_id,
+                                values={'status': new_status},
+                                from_state=old_status)
+            except db_errors.Conflict:
+                raise repo.Stale(image_id) from None
             try:
                 repo.delete_data(self.api, record)
             except webob.exc.HTTPException:
@@ -114,8 +133,6 @@ class ImagesController(object):
                                 values={'status': old_status})
                 raise
             db.image_destroy(image_id=image_id)
-        LOG.info('Deleted image %s', image_id)
-        return webob.Response(status=204)
 
     @staticmethod
     def _delete_errors(image_id):

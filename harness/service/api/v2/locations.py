@@ -17,6 +17,7 @@ from harness.errors import StartupError
 from harness.service import quota
 from harness.service import store
 from harness.service.api.v1 import deletion
+from harness.service.api.v1 import sources
 from harness.service.api.v2 import repo
 from harness.service.store import errors as store_errors
 
@@ -31,9 +32,6 @@ STORE_TYPES = {
     'swift': 'swift', 'swift+http': 'swift', 'swift+https': 'swift',
     'gridfs': 'gridfs', 'sheepdog': 'sheepdog', 'cinder': 'cinder',
     'vsphere': 'vmware_datastore'}
-#: Local files are never a location a client may set: they would expose
-#: the server's files, or another image's data to a later removal.
-LOCAL_SCHEMES = ('file', 'filesystem')
 QUOTA_PREFIX = ('Denying attempt to upload image because it exceeds the '
                 '.quota: ')
 
@@ -106,11 +104,8 @@ def apply_patch(api, ctx, record, op, index, value):
     :raises webob.exc.HTTPException: the spec 10.6 refusals.
     """
     conf = api.conf
-    if not conf.show_multiple_locations:
-        verb = 'remove' if op == 'remove' else 'update'
-        raise webob.exc.HTTPForbidden(
-            explanation="It's not allowed to %s locations if locations "
-            "are invisible." % verb)
+    # Whether locations are shown does not matter here (icehouse had no
+    # such check; ``show_multiple_locations`` only hides them).
     api.enforce(ctx, 'get_image_location')
     record['locations'] = ordered(conf, record['locations'])
     if op == 'replace':
@@ -139,7 +134,6 @@ def _replace(api, ctx, record, value):
     if not value:
         api.enforce(ctx, 'delete_image_location')
         record['locations'] = []
-        _delete_data(api.conf, record, current)
         if record['status'] == 'active':
             _to_queued(record)
         return
@@ -189,9 +183,7 @@ def _remove(api, ctx, record, index):
             explanation='Invalid position for removing a location.')
     _check_owner(ctx, record)
     api.enforce(ctx, 'delete_image_location')
-    removed = locations[position]
     record['locations'] = locations[:position] + locations[position + 1:]
-    _delete_data(api.conf, record, [removed])
     if not record['locations'] and record['status'] == 'active':
         _to_queued(record)
 
@@ -214,10 +206,11 @@ def _validate(conf, existing, location):
     url = location['url']
     invalid = webob.exc.HTTPBadRequest(
         explanation='Invalid location: %s' % url)
+    # Restricted schemes (file, filesystem, swift+config) would expose
+    # the server's files, or another image's data to a later removal.
+    if not sources.is_external(url):
+        raise invalid
     try:
-        scheme = store.scheme_of(url).lower()
-        if scheme not in store.SCHEMES or scheme in LOCAL_SCHEMES:
-            raise invalid
         size = store.get_store_from_uri(conf, url).get_size(url)
     except store_errors.StoreError as exc:
         LOG.info('Refusing location %s: %s', url, exc)
@@ -278,11 +271,15 @@ def _to_queued(record):
     record['virtual_size'] = None
 
 
-def _delete_data(conf, record, removed):
-    """Delete the data of *removed* locations now.
+def delete_removed(conf, before, after):
+    """Delete now the data of the locations *before* had and *after* (the
+    record as saved) has not: only once the change is stored, so a
+    refused or retried change deletes nothing.
 
     Not queued for the scrubber even with ``delayed_delete``: it only
     deletes data of ``pending_delete`` images.  A failure is logged.
     """
-    for location in removed:
-        deletion.delete_data(conf, location['url'], record['id'])
+    kept = [location['url'] for location in after['locations']]
+    for location in before['locations']:
+        if location['url'] not in kept:
+            deletion.delete_data(conf, location['url'], after['id'])

@@ -53,16 +53,19 @@ class Patcher(object):
     def update(self, req, image_id):
         ctx = self.api.context(req)
         changes = patch_parse.parse(req, self.api.schemas)
-        record = repo.load(self.api, ctx, image_id)
-        if changes:
-            original_status = record['status']
-            old_tags = list(record['tags'])
+        if not changes:
+            record = repo.load(self.api, ctx, image_id)
+            return view.image_response(self.api, req, ctx, record)
+
+        def change(record):
             self.api.enforce(ctx, 'modify_image')
             for op, path, value in changes:
                 self._apply(ctx, record, op, path, value)
-            record = repo.save(self.api, ctx, record,
-                               from_state=original_status,
-                               old_tags=old_tags)
+
+        # One unit: racing patches end as A-then-B or B-then-A.
+        before, record = repo.modify(self.api, ctx, image_id, change)
+        from harness.service.api.v2 import locations
+        locations.delete_removed(self.api.conf, before, record)
         return view.image_response(self.api, req, ctx, record)
 
     def _apply(self, ctx, record, op, path, value):

@@ -7,6 +7,7 @@ functions; :func:`load` and :func:`save` turn its rows into *records*
 (see ``doc/v2-contracts.rst``) and back, mapping DB errors to HTTP ones.
 """
 
+import copy
 import logging
 import uuid
 
@@ -29,6 +30,12 @@ COLUMNS = ('id', 'name', 'status', 'size', 'virtual_size', 'disk_format',
            'protected', 'created_at', 'updated_at')
 #: Location padding in v2 (spec 8.4).
 V2_BLOCKSIZE = 16
+#: Tries of a read-modify-write that another change keeps overtaking.
+ATTEMPTS = 10
+
+
+class Stale(HarnessError):
+    """The image changed between the read and the write of a change."""
 
 
 class _DirectDB(object):
@@ -171,24 +178,58 @@ def check_property_quota(conf, record):
                         len(record['properties']), quota.PROPERTIES)
 
 
-def save(api, ctx, record, from_state=None, old_tags=None):
-    """Store *record* (one ``image_update``; tags when they changed).
+def save(api, ctx, record, from_state=None, old_tags=None, since=None):
+    """Store *record* and its tags in one ``image_update``.
 
     :param old_tags: the tags before the change; ``None`` always rewrites.
+    :param since: the ``updated_at`` the record was read with: save only
+        if the image has not changed since (else :class:`Stale`).
     :returns: the record as stored now.
     """
     check_property_quota(api.conf, record)
     db = api.db(ctx)
     values = db_values(api.conf, record)
     values.pop('id')
+    tags = record['tags']
+    changed = old_tags is None or list(old_tags) != list(tags)
     with db_errors_to_http(record['id']):
-        row = db.image_update(image_id=record['id'], values=values,
-                              purge_props=True, from_state=from_state)
-        tags = record['tags']
-        if old_tags is None or list(old_tags) != list(tags):
-            db.image_tag_set_all(image_id=record['id'], tags=tags)
+        try:
+            row = db.image_update(image_id=record['id'], values=values,
+                                  purge_props=True, from_state=from_state,
+                                  from_updated_at=since,
+                                  tags=list(tags) if changed else None)
+        except db_errors.Conflict:
+            if since is None:
+                raise
+            raise Stale(record['id']) from None
+        if changed:
             tags = db.image_tag_get_all(image_id=record['id'])
     return to_record(api.conf, row, tags)
+
+
+def modify(api, ctx, image_id, change):
+    """Read image *image_id*, ``change(record)`` in place, write it back,
+    as one unit: the write is a compare-and-set on ``updated_at`` (and
+    the status), and *change* runs again on a fresh read if another
+    change came in between, so racing requests end as if run one after
+    the other.  *change* refuses by raising an HTTP error.
+
+    :returns: ``(before, after)``: the record as read and as stored.
+    :raises webob.exc.HTTPConflict: still overtaken after
+        :data:`ATTEMPTS` tries.
+    """
+    for _ in range(ATTEMPTS):
+        record = load(api, ctx, image_id)
+        before = copy.deepcopy(record)
+        change(record)
+        try:
+            return before, save(api, ctx, record,
+                                from_state=before['status'],
+                                old_tags=before['tags'],
+                                since=before['updated_at'])
+        except Stale:
+            LOG.debug('Image %s changed meanwhile: trying again', image_id)
+    raise webob.exc.HTTPConflict(explanation='Image operation conflicts')
 
 
 class db_errors_to_http(object):

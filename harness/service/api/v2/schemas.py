@@ -211,6 +211,7 @@ class Schemas(object):
 
     def validate_task(self, obj):
         """400 unless *obj* matches the task schema (spec 10.11)."""
+        _validate(self._object_validator, 'task', obj)
         _validate(self._task_validator, 'task', obj)
 
 

@@ -20,34 +20,36 @@ class TagsController(object):
     def __init__(self, api):
         self.api = api
 
-    def _load_writable(self, req, image_id):
+    def _modify(self, req, image_id, tag, change):
+        """Apply ``change(record)`` as one read-modify-write (racing tag
+        changes each see the one before: no tag lost, none twice)."""
         ctx = self.api.context(req)
-        record = repo.load(self.api, ctx, image_id)
-        repo.check_owner(ctx, record, NOT_PERMITTED)
-        self.api.enforce(ctx, 'modify_image')
-        return ctx, record
+
+        def checked(record):
+            repo.check_owner(ctx, record, NOT_PERMITTED)
+            self.api.enforce(ctx, 'modify_image')
+            # Port: the schema's limit (255), not whatever the column
+            # allows.
+            self.api.schemas.validate_image({'tags': [tag]})
+            change(record)
+
+        repo.modify(self.api, ctx, image_id, checked)
+        return webob.Response(status=204)
 
     def add(self, req, image_id, tag):
         """Add *tag* (idempotent); 413 over ``image_tag_quota``."""
-        ctx, record = self._load_writable(req, image_id)
-        # Port: the schema's limit (255), not whatever the column allows.
-        self.api.schemas.validate_image({'tags': [tag]})
-        old_tags = list(record['tags'])
-        if tag not in old_tags:
-            record['tags'] = old_tags + [tag]
-            quota.enforce_count(self.api.conf.image_tag_quota,
-                                len(record['tags']), quota.TAGS)
-        repo.save(self.api, ctx, record, old_tags=old_tags)
-        return webob.Response(status=204)
+        def change(record):
+            if tag not in record['tags']:
+                record['tags'] = record['tags'] + [tag]
+                quota.enforce_count(self.api.conf.image_tag_quota,
+                                    len(record['tags']), quota.TAGS)
+        return self._modify(req, image_id, tag, change)
 
     def delete(self, req, image_id, tag):
         """Remove *tag*; 404 when the image does not carry it."""
-        ctx, record = self._load_writable(req, image_id)
-        # Port: the schema's limit (255), not whatever the column allows.
-        self.api.schemas.validate_image({'tags': [tag]})
-        old_tags = list(record['tags'])
-        if tag not in old_tags:
-            raise webob.exc.HTTPNotFound()
-        record['tags'] = [other for other in old_tags if other != tag]
-        repo.save(self.api, ctx, record, old_tags=old_tags)
-        return webob.Response(status=204)
+        def change(record):
+            if tag not in record['tags']:
+                raise webob.exc.HTTPNotFound()
+            record['tags'] = [other for other in record['tags']
+                              if other != tag]
+        return self._modify(req, image_id, tag, change)

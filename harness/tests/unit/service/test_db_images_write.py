@@ -144,6 +144,28 @@ class ImageWritesMixin(DBTestMixin):
                                       from_state='queued')
         self.assertEqual('saving', updated['status'])
 
+    def test_from_updated_at(self):
+        image = self.create(status='queued', name='a')
+        read = db_api.image_get(self.engine, ADMIN, image['id'])
+        first = db_api.image_update(
+            self.engine, ADMIN, image['id'], {'name': 'b'},
+            from_updated_at=read['updated_at'], tags=['x', 'y', 'x'])
+        self.assertGreater(first['updated_at'], read['updated_at'])
+        self.assertEqual(['x', 'y'], db_api.image_tag_get_all(
+            self.engine, ADMIN, image['id']))
+        # A second writer that read the same version loses, unchanged.
+        error = self.assertRaises(
+            errors.Conflict, db_api.image_update, self.engine, ADMIN,
+            image['id'], {'name': 'c'}, from_updated_at=read['updated_at'],
+            tags=['z'])
+        self.assertIn('changed since', str(error))
+        self.assertEqual('b', self.image_row(image['id'])['name'])
+        self.assertEqual(['x', 'y'], db_api.image_tag_get_all(
+            self.engine, ADMIN, image['id']))
+        self.assertRaises(errors.Invalid, db_api.image_update, self.engine,
+                          ADMIN, image['id'], {'name': 'd'},
+                          from_updated_at='not a time')
+
     def test_update_rejects_bad_status(self):
         image = self.create()
         for status, message in ((None, 'Image status is required.'),

@@ -159,15 +159,23 @@ class TestHttpStore(testtools.TestCase):
         self.assertRaises(errors.BadStoreUri, self.store.get,
                           self.url('/hop/6/image'))
         self.assertEqual(6, len(self.http.server.requests))
-        self.assertEqual(0, self.store.get_size(self.url('/hop/6/image')))
+        error = self.assertRaises(errors.BadStoreUri, self.store.get_size,
+                                  self.url('/hop/6/image'))
+        self.assertEqual('The HTTP URL is invalid.', str(error))
 
     def test_error_statuses_are_bad_uris(self):
         for code in (400, 403, 404, 500, 503):
             error = self.assertRaises(errors.BadStoreUri, self.store.get,
                                       self.url('/status/%d' % code))
             self.assertIn('%d' % code, str(error))
-            self.assertEqual(0, self.store.get_size(
-                self.url('/status/%d' % code)))
+            if code == 404:
+                error = self.assertRaises(errors.NotFound, self.store.get_size,
+                                          self.url('/status/404'))
+                self.assertEqual('HTTP datastore could not find image at '
+                                 'URI.', str(error))
+            else:
+                self.assertEqual(0, self.store.get_size(
+                    self.url('/status/%d' % code)))
             self.assertIn('Unable to get the size of %s: HTTP URL %s '
                           'returned a %d status code.'
                           % ((self.url('/status/%d' % code),) * 2 + (code,)),
@@ -182,7 +190,9 @@ class TestHttpStore(testtools.TestCase):
         sock.bind(('127.0.0.1', 0))
         url = 'http://127.0.0.1:%d/image' % sock.getsockname()[1]
         self.assertRaises(errors.BadStoreUri, self.store.get, url)
-        self.assertEqual(0, self.store.get_size(url))
+        error = self.assertRaises(errors.BadStoreUri, self.store.get_size,
+                                  url)
+        self.assertEqual('The HTTP URL is invalid.', str(error))
 
     def test_credentials_become_basic_auth(self):
         url = 'http://%s:%s@127.0.0.1:%d/private/image' % (
@@ -216,7 +226,7 @@ class TestHttpStore(testtools.TestCase):
         for url in ('http://', 'http://[::1/x', 'http://host:port/x',
                     'ftp://127.0.0.1/x'):
             self.assertRaises(errors.BadStoreUri, self.store.get, url)
-            self.assertEqual(0, self.store.get_size(url))
+            self.assertRaises(errors.BadStoreUri, self.store.get_size, url)
 
     def test_copy_into_the_filesystem_store(self):
         # What copy-from does: an HTTP reader fed to the filesystem store.

@@ -57,6 +57,27 @@ class TestHeadDeadline(LimitCase):
         reply = b''.join(iter(lambda: sock.recv(65536), b''))
         self.assertTrue(reply.startswith(b'HTTP/1.1 408 '), reply)
 
+    def test_what_cannot_begin_a_request_gets_400_at_once(self):
+        # The head deadline (300 s) is far away: only the shape of the
+        # bytes can end these.
+        service = self.start(client_header_timeout=300)
+        for data in (b'hello, world', b'x\r\n', b'GET / HTTP/1.1 x\r\n',
+                     b'GET /a b HTTP/1.1\r\n', b'\x16\x03\x01\x02\x00'):
+            sock = self.connect(service)
+            sock.sendall(data)
+            self.assertTrue(select.select([sock], [], [], support.DEADLINE)[0],
+                            data)
+            reply = b''.join(iter(lambda: sock.recv(65536), b''))
+            self.assertTrue(reply.startswith(b'HTTP/1.1 400 '), (data, reply))
+        # A request that arrives in pieces is still served.
+        sock = self.connect(service)
+        for piece in (b'GE', b'T / HT', b'TP/1.', b'1\r', b'\nHost: x\r\n'):
+            sock.sendall(piece)
+            self.assertFalse(select.select([sock], [], [], 0.05)[0], piece)
+        sock.sendall(b'Connection: close\r\n\r\n')
+        reply = b''.join(iter(lambda: sock.recv(65536), b''))
+        self.assertTrue(reply.endswith(b'\r\n\r\nversions'), reply)
+
     def test_silence_before_a_head_is_the_idle_timeout(self):
         service = self.start(client_header_timeout=30,
                              client_socket_timeout=1)
