@@ -21,6 +21,7 @@ from harness import errors
 from harness import logs
 from harness import process
 from harness import readiness as readiness_checks
+from harness import remote
 from harness import sqldb
 from harness import templates
 from harness import utils
@@ -99,6 +100,7 @@ class Server(object):
         self.process = None
         self.start_kwargs = {}
         self._log_marks = {}
+        self.injector = remote.Injector(self)
 
     # -- configuration ---------------------------------------------------
     def write_conf(self, **kwargs):
@@ -193,7 +195,8 @@ class Server(object):
         proc = process.ServerProcess(
             self.server_name, argv, self.log_path('stdout'),
             self.log_path('stderr'), env=self.exec_env,
-            sock=self._launch_socket(), preload=self.preload)
+            sock=self._launch_socket(), preload=self.preload,
+            agent=remote.is_python(argv))
         self._mark_logs()
         try:
             proc.launch()
@@ -203,6 +206,7 @@ class Server(object):
         finally:
             self.sock = None  # the process owns it now (or closed it)
         self.process, self.process_pid = proc, proc.pid
+        self.injector.attach(proc)
         if self.pid_file:
             _write_text(self.pid_file, '%d\n' % proc.pid)
         return proc
@@ -303,8 +307,49 @@ class Server(object):
         """Stop the server (bounded, idempotent); return ``(rc, '', '')``."""
         if self.process is None:
             return 0, '', ''
+        self.injector.detach()
         proc, self.process = self.process, None
         return proc.stop(), '', ''
+
+    # -- reaching inside (harness.remote) --------------------------------
+    def patch(self, target, *, raises=None, returns=remote.UNSET,
+              delay=None):
+        """Context manager: *target* misbehaves in the server meanwhile.
+
+        :param target: dotted path importable in the server process
+            (``package.module.function``, ``package.module.Class.method``).
+        :param raises: exception (instance or class, picklable) every call
+            raises.
+        :param returns: value every call returns (picklable).
+        :param delay: seconds every call waits first.
+
+        Applied in every process of the server (forked workers, respawned
+        ones too) before the block starts, or at launch if the server is
+        not running; undone when the block exits.
+
+        :raises TargetError: the target does not resolve in the server.
+        :raises NotPythonError: the program is not Python.
+        """
+        return self.injector.patch(target, raises=raises, returns=returns,
+                                   delay=delay)
+
+    def spy(self, target):
+        """Context manager yielding the calls made to *target* in the
+        server (:class:`harness.remote.Calls`, read anew when read)."""
+        return self.injector.spy(target)
+
+    @property
+    def clock(self):
+        """The server's wall clock (:class:`harness.remote.Clock`)."""
+        return self.injector.clock
+
+    def planned_argv(self):
+        """The argv a start would run, as far as it is known now."""
+        if self.command:
+            return [str(part) for part in self.command]
+        if self.server_module:
+            return [sys.executable, '-m', self.server_module]
+        return None
 
     def dump_log(self, name):
         """Copy the server's log file into logger *name*."""

@@ -1,0 +1,196 @@
+"""The agent: a thread of the server serving its channel to the test.
+
+Requests (dicts, see :mod:`harness.inject.wire`), each answered by
+``{'ok': True, 'value': ...}`` or ``{'ok': False, 'error': text,
+'target': bool}``:
+
+* ``init`` {layers, clock}: the state to have before the module runs;
+* ``apply`` {layer}, ``remove`` {id}: a patch or spy layer on or off;
+* ``calls`` {id}: the records of a spy, from every process;
+* ``clock`` {state}: see :mod:`harness.inject.clock`.
+
+Every process of the server answers for itself and for the processes it
+forked.  Fork hooks (registered when the first agent starts, never at
+import) make that work for any pre-fork server: before a fork the agent's
+lock is taken, so the child copies a state no command is half-way
+through, and a socket pair is made; after it the parent keeps one end as
+the channel to that child, and the child closes what it inherited and
+starts its own agent on the other end.  A command the agent applies is
+then relayed to each child, so patches reach workers forked before and
+after it, respawned ones included.
+"""
+
+import os
+import signal
+import socket
+import threading
+
+from harness.inject import clock as clock_mod
+from harness.inject import layers as layers_mod
+from harness.inject import wire
+
+ENV = 'HARNESS_AGENT_FD'
+#: Seconds a forked child gets to answer a relayed command.
+RELAY_TIMEOUT = 10.0
+
+#: The agent of this process.  Module state on purpose: fork hooks cannot
+#: be unregistered, so they look here for the agent to act on.
+_current = None
+_hooks_registered = False
+
+
+class Agent(object):
+    """Serves one channel; relays to the channels of forked children.
+
+    :param sock: this process's end of its channel.
+    """
+
+    def __init__(self, sock, table=None, clock=None):
+        self.sock = sock
+        self.lock = threading.Lock()
+        self.table = table or layers_mod.Table()
+        self.clock = clock or clock_mod.Clock()
+        self.children = []  # sockets to forked children
+        self._fork_pair = None
+
+    # -- serving ----------------------------------------------------------
+
+    def start(self):
+        """Become this process's agent; serve the channel in a thread."""
+        global _current
+        _current = self
+        _register_hooks()
+        thread = threading.Thread(target=self.serve, name='harness-agent',
+                                  daemon=True)
+        thread.start()
+
+    def serve(self):
+        """Answer requests until the channel closes."""
+        # Signals are for the server's main thread, never this one.
+        signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals())
+        while True:
+            try:
+                request = wire.recv(self.sock)
+            except (wire.ChannelClosed, OSError):
+                return  # the test process is gone: its lifeline stops us
+            with self.lock:
+                reply = self.handle(request)
+                try:
+                    wire.send(self.sock, reply)
+                except OSError:
+                    return
+
+    def handle(self, request):
+        """Apply *request* here, then relay it to the children."""
+        try:
+            value = self.apply_local(request)
+        except layers_mod.TargetError as exc:
+            return {'ok': False, 'error': str(exc), 'target': True,
+                    'what': exc.target}
+        except Exception as exc:
+            return {'ok': False, 'target': False,
+                    'error': '%s: %s' % (type(exc).__name__, exc)}
+        for reply in self.relay(request):
+            if not reply['ok']:
+                return reply
+            if request['op'] == 'calls':
+                value = value + reply['value']
+        return {'ok': True, 'value': value}
+
+    def apply_local(self, request):
+        op = request['op']
+        if op == 'init':
+            for spec in request['layers']:
+                self.table.apply(spec)
+            if request['clock'] is not None:
+                self.clock.set(request['clock'])
+        elif op == 'apply':
+            self.table.apply(request['layer'])
+        elif op == 'remove':
+            self.table.remove(request['id'])
+        elif op == 'calls':
+            return self.table.calls(request['id'])
+        elif op == 'clock':
+            self.clock.set(request['state'])
+        elif op != 'ping':
+            raise ValueError('unknown request %r' % (op,))
+        return None
+
+    def relay(self, request):
+        """Send *request* to every live child; return their replies.
+
+        A child whose channel is closed has exited: it is forgotten.
+        """
+        live = []
+        for child in self.children:
+            try:
+                wire.send(child, request)
+            except OSError:
+                child.close()
+                continue
+            live.append(child)
+        replies = []
+        self.children = []
+        for child in live:
+            try:
+                replies.append(wire.recv(child))
+            except (wire.ChannelClosed, ConnectionError):
+                child.close()
+                continue
+            except OSError as exc:  # timeout: a stuck child
+                replies.append({'ok': False, 'target': False,
+                                'error': 'a worker did not answer: %s'
+                                % exc})
+            self.children.append(child)
+        return replies
+
+    # -- fork hooks -------------------------------------------------------
+
+    def before_fork(self):
+        self.lock.acquire()
+        self._fork_pair = socket.socketpair()
+
+    def after_fork_parent(self):
+        pair, self._fork_pair = self._fork_pair, None
+        try:
+            if pair is not None:
+                ours, theirs = pair
+                theirs.close()
+                ours.settimeout(RELAY_TIMEOUT)
+                self.children.append(ours)
+        finally:
+            self.lock.release()
+
+    def after_fork_child(self):
+        pair, self._fork_pair = self._fork_pair, None
+        # What the parent holds stays the parent's.
+        for sock in [self.sock] + self.children:
+            sock.close()
+        if pair is None:
+            return
+        parents, mine = pair
+        parents.close()
+        Agent(mine, self.table, self.clock).start()
+
+
+def _before():
+    if _current is not None:
+        _current.before_fork()
+
+
+def _after_in_parent():
+    if _current is not None:
+        _current.after_fork_parent()
+
+
+def _after_in_child():
+    if _current is not None:
+        _current.after_fork_child()
+
+
+def _register_hooks():
+    global _hooks_registered
+    if not _hooks_registered:
+        os.register_at_fork(before=_before, after_in_parent=_after_in_parent,
+                            after_in_child=_after_in_child)
+        _hooks_registered = True
