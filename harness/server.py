@@ -175,6 +175,7 @@ class Server(object):
         if not expect_exit:
             return 0, '', ''
         rc = proc.wait_exit(self.exit_timeout)
+        self.injector.detach()  # it ended as it should: nothing to reach
         out, err = self.read_output()
         if rc != expected_exitcode:
             raise errors.UnexpectedExitCodeError(
@@ -206,7 +207,11 @@ class Server(object):
         finally:
             self.sock = None  # the process owns it now (or closed it)
         self.process, self.process_pid = proc, proc.pid
-        self.injector.attach(proc)
+        try:
+            self.injector.attach(proc)
+        except errors.HarnessError:
+            self.process = None  # attach() stopped it
+            raise
         if self.pid_file:
             _write_text(self.pid_file, '%d\n' % proc.pid)
         return proc

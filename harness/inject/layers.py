@@ -202,7 +202,10 @@ class Table(object):
             except TargetError as exc:
                 raise TargetError(spec['target'], str(exc)) from None
             self.slots[key] = slot
-        slot.layers = slot.layers + (layer,)
+        # Spies on top (called first): they see every call, whatever
+        # patch is under them; otherwise the newest layer is on top.
+        slot.layers = tuple(sorted(slot.layers + (layer,),
+                                   key=lambda item: isinstance(item, Spy)))
         self.layers[spec['id']] = (slot, layer)
 
     def remove(self, layer_id):
