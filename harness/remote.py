@@ -122,8 +122,8 @@ class Channel(object):
             rc = self.proc.poll()
         if rc is None:
             return errors.InjectError(
-                '%s server (pid %d) closed its agent channel (a reload '
-                're-executes the program; restart it with stop()/start() '
+                '%s server (pid %d) closed its agent channel (it '
+                're-executed a program other than python -m; restart it '
                 'to reach inside it again)' % (self.name, self.proc.pid),
                 self.name)
         return errors.ServerGoneError(self.name, self.proc.pid, rc,

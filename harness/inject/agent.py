@@ -18,11 +18,23 @@ the channel to that child, and the child closes what it inherited and
 starts its own agent on the other end.  A command the agent applies is
 then relayed to each child, so patches reach workers forked before and
 after it, respawned ones included.
+
+A process that re-executes itself as ``python -m <module>`` (the
+reference servers' SIGHUP reload) keeps its channel: ``os.execv`` is
+wrapped while an agent runs, so the new image starts through
+:mod:`harness.inject.boot` on the same descriptor and re-applies the
+layers and clock (``HARNESS_AGENT_STATE``) before its module runs; what
+spies recorded before is lost.  The agent reads a request only while
+holding its lock, so an exec never swallows one: it waits in the socket
+for the new image.
 """
 
 import os
+import pickle
+import select
 import signal
 import socket
+import sys
 import threading
 
 from harness.inject import clock as clock_mod
@@ -30,6 +42,8 @@ from harness.inject import layers as layers_mod
 from harness.inject import wire
 
 ENV = 'HARNESS_AGENT_FD'
+#: Layers and clock handed to a re-executed image (pickle, hex).
+STATE_ENV = 'HARNESS_AGENT_STATE'
 #: Seconds a forked child gets to answer a relayed command.
 RELAY_TIMEOUT = 10.0
 
@@ -37,6 +51,7 @@ RELAY_TIMEOUT = 10.0
 #: be unregistered, so they look here for the agent to act on.
 _current = None
 _hooks_registered = False
+_real_execv = None
 
 
 class Agent(object):
@@ -70,10 +85,14 @@ class Agent(object):
         signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals())
         while True:
             try:
-                request = wire.recv(self.sock)
-            except (wire.ChannelClosed, OSError):
-                return  # the test process is gone: its lifeline stops us
+                select.select([self.sock], [], [])
+            except (OSError, ValueError):
+                return  # closed under us: a fork's child or an exec
             with self.lock:
+                try:
+                    request = wire.recv(self.sock)
+                except (wire.ChannelClosed, OSError):
+                    return  # the test process is gone: its lifeline stops us
                 reply = self.handle(request)
                 try:
                     wire.send(self.sock, reply)
@@ -189,8 +208,32 @@ def _after_in_child():
 
 
 def _register_hooks():
-    global _hooks_registered
+    global _hooks_registered, _real_execv
     if not _hooks_registered:
         os.register_at_fork(before=_before, after_in_parent=_after_in_parent,
                             after_in_child=_after_in_child)
+        _real_execv = os.execv
+        os.execv = _execv
         _hooks_registered = True
+
+
+def _execv(path, argv):
+    """``os.execv`` that keeps the agent of a ``python -m`` re-exec."""
+    agent = _current
+    argv = list(argv)
+    if (agent is None or len(argv) < 3 or argv[1] != '-m'
+            or path != sys.executable):
+        return _real_execv(path, argv)
+    with agent.lock:
+        state = {'layers': list(agent.table.specs.values()),
+                 'clock': agent.clock.state}
+        os.environ[STATE_ENV] = pickle.dumps(state).hex()
+        os.environ[ENV] = str(agent.sock.fileno())
+        agent.sock.set_inheritable(True)
+        try:
+            _real_execv(path, [path, '-m', 'harness.inject.boot'] + argv[1:])
+        except OSError:
+            agent.sock.set_inheritable(False)
+            for name in (STATE_ENV, ENV):
+                os.environ.pop(name, None)
+            raise

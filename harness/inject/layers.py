@@ -184,6 +184,7 @@ class Table(object):
     def __init__(self):
         self.slots = {}   # (id(owner), name) -> Slot
         self.layers = {}  # layer id -> (Slot, layer)
+        self.specs = {}   # layer id -> what apply() was given, in order
 
     def apply(self, spec):
         """Put the layer described by *spec* on its target.
@@ -207,11 +208,13 @@ class Table(object):
         slot.layers = tuple(sorted(slot.layers + (layer,),
                                    key=lambda item: isinstance(item, Spy)))
         self.layers[spec['id']] = (slot, layer)
+        self.specs[spec['id']] = spec
 
     def remove(self, layer_id):
         """Take layer *layer_id* off; restore the original if it was the
         last one of its target.  Unknown ids are ignored."""
         found = self.layers.pop(layer_id, None)
+        self.specs.pop(layer_id, None)
         if found is None:
             return
         slot, layer = found

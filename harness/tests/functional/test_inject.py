@@ -127,6 +127,19 @@ class TestPatch(inject_support.InjectTest):
             self.assertEqual([], self.v2.ids())
         self.assertEqual(1, len(self.v2.ids()))
 
+    def test_patch_and_clock_survive_a_reload(self):
+        self.v2_image()
+        self.api_server.clock.freeze(1000000000)
+        with self.api_server.patch(LIST, returns=[]):
+            pid = self.api_server.process_pid
+            self.reload_server(self.api_server, True, expect_exit=False,
+                               **self.server_kwargs())
+            self.assertEqual(pid, self.api_server.process.pid)
+            self.assertEqual([], self.v2.ids())
+        self.assertEqual(1, len(self.v2.ids()))
+        self.assertEqual('2001-09-09T01:46:40Z',
+                         self.v2_image()['created_at'])
+
     def test_not_python_says_so(self):
         sleeper = server_mod.Server(self.test_dir, None)
         sleeper.server_name = 'sleeper'
