@@ -31,10 +31,11 @@ INIT_FAILED = 1
 def start_from_env():
     """Start the agent named by ``HARNESS_AGENT_FD``, if any.
 
-    The variable is removed, so a program the server runs does not think
-    it has a channel.  Never returns if ``init`` fails.
+    The variable stays, like the other ``HARNESS_*_FD`` ones; the
+    descriptor itself is close-on-exec from here on.  Never returns if
+    ``init`` fails.
     """
-    raw = os.environ.pop(agent_mod.ENV, None)
+    raw = os.environ.get(agent_mod.ENV)
     if not raw:
         return None
     sock = socket.socket(fileno=int(raw))
