@@ -156,10 +156,14 @@ class Agent(object):
             except (wire.ChannelClosed, ConnectionError):
                 child.close()
                 continue
-            except OSError as exc:  # timeout: a stuck child
+            except OSError as exc:
+                # A stuck child: its late reply would answer the next
+                # request, so it is cut off (its agent then stops).
+                child.close()
                 replies.append({'ok': False, 'target': False,
-                                'error': 'a worker did not answer: %s'
-                                % exc})
+                                'error': 'a worker did not answer within '
+                                '%.0f s: %s' % (RELAY_TIMEOUT, exc)})
+                continue
             self.children.append(child)
         return replies
 

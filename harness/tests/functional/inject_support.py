@@ -1,8 +1,9 @@
 """Shared set-up of the tests that reach inside the servers.
 
-Every such test class runs three ways: a single process per server,
-preloaded (``workers = 0``); two pre-forked workers, preloaded; and two
-workers started with fork/exec (``HARNESS_PRELOAD=0``).
+Every such test class runs three ways: a single process per server
+(``workers = 0``, launched as ``HARNESS_PRELOAD`` says); two pre-forked
+workers, preloaded; and two workers started with fork/exec
+(``HARNESS_PRELOAD=0``).
 :func:`variants` makes the last two from the first.
 """
 
@@ -21,7 +22,9 @@ class InjectTest(functional.FunctionalTest):
     """Servers with fakeauth, started in the variant's way."""
 
     workers = 0
-    preload = True
+    #: True/False: preloaded or fork/exec; None: as ``HARNESS_PRELOAD``
+    #: says (so ``tox -e functional-exec`` runs the base class with exec).
+    preload = None
     #: Extra ``[DEFAULT]`` lines of api.conf (keys the template lacks).
     api_conf_lines = ''
     #: Start the servers in ``setUp``.
@@ -29,8 +32,9 @@ class InjectTest(functional.FunctionalTest):
 
     def setUp(self):
         super().setUp()
-        self.useFixture(fixtures.EnvironmentVariable(
-            'HARNESS_PRELOAD', '1' if self.preload else '0'))
+        if self.preload is not None:
+            self.useFixture(fixtures.EnvironmentVariable(
+                'HARNESS_PRELOAD', '1' if self.preload else '0'))
         for server in (self.api_server, self.registry_server):
             server.deployment_flavor = 'fakeauth'
             server.workers = self.workers

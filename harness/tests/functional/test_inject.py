@@ -199,6 +199,7 @@ class TestWorkers(inject_support.InjectTest):
     """Every worker is patched: those running and a respawned one."""
 
     workers = 2
+    preload = True
 
     def workers_seen(self, calls, wanted):
         """Ask until *calls* came from every pid in *wanted*."""
@@ -224,6 +225,12 @@ class TestWorkers(inject_support.InjectTest):
             fresh = v1.wait_for(respawned) - workers
             self.workers_seen(calls, fresh)
         self.assertEqual(1, len(self.v2.ids()))
+
+
+class TestWorkersExec(TestWorkers):
+    """The same, the API started with fork/exec."""
+
+    preload = False
 
 
 for _base in (TestPatch, TestLeaks):
