@@ -193,6 +193,7 @@ class Agent(object):
             return
         parents, mine = pair
         parents.close()
+        self.table.forget_calls()
         Agent(mine, self.table, self.clock).start()
 
 

@@ -224,6 +224,13 @@ class Table(object):
             slot.restore()
             del self.slots[(id(slot.owner), slot.name)]
 
+    def forget_calls(self):
+        """In a forked child: the calls its spies inherited are the
+        parent's, which reports them itself."""
+        for _slot, layer in self.layers.values():
+            if isinstance(layer, Spy):
+                layer.calls = []
+
     def calls(self, layer_id):
         """The records of spy *layer_id* in this process ([] if none)."""
         found = self.layers.get(layer_id)

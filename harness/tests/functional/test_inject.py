@@ -118,6 +118,14 @@ class TestPatch(inject_support.InjectTest):
         self.start_servers(**kwargs)
         self.v2_image()
 
+    def test_spy_set_before_start_sees_start_up_once(self):
+        self.stop_servers()
+        with self.api_server.spy(CONFIGURE_STORES) as calls:
+            self.start_servers(**self.server_kwargs())
+            self.assertEqual(1, len(calls))
+            self.assertEqual(self.api_server.process_pid, calls[0].pid)
+        self.v2_image()
+
     def test_patch_outlives_a_restart_inside_its_block(self):
         self.v2_image()
         with self.api_server.patch(LIST, returns=[]):
