@@ -13,7 +13,6 @@ is still active.
 
 import collections
 import contextlib
-import datetime
 import itertools
 import os
 import pickle
@@ -22,11 +21,12 @@ import sys
 
 from harness import errors
 from harness.inject import wire
+from harness.reach import Calls
+from harness.reach import Clock
+from harness.reach import UNSET
 
 #: Seconds the test waits for the agent's answer.
 REPLY_TIMEOUT = 30.0
-#: Default of ``returns=``: call through (``None`` is a value).
-UNSET = object()
 
 #: One recorded call: reprs of its arguments and of its outcome.
 Call = collections.namedtuple(
@@ -41,20 +41,6 @@ def is_python(argv):
     if argv[0] != sys.executable and not program.startswith('python'):
         return False
     return (argv[1] == '-m' and len(argv) > 2) or not argv[1].startswith('-')
-
-
-def _timestamp(when):
-    if isinstance(when, datetime.datetime):
-        if when.tzinfo is None or when.utcoffset() is None:
-            raise errors.InjectError(
-                'clock.freeze() needs a timezone-aware datetime or a POSIX '
-                'timestamp, not the naive %r' % (when,))
-        return when.timestamp()
-    if isinstance(when, (int, float)) and not isinstance(when, bool):
-        return float(when)
-    raise errors.InjectError('clock.freeze() needs a timezone-aware '
-                             'datetime or a POSIX timestamp, not %r'
-                             % (when,))
 
 
 def _pickled(what, value):
@@ -199,7 +185,9 @@ class Injector(object):
                     and issubclass(raises, BaseException))):
             raise errors.InjectError('raises=%r is not an exception'
                                      % (raises,), self.name)
-        if delay is not None and not delay >= 0:
+        if delay is not None and (
+                not isinstance(delay, (int, float))
+                or isinstance(delay, bool) or not delay >= 0):
             raise errors.InjectError('delay=%r is not a number of seconds'
                                      % (delay,), self.name)
         spec = {'kind': 'patch', 'target': target, 'delay': delay,
@@ -246,7 +234,6 @@ class Injector(object):
                                                'id': layer_id}))
             except errors.ServerGoneError:
                 return  # a dead server keeps no patch
-
 
     def calls(self, layer_id):
         """Every call spy *layer_id* saw, in every process, oldest first."""
@@ -304,109 +291,3 @@ class Injector(object):
         raise errors.InjectError('%s server: %s' % (self.name,
                                                     reply['error']),
                                  self.name)
-
-
-class Calls(object):
-    """The calls a spy saw: read again whenever it is read.
-
-    Supports ``len()``, iteration and indexing; after the ``with`` block
-    it keeps the calls seen until then.
-    """
-
-    def __init__(self, injector, layer_id):
-        self._injector = injector
-        self._id = layer_id
-        self._final = None
-
-    def freeze(self):
-        if self._final is None:
-            try:
-                self._final = self._injector.calls(self._id)
-            except errors.HarnessError:
-                self._final = list(self._injector.past_calls.get(self._id,
-                                                                  ()))
-
-    def _current(self):
-        if self._final is not None:
-            return self._final
-        return self._injector.calls(self._id)
-
-    def __len__(self):
-        return len(self._current())
-
-    def __iter__(self):
-        return iter(self._current())
-
-    def __getitem__(self, index):
-        return self._current()[index]
-
-    def __repr__(self):
-        return '<Calls %r>' % (self._current(),)
-
-
-class Clock(object):
-    """A server's wall clock: ``freeze``, ``advance``, ``reset``.
-
-    :param apply: called with the new state (see
-        :mod:`harness.inject.clock`); returns it.
-    """
-
-    def __init__(self, apply):
-        self._apply = apply
-        self.state = None
-
-    def freeze(self, when):
-        """Stop the clock at *when* (aware ``datetime`` or timestamp)."""
-        self._set(('frozen', _timestamp(when)))
-
-    def advance(self, seconds):
-        """Move the clock *seconds* forward (frozen or ticking)."""
-        seconds = float(seconds)
-        if self.state is None:
-            self._set(('offset', seconds))
-        else:
-            self._set((self.state[0], self.state[1] + seconds))
-
-    def reset(self):
-        """Back to the real time."""
-        self._set(None)
-
-    def _set(self, state):
-        self.state = self._apply(state)
-
-
-class ServersClock(object):
-    """One clock for several servers (``FunctionalTest.clock``).
-
-    :param servers: callable returning the servers to act on.
-    """
-
-    def __init__(self, servers):
-        self._servers = servers
-
-    def _each(self, method, *args):
-        for server in self._servers():
-            if remote_capable(server):
-                getattr(server.clock, method)(*args)
-
-    def freeze(self, when):
-        """Freeze every server's clock at *when*."""
-        self._each('freeze', when)
-
-    def advance(self, seconds):
-        """Move every server's clock *seconds* forward."""
-        self._each('advance', seconds)
-
-    def reset(self):
-        """Every server back to the real time."""
-        self._each('reset')
-
-
-def remote_capable(server):
-    """True if *server* runs (or will run) a Python program."""
-    try:
-        server.injector.check_python()
-    except errors.NotPythonError:
-        return False
-    return True
-

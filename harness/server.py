@@ -20,6 +20,7 @@ from harness import database
 from harness import errors
 from harness import logs
 from harness import process
+from harness import reach
 from harness import readiness as readiness_checks
 from harness import remote
 from harness import sqldb
@@ -48,8 +49,12 @@ def bind_port(port):
     return sock
 
 
-class Server(object):
-    """Class used to easily manage starting and stopping a server."""
+class Server(reach.Reachable):
+    """Class used to easily manage starting and stopping a server.
+
+    ``patch``, ``spy`` and ``clock`` reach inside its (Python) program:
+    see :class:`harness.reach.Reachable`.
+    """
 
     #: Signal that makes the program re-read its conf in place (None: the
     #: program cannot, so ``reload`` is a stop and a start).
@@ -100,7 +105,6 @@ class Server(object):
         self.process = None
         self.start_kwargs = {}
         self._log_marks = {}
-        self.injector = remote.Injector(self)
 
     # -- configuration ---------------------------------------------------
     def write_conf(self, **kwargs):
@@ -315,46 +319,6 @@ class Server(object):
         self.injector.detach()
         proc, self.process = self.process, None
         return proc.stop(), '', ''
-
-    # -- reaching inside (harness.remote) --------------------------------
-    def patch(self, target, *, raises=None, returns=remote.UNSET,
-              delay=None):
-        """Context manager: *target* misbehaves in the server meanwhile.
-
-        :param target: dotted path importable in the server process
-            (``package.module.function``, ``package.module.Class.method``).
-        :param raises: exception (instance or class, picklable) every call
-            raises.
-        :param returns: value every call returns (picklable).
-        :param delay: seconds every call waits first.
-
-        Applied in every process of the server (forked workers, respawned
-        ones too) before the block starts, or at launch if the server is
-        not running; undone when the block exits.
-
-        :raises TargetError: the target does not resolve in the server.
-        :raises NotPythonError: the program is not Python.
-        """
-        return self.injector.patch(target, raises=raises, returns=returns,
-                                   delay=delay)
-
-    def spy(self, target):
-        """Context manager yielding the calls made to *target* in the
-        server (:class:`harness.remote.Calls`, read anew when read)."""
-        return self.injector.spy(target)
-
-    @property
-    def clock(self):
-        """The server's wall clock (:class:`harness.remote.Clock`)."""
-        return self.injector.clock
-
-    def planned_argv(self):
-        """The argv a start would run, as far as it is known now."""
-        if self.command:
-            return [str(part) for part in self.command]
-        if self.server_module:
-            return [sys.executable, '-m', self.server_module]
-        return None
 
     def dump_log(self, name):
         """Copy the server's log file into logger *name*."""

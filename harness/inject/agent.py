@@ -111,6 +111,12 @@ class Agent(object):
                     'error': '%s: %s' % (type(exc).__name__, exc)}
         for reply in self.relay(request):
             if not reply['ok']:
+                if request['op'] == 'apply':
+                    # All or nothing: the test forgets a layer that failed.
+                    self.apply_local({'op': 'remove',
+                                      'id': request['layer']['id']})
+                    self.relay({'op': 'remove',
+                                'id': request['layer']['id']})
                 return reply
             if request['op'] == 'calls':
                 value = value + reply['value']

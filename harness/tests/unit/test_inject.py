@@ -11,6 +11,7 @@ import testtools
 import time_machine
 
 from harness import errors
+from harness import reach
 from harness import remote
 from harness.inject import agent as agent_mod
 from harness.inject import clock as clock_mod
@@ -200,7 +201,7 @@ class TestRemoteHelpers(testtools.TestCase):
         def apply(state):
             states.append(state)
             return state
-        clock = remote.Clock(apply)
+        clock = reach.Clock(apply)
         clock.advance(10)
         clock.advance(5)
         clock.freeze(datetime.datetime(2001, 9, 9, 1, 46, 40,
