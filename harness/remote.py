@@ -63,6 +63,8 @@ class Channel(object):
         self.name = name
         self.proc = proc
         self.unread = 0  # replies sent for but not read yet (init)
+        # Bounded even when a wedged server stops reading: never a hang.
+        proc.agent_sock.settimeout(REPLY_TIMEOUT)
 
     def send(self, request):
         try:
