@@ -147,9 +147,10 @@ class NotPythonError(InjectError):
     """
 
     def __init__(self, name, program):
-        super().__init__('the %s server runs %s, not a Python program: it '
-                         'cannot be patched, spied on or have its clock '
-                         'moved' % (name, program), name)
+        super().__init__('the %s server runs %s, not a Python program (of '
+                         'the interpreter running the tests): it cannot be '
+                         'patched, spied on or have its clock moved'
+                         % (name, program), name)
         self.program = program
 
 

@@ -34,13 +34,20 @@ Call = collections.namedtuple(
 
 
 def is_python(argv):
-    """True if *argv* runs a Python module or script we can boot."""
-    if len(argv) < 2:
-        return False
-    program = os.path.basename(argv[0])
-    if argv[0] != sys.executable and not program.startswith('python'):
+    """True if *argv* runs a Python module or script with this very
+    interpreter (another one may not have :mod:`harness` to boot)."""
+    if len(argv) < 2 or not _same_file(argv[0], sys.executable):
         return False
     return (argv[1] == '-m' and len(argv) > 2) or not argv[1].startswith('-')
+
+
+def _same_file(path, other):
+    if path == other:
+        return True
+    try:
+        return os.path.samefile(path, other)
+    except (OSError, ValueError):
+        return False
 
 
 def _pickled(what, value):

@@ -55,7 +55,9 @@ def start_from_env():
         reply = agent.handle(request)
         wire.send(sock, reply)
     if not reply['ok']:
-        sys.stderr.write('ERROR: harness agent: %s\n' % reply['error'])
+        what = reply.get('what')
+        sys.stderr.write('ERROR: harness agent: %s%s\n' % (
+            'cannot patch %s: ' % what if what else '', reply['error']))
         sys.stderr.flush()
         os._exit(INIT_FAILED)
     agent.start()

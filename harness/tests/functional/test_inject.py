@@ -157,6 +157,7 @@ class TestPatch(inject_support.InjectTest):
                                   sleeper.patch(LIST).__enter__)
         self.assertIn('the sleeper server runs %s, not a Python program'
                       % sleeper.command[0], str(error))
+        self.assertEqual(1, len(str(error).splitlines()))
         sleeper.start(expect_exit=False)
         self.assertRaises(errors.NotPythonError, sleeper.clock.advance, 5)
         self.assertRaises(errors.NotPythonError, sleeper.spy(LIST).__enter__)

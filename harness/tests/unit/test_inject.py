@@ -190,7 +190,8 @@ class TestRemoteHelpers(testtools.TestCase):
     def test_is_python(self):
         import sys
         self.assertTrue(remote.is_python([sys.executable, '-m', 'x']))
-        self.assertTrue(remote.is_python(['/usr/bin/python3', 'prog.py']))
+        self.assertTrue(remote.is_python([sys.executable, 'prog.py']))
+        self.assertFalse(remote.is_python(['/nonexistent/python3', 'p.py']))
         self.assertFalse(remote.is_python(['/bin/sleep', '5']))
         self.assertFalse(remote.is_python([sys.executable, '-c', 'x']))
         self.assertFalse(remote.is_python([sys.executable]))
