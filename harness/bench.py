@@ -24,7 +24,9 @@ Figures:
   the bytes to a file in the store's directory), both measured in the
   same run; and each server's peak RSS (:mod:`bench_transfer`);
 * ``cache ...``: the same large image served from the image cache, and a
-  small image's cache hit against the uncached path (:mod:`bench_cache`).
+  small image's cache hit against the uncached path (:mod:`bench_cache`);
+* ``patch round trip``: a ``Server.patch`` block applied in the running
+  (preloaded) API server and undone (:mod:`bench_inject`).
 """
 
 import argparse
@@ -37,6 +39,7 @@ import time
 import fixtures
 
 from harness import bench_cache
+from harness import bench_inject
 from harness import bench_transfer
 from harness import forkserver
 from harness import functional
@@ -151,6 +154,8 @@ def main(argv=None):
                                      description=__doc__.splitlines()[0])
     parser.add_argument('--runs', type=int, default=10)
     parser.add_argument('--leak-cycles', type=int, default=100)
+    parser.add_argument('--patch-runs', type=int, default=200,
+                        help='patch round trips to time (0: skip)')
     parser.add_argument('--transfer-mib', type=int, default=1024,
                         help='size of the v1 and v2 uploads and '
                         'downloads (0: skip)')
@@ -174,6 +179,9 @@ def main(argv=None):
             / statistics.median(timings['exec']), name))
     print(_line('db first', first, floor))
     print(_line('db cached', cached, floor))
+    if args.patch_runs:
+        for line in bench_inject.report(args.patch_runs):
+            print(line)
     if args.transfer_mib:
         for line in bench_transfer.report(args.transfer_mib * 1024 * 1024):
             print(line)

@@ -114,3 +114,56 @@ class StopError(HarnessError):
 
 class DatabaseError(HarnessError):
     """Creating, syncing or resetting a test database failed."""
+
+
+class InjectError(HarnessError):
+    """Reaching inside a server (patch, spy, clock) failed.
+
+    :ivar name: the server name.
+    """
+
+    def __init__(self, message, name=None):
+        super().__init__(message)
+        self.name = name
+
+
+class TargetError(InjectError):
+    """A patch or spy target does not import or has no such attribute.
+
+    :ivar target: the dotted path, as given.
+    """
+
+    def __init__(self, name, target, reason):
+        super().__init__('cannot patch %s in the %s server: %s'
+                         % (target, name, reason), name)
+        self.target = target
+
+
+class NotPythonError(InjectError):
+    """The server's program is not a Python program, so there is nothing
+    to patch, spy on or move the clock of.
+
+    :ivar program: ``argv[0]`` of its command.
+    """
+
+    def __init__(self, name, program):
+        super().__init__('the %s server runs %s, not a Python program (of '
+                         'the interpreter running the tests): it cannot be '
+                         'patched, spied on or have its clock moved'
+                         % (name, program), name)
+        self.program = program
+
+
+class ServerGoneError(ServerDiedError):
+    """A server exited (or re-executed itself) while the test reached
+    inside it; like :class:`ServerDiedError`, with its log tail."""
+
+    def __init__(self, name, pid, returncode, log_tail=''):
+        HarnessError.__init__(
+            self, "%s server (pid %d) exited with status %s while the test "
+            "reached inside it\n--- last lines of its log ---\n%s"
+            % (name, pid, returncode, log_tail))
+        self.name = name
+        self.pid = pid
+        self.returncode = returncode
+        self.log_tail = log_tail

@@ -14,6 +14,7 @@ from harness import database
 from harness import errors
 from harness import logs
 from harness import process
+from harness import reach
 from harness import server as server_mod
 from harness import sqldb
 from harness import utils
@@ -79,6 +80,13 @@ class FunctionalTest(utils.BaseTestCase):
         super().tearDown()
 
     # -- helpers kept from the seed --------------------------------------
+    @property
+    def clock(self):
+        """The wall clock of every server of the test at once
+        (:class:`harness.reach.ServersClock`): running ones now, the
+        others when they start."""
+        return reach.ServersClock(self._all_servers)
+
     def set_policy_rules(self, rules):
         """Rewrite policy.json; the servers notice it on the next request."""
         import json

@@ -18,7 +18,9 @@
 * ``random`` re-seeded; the time zone and temporary directory read
   again from the new environment; fresh ``sys.std*`` objects;
 * the process title of the exec'd command line (``setproctitle``), the
-  thread name kept (``ps -o comm`` still shows the interpreter).
+  thread name kept (``ps -o comm`` still shows the interpreter);
+* its agent (:mod:`harness.inject.boot`) started and its start-up
+  patches applied, as :mod:`harness.inject.boot` does for an exec.
 """
 
 import atexit
@@ -30,6 +32,8 @@ import signal
 import sys
 import time
 import traceback
+
+from harness.inject import boot
 
 #: Signals Python itself ignores at start-up.
 _PYTHON_IGNORES = ('SIGPIPE', 'SIGXFSZ')
@@ -57,6 +61,7 @@ def run(request, fds, leader_fd):
         forget_environment_caches()
         random.seed()
         reopen_stdio()
+        boot.start_from_env()
         status = run_module(request['module'], request['args'], request['cwd'])
     except BaseException:
         traceback.print_exc()

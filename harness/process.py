@@ -13,6 +13,10 @@ back exactly once:
 * a *lifeline pipe* (``HARNESS_LIFELINE_FD``): the harness holds the only
   write end.  When the test process dies, even by SIGKILL, the kernel closes
   it, the server reads EOF and exits: no server outlives its test process;
+* an *agent channel* (``HARNESS_AGENT_FD``, Python programs only): one
+  end of a private socket pair, over which the test patches, spies on and
+  moves the clock of the server (:mod:`harness.remote`); an exec'd
+  program is run through :mod:`harness.inject.boot` to serve it;
 * a pidfd, so the death of the child is an event too.
 
 Stopping is bounded and idempotent: SIGTERM to the group, then SIGKILL.
@@ -21,6 +25,7 @@ Stopping is bounded and idempotent: SIGTERM to the group, then SIGKILL.
 import os
 import select
 import signal
+import socket
 import subprocess
 import weakref
 
@@ -73,11 +78,13 @@ def _close_fd(fd):
         os.close(fd)
 
 
-def _reap(popen, fds):
+def _reap(popen, fds, agent_sock=None):
     """Finalizer: kill and reap a child whose owner was garbage collected."""
     if popen.poll() is None:
         _kill_group(popen.pid, signal.SIGKILL)
         popen.wait()
+    if agent_sock is not None:
+        agent_sock.close()
     for fd in fds:
         try:
             os.close(fd)
@@ -105,10 +112,11 @@ class ServerProcess(object):
     :param sock: a bound, not listening socket to hand over, or ``None``.
     :param preload: try a fork of the preloaded fork-server
         (:mod:`harness.forkserver`) before a plain fork/exec.
+    :param agent: give the (Python) program an agent channel.
     """
 
     def __init__(self, name, argv, stdout_log, stderr_log, env=None,
-                 sock=None, preload=False):
+                 sock=None, preload=False, agent=False):
         self.name = name
         self.argv = list(argv)
         self.stdout_log = stdout_log
@@ -116,6 +124,9 @@ class ServerProcess(object):
         self.env = dict(env or {})
         self.sock = sock
         self.preload = preload
+        self.agent = agent
+        #: The test's end of the agent channel while the child runs.
+        self.agent_sock = None
         self.popen = None
         self.returncode = None
         self.ready = False
@@ -137,6 +148,13 @@ class ServerProcess(object):
         env['HARNESS_READY_FD'] = str(ready_w)
         env['HARNESS_LIFELINE_FD'] = str(life_r)
         pass_fds = [ready_w, life_r]
+        theirs = None
+        if self.agent:
+            self.agent_sock, theirs = socket.socketpair()
+            env['HARNESS_AGENT_FD'] = str(theirs.fileno())
+            pass_fds.append(theirs.fileno())
+        else:
+            env.pop('HARNESS_AGENT_FD', None)
         if self.sock is not None:
             env['HARNESS_TEST_SOCKET_FD'] = str(self.sock.fileno())
             pass_fds.append(self.sock.fileno())
@@ -149,10 +167,13 @@ class ServerProcess(object):
         except BaseException:
             for fd in (ready_r, ready_w, life_r, life_w):
                 os.close(fd)
+            self._close_agent()
             raise
         finally:
             # The child has its copies; ours would keep the pipes open.
             self._release_socket()
+            if theirs is not None:
+                theirs.close()
         janitor.watch_group(self.popen.pid)
         os.close(ready_w)
         os.close(life_r)
@@ -161,7 +182,8 @@ class ServerProcess(object):
         self._pidfd = self._open_pidfd()
         self._finalizer = weakref.finalize(
             self, _reap, self.popen,
-            [fd for fd in (ready_r, life_w, self._pidfd) if fd is not None])
+            [fd for fd in (ready_r, life_w, self._pidfd) if fd is not None],
+            self.agent_sock)
 
     def _spawn(self, env, out, err, pass_fds):
         """A preloaded fork if possible, else fork/exec: same promises."""
@@ -170,8 +192,11 @@ class ServerProcess(object):
                                      err.fileno(), pass_fds)
             if child is not None:
                 return child
+        argv = self.argv
+        if self.agent:
+            argv = [argv[0], '-m', 'harness.inject.boot'] + argv[1:]
         return subprocess.Popen(
-            self.argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+            argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
             env=env, pass_fds=pass_fds, start_new_session=True)
 
     def _release_socket(self):
@@ -280,6 +305,17 @@ class ServerProcess(object):
         self._ready_fd = self._lifeline_fd = self._pidfd = None
         for fd in fds:
             _close_fd(fd)
+        self._close_agent()
+
+    def _close_agent(self):
+        sock, self.agent_sock = self.agent_sock, None
+        if sock is not None:
+            sock.close()
+
+    def wait_gone(self, timeout):
+        """Wait up to *timeout* seconds for the child to exit."""
+        if self._pidfd is not None:
+            select.select([self._pidfd], [], [], timeout)
 
 
 def wait_ready(procs, timeout, probes=None):

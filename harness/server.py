@@ -20,7 +20,9 @@ from harness import database
 from harness import errors
 from harness import logs
 from harness import process
+from harness import reach
 from harness import readiness as readiness_checks
+from harness import remote
 from harness import sqldb
 from harness import templates
 from harness import utils
@@ -47,8 +49,12 @@ def bind_port(port):
     return sock
 
 
-class Server(object):
-    """Class used to easily manage starting and stopping a server."""
+class Server(reach.Reachable):
+    """Class used to easily manage starting and stopping a server.
+
+    ``patch``, ``spy`` and ``clock`` reach inside its (Python) program:
+    see :class:`harness.reach.Reachable`.
+    """
 
     #: Signal that makes the program re-read its conf in place (None: the
     #: program cannot, so ``reload`` is a stop and a start).
@@ -173,6 +179,7 @@ class Server(object):
         if not expect_exit:
             return 0, '', ''
         rc = proc.wait_exit(self.exit_timeout)
+        self.injector.detach()  # it ended as it should: nothing to reach
         out, err = self.read_output()
         if rc != expected_exitcode:
             raise errors.UnexpectedExitCodeError(
@@ -193,7 +200,8 @@ class Server(object):
         proc = process.ServerProcess(
             self.server_name, argv, self.log_path('stdout'),
             self.log_path('stderr'), env=self.exec_env,
-            sock=self._launch_socket(), preload=self.preload)
+            sock=self._launch_socket(), preload=self.preload,
+            agent=remote.is_python(argv))
         self._mark_logs()
         try:
             proc.launch()
@@ -203,6 +211,11 @@ class Server(object):
         finally:
             self.sock = None  # the process owns it now (or closed it)
         self.process, self.process_pid = proc, proc.pid
+        try:
+            self.injector.attach(proc)
+        except errors.HarnessError:
+            self.process = None  # attach() stopped it
+            raise
         if self.pid_file:
             _write_text(self.pid_file, '%d\n' % proc.pid)
         return proc
@@ -303,6 +316,7 @@ class Server(object):
         """Stop the server (bounded, idempotent); return ``(rc, '', '')``."""
         if self.process is None:
             return 0, '', ''
+        self.injector.detach()
         proc, self.process = self.process, None
         return proc.stop(), '', ''
 

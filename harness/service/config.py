@@ -74,6 +74,7 @@ OPTIONS = {
     ('DEFAULT', 'ca_file'): (str, None),
     ('DEFAULT', 'registry_host'): (str, '0.0.0.0'),
     ('DEFAULT', 'registry_port'): (int, 9191),
+    ('DEFAULT', 'registry_client_timeout'): (int, 600),
     ('DEFAULT', 'enable_v1_api'): (bool, True),
     ('DEFAULT', 'enable_v2_api'): (bool, True),
     ('DEFAULT', 'enable_v1_registry'): (bool, True),

@@ -36,6 +36,7 @@ from harness.service.db.tags import image_tag_create
 from harness.service.db.tags import image_tag_delete
 from harness.service.db.tags import image_tag_get_all
 from harness.service.db.tags import image_tag_set_all
+from harness.service.db.tags import image_tags_get_many
 from harness.service.db.tasks import task_create
 from harness.service.db.tasks import task_delete
 from harness.service.db.tasks import task_get
@@ -51,7 +52,7 @@ FUNCTIONS = {function.__name__: function for function in (
     image_member_create, image_member_update, image_member_delete,
     image_member_find, image_member_count,
     image_tag_set_all, image_tag_create, image_tag_delete,
-    image_tag_get_all, user_get_storage_usage,
+    image_tag_get_all, image_tags_get_many, user_get_storage_usage,
     is_image_visible, is_image_mutable,
     task_create, task_update, task_get, task_delete, task_get_all)}
 

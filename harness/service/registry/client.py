@@ -25,8 +25,9 @@ LOG = logging.getLogger(__name__)
 #: Paging and sorting arguments passed through as query parameters.
 SUPPORTED_PARAMS = ('limit', 'marker', 'sort_key', 'sort_dir')
 
-#: Seconds to wait for the registry before giving up on a request.
-DEFAULT_TIMEOUT = 60.0
+#: Seconds to wait for the registry before giving up on a request, unless
+#: ``registry_client_timeout`` says otherwise (0: wait forever).
+DEFAULT_TIMEOUT = 600
 
 #: Padding granularity of locations encrypted on the v1/registry path.
 ENCRYPTION_BLOCKSIZE = 64
@@ -42,14 +43,19 @@ class BaseClient(object):
     :param context: request context; its ``auth_token`` is forwarded as
         ``X-Auth-Token`` when ``use_user_token`` is on.  ``None`` sends no
         identity (the registry's own pipeline decides who we are).
+    :param timeout: seconds to wait for each exchange (default:
+        ``registry_client_timeout``; 0 waits forever, as in Glance).
     """
 
-    def __init__(self, conf, context=None, timeout=DEFAULT_TIMEOUT):
+    def __init__(self, conf, context=None, timeout=None):
         host = conf.registry_host or '127.0.0.1'
         # 0.0.0.0 is a listening address, not one to connect to.
         self.host = '127.0.0.1' if host == '0.0.0.0' else host
         self.port = conf.registry_port
-        self.timeout = timeout
+        if timeout is None:
+            timeout = getattr(conf, 'registry_client_timeout',
+                              DEFAULT_TIMEOUT)
+        self.timeout = timeout or None
         # No Accept header: WebOb then words errors as text/plain, which
         # error_for() unwraps.
         self.headers = {}
@@ -94,7 +100,7 @@ class RegistryClient(BaseClient):
     """The registry's v1 image and member routes on behalf of *context*
     (see :class:`BaseClient` for the arguments)."""
 
-    def __init__(self, conf, context=None, timeout=DEFAULT_TIMEOUT):
+    def __init__(self, conf, context=None, timeout=None):
         super().__init__(conf, context, timeout)
         self.encryption_key = conf.metadata_encryption_key or None
 

@@ -87,8 +87,9 @@ class _Pool(object):
         mask = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
         try:
             with warnings.catch_warnings():
-                # 3.12+ warns about fork with threads; the only other
-                # thread (the lifeline reader) holds no lock.
+                # 3.12+ warns about fork with threads; the others (the
+                # lifeline reader, a test's harness.inject agent, which
+                # takes its lock in a fork hook) hold no lock.
                 warnings.simplefilter('ignore', DeprecationWarning)
                 pid = os.fork()
             if pid == 0:

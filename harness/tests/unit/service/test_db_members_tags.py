@@ -172,6 +172,22 @@ class MembersTagsMixin(DBTestMixin):
         self.assertRaises(errors.NotFound, db_api.image_tag_delete,
                           self.engine, ADMIN, image_id, 'snap')
 
+    def test_tags_of_many_images_at_once(self):
+        first, second, bare = (self.create()['id'] for _ in range(3))
+        db_api.image_tag_set_all(self.engine, ADMIN, first, ['b', 'a'])
+        db_api.image_tag_set_all(self.engine, ADMIN, second, ['c'])
+        db_api.image_tag_delete(self.engine, ADMIN, second, 'c')
+        unknown = str(uuid.uuid4())
+        self.assertEqual(
+            {first: ['b', 'a'], second: [], bare: [], unknown: []},
+            db_api.image_tags_get_many(self.engine, ADMIN,
+                                       [first, second, bare, unknown,
+                                        'x' * 37]))
+        self.assertEqual({}, db_api.image_tags_get_many(self.engine, ADMIN,
+                                                        []))
+        self.assertRaises(errors.Invalid, db_api.image_tags_get_many,
+                          self.engine, ADMIN, first)
+
     def test_tags_of_unknown_images(self):
         self.assertEqual([], self.tags(str(uuid.uuid4())))
         self.assertRaises(errors.NotFound, self.tags, 'x' * 37)

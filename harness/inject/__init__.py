@@ -1,0 +1,21 @@
+"""Reaching inside a running Python server: patches, spies, the clock.
+
+The test process holds one end of a private socket pair per launched
+server (:mod:`harness.remote`); the server holds the other, handed over
+as a descriptor like the lifeline (``HARNESS_AGENT_FD``).  Nothing listens
+on a port, and no other process can reach the channel.
+
+* :mod:`harness.inject.wire`: length-prefixed pickles on a stream socket.
+* :mod:`harness.inject.layers`: resolving a dotted target and stacking
+  patch and spy layers on it.
+* :mod:`harness.inject.clock`: moving the process's wall clock
+  (``time-machine``).
+* :mod:`harness.inject.agent`: the thread serving the channel in the
+  server, and the fork hooks that give every forked worker its own.
+* :mod:`harness.inject.boot`: what runs before the server module, for an
+  exec'd program (``python -m harness.inject.boot <module> <args>``) and
+  for a fork of the preloaded fork-server.
+
+Importing any of these starts nothing (no thread, descriptor or hook):
+the fork-server may import them before it forks.
+"""
