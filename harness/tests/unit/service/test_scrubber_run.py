@@ -248,6 +248,23 @@ class TestScrubberRun(ScrubberTestBase):
                          self.registry.images[image_id]['status'])
 
 
+def foreign_ciphertext(uri):
+    """*uri* encrypted with another key, as a text that does not decrypt
+    with ``KEY``.
+
+    A wrong key yields garbage, and about one garbage block in 170 passes
+    the padding and UTF-8 checks (a NUL early in the block), so a text is
+    drawn until the wrong key is seen as wrong.
+    """
+    for _ in range(100):
+        text = crypt.urlsafe_encrypt('x' * 32, uri, 64)
+        try:
+            crypt.urlsafe_decrypt(KEY, text)
+        except crypt.CryptError:
+            return text
+    raise AssertionError('100 texts all decrypted with the wrong key')
+
+
 class TestRealDeletion(ScrubberTestBase):
     """The default deleter: the filesystem store and the cipher."""
 
@@ -277,8 +294,7 @@ class TestRealDeletion(ScrubberTestBase):
     def test_undecryptable_location_is_logged_and_dropped(self):
         image_id = self.registry.add()
         uri = self.image_file(image_id)
-        self.queued(crypt.urlsafe_encrypt('x' * 32, uri, 64),
-                    image_id=image_id)
+        self.queued(foreign_ciphertext(uri), image_id=image_id)
         self.assertEqual(1, scrubber.Scrubber(self.conf, self.registry).run(
             NOW))
         self.assertEqual([image_id], os.listdir(self.images))
