@@ -62,6 +62,12 @@ class TestV2CorpusInProcess(testtools.TestCase):
     def test_every_case_is_refused_and_changes_nothing(self):
         self.run_corpus('sqlite')
 
+    def test_on_mysql(self):
+        self.run_corpus('mysql')
+
+    def test_on_postgresql(self):
+        self.run_corpus('postgresql')
+
     def test_corpus_is_large_and_names_are_unique(self):
         names = [case.name for case in v2_corpus.all_cases()]
         self.assertGreaterEqual(len(names), 150)
