@@ -17,6 +17,11 @@ PART_A = {
     'locations_403': 'v2 locations PATCH answers 403 "locations are '
                      'invisible" with show_multiple_locations off (want '
                      'icehouse: the change is checked, a bad index 400)',
+    'race_members': 'two concurrent member adds both answer 200 and leave '
+                    'two live rows (want one row, the loser 409)',
+    'race_tags': 'concurrent adds of one tag duplicate it, of two tags '
+                 'may lose one',
+    'race_patches': 'two concurrent PATCHes end in a mix of both',
     'location_scheme': 'v2 location add/replace with a restricted scheme '
                        '(file, filesystem, swift+config) (want 400 '
                        '"Invalid location")',
