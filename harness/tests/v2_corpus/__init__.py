@@ -4,7 +4,8 @@ Each :class:`Case` is one request that must get exactly its 4xx (never
 a 5xx, a hang or a dropped connection) and change nothing.  The cases
 live in one data module per area (:mod:`.json_cases`,
 :mod:`.patch_cases`, :mod:`.query_cases`, :mod:`.upload_cases`,
-:mod:`.member_task_cases`, :mod:`.method_cases`); :mod:`.runner` sends
+:mod:`.member_task_cases`, :mod:`.method_cases`, :mod:`.auth_cases`);
+:mod:`.runner` sends
 them, in-process or to a launched API, and checks the invariants after
 each; :mod:`.known` lists the cases skipped until issue 13's part A
 lands.
@@ -35,6 +36,8 @@ class Case(object):
     :param allow: the ``Allow`` header a 405 must carry.
     :param known: key of :data:`.known.PART_A` when the case shows a
         defect that issue 13's part A fixes.
+    :param token: the ``X-Auth-Token`` to send (default: the runner's
+        admin of the fixtures' tenant; ``b''``: none).
     :param began: an upload whose body fails only once it is read: the
         image went ``saving`` and back to ``queued``, which moves its
         ``updated_at`` (the only change allowed; README, differences).
@@ -42,7 +45,7 @@ class Case(object):
 
     def __init__(self, name, method, target, body=b'', headers=(),
                  expect=400, length=None, allow=None, known=None,
-                 began=False):
+                 began=False, token=None):
         self.name = name
         self.method = method
         self.target = target
@@ -53,6 +56,7 @@ class Case(object):
         self.allow = allow
         self.known = known
         self.began = began
+        self.token = token
 
     def fill(self, ids):
         """Target, body and headers with the placeholders replaced."""
@@ -87,6 +91,7 @@ def get(name, target, expect=400, **kw):
 
 def all_cases():
     """Every case of the corpus, in a stable order."""
+    from harness.tests.v2_corpus import auth_cases
     from harness.tests.v2_corpus import json_cases
     from harness.tests.v2_corpus import member_task_cases
     from harness.tests.v2_corpus import method_cases
@@ -95,6 +100,6 @@ def all_cases():
     from harness.tests.v2_corpus import upload_cases
     cases = []
     for module in (json_cases, patch_cases, query_cases, upload_cases,
-                   member_task_cases, method_cases):
+                   member_task_cases, method_cases, auth_cases):
         cases.extend(module.CASES)
     return cases

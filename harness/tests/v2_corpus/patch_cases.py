@@ -15,6 +15,10 @@ def _add(path, value='v'):
     return [{'op': 'add', 'path': path, 'value': value}]
 
 
+def _remove_name():
+    return [{'op': 'remove', 'path': '/name'}]
+
+
 def _replace(path, value='v'):
     return [{'op': 'replace', 'path': path, 'value': value}]
 
@@ -155,5 +159,16 @@ _CASES += [
          target=b'/v2/images/not-a-uuid'),
     _ops('patch_active_disk_format', _replace('/disk_format', 'qcow2'),
          403, target=image(b'A')),
+]
+# Long patches whose last operation fails: none of the others is kept.
+_MANY = [{'op': 'add', 'path': '/p%d' % i, 'value': 'v'} for i in range(2000)]
+_CASES += [
+    _ops('many_ops_then_bad_value', _MANY + _replace('/min_ram', -1), 400),
+    _ops('many_ops_then_conflict', _MANY + _add('/foo'), 409),
+    _ops('many_ops_then_read_only', _MANY + _replace('/status', 'active'),
+         403),
+    _ops('many_tag_replaces_then_bad', [
+        {'op': 'replace', 'path': '/tags', 'value': ['x%d' % i]}
+        for i in range(500)] + _remove_name(), 403),
 ]
 CASES = _CASES

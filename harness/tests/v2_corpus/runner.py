@@ -98,10 +98,14 @@ class Runner(object):
     def run_one(self, case, before):
         """Send *case*; ``(problem or None, the snapshot after it)``."""
         target, body, headers = case.fill(self.ids)
-        reply = self.send(wire.request(case.method, target,
-                                       (AUTH,) + headers, body, case.length))
+        auth = (AUTH,) if case.token is None else (
+            ((AUTH[0], case.token),) if case.token else ())
+        reply = self.send(wire.request(case.method, target, auth + headers,
+                                       body, case.length))
         after = self.snapshot()
         problem = _answer_problem(case, reply)
+        if problem is None and b'"status": "saving"' in after['images'][1]:
+            problem = '%s: an image is left saving' % case.name
         if problem is None and _seen(after, case) != _seen(before, case):
             changed = sorted(key for key in after
                              if after[key] != before[key])

@@ -13,6 +13,7 @@ import fixtures
 import testtools
 from testtools import content
 
+from harness import data
 from harness import templates
 from harness.service import paste
 from harness.service.db import migrate
@@ -31,8 +32,8 @@ class CorpusStack(object):
         url = dbtest_helpers.scratch_url(test, backend)
         migrate.db_sync(url)
         self.image_dir = os.path.join(tmp, 'images')
-        policy = os.path.join(tmp, 'policy.json')
-        helpers.write_policy(policy, {'default': ''})
+        # The policy file a launched API gets (admin by role only).
+        policy = data.data_file('policy.json')
         paste_file = os.path.join(tmp, 'api-paste.ini')
         with open(paste_file, 'w', encoding='utf-8') as handle:
             handle.write(templates.API_PASTE)
