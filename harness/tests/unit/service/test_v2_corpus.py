@@ -82,11 +82,16 @@ class TestCorpusRunner(testtools.TestCase):
         stack = CorpusStack(self)
         corpus = runner.Runner(stack.send, stack.image_dir)
         corpus.make_fixtures()
-        accepted = v2_corpus.patch(
-            'accepted', json.dumps([{'op': 'replace', 'path': '/name',
-                                     'value': 'changed'}]).encode())
+        rename = json.dumps([{'op': 'replace', 'path': '/name',
+                              'value': 'changed'}]).encode()
+        accepted = v2_corpus.patch('accepted', rename)
+        # Even with the status it expects, a case that changes the image
+        # is a problem.
+        changing = v2_corpus.patch('changing', rename.replace(
+            b'changed', b'again'), expect=200)
         wrong = v2_corpus.get('wrong_status', b'/v2/images/{M}', 400)
-        problems = corpus.run([accepted, wrong])
-        self.assertEqual(2, len(problems), problems)
-        self.assertIn("accepted: status 200", problems[0])
-        self.assertIn('wrong_status: status 404', problems[1])
+        problems = corpus.run([accepted, changing, wrong])
+        self.assertEqual(3, len(problems), problems)
+        self.assertIn('accepted: status 200', problems[0])
+        self.assertIn("changing: changed ['images', 'queued']", problems[1])
+        self.assertIn('wrong_status: status 404', problems[2])
