@@ -71,6 +71,29 @@ class TestV2Races(functional.FunctionalTest):
         files = os.listdir(self.api_server.image_dir)
         self.assertEqual(ROUNDS, len(files), files)
 
+    def test_racing_patch_and_upload_end_in_one_order(self):
+        # disk_format may change only while the image is queued: either
+        # the PATCH came first (200, the upload stored data of the new
+        # format) or the upload did (the PATCH is refused, format kept).
+        for _ in range(ROUNDS):
+            image_id = self.new_image()
+            ops = [{'op': 'replace', 'path': '/disk_format',
+                    'value': 'qcow2'},
+                   {'op': 'add', 'path': '/raced', 'value': 'yes'}]
+            patched, uploaded = race(
+                lambda: self.api.patch(image_id, ops)[0],
+                self.upload(image_id, b'x' * 100000))
+            self.assertEqual(204, uploaded)
+            image = self.api.json('GET', '/images/' + image_id)
+            self.assertEqual('active', image['status'])
+            if patched == 200:
+                self.assertEqual(('qcow2', 'yes'), (image['disk_format'],
+                                                    image.get('raced')))
+            else:
+                self.assertIn(patched, (403, 409))
+                self.assertEqual(('raw', None), (image['disk_format'],
+                                                 image.get('raced')))
+
     def test_racing_member_adds_one_row(self):
         skip_known(self, 'race_members')
         for index in range(ROUNDS):

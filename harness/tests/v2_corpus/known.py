@@ -12,8 +12,6 @@ PART_A = {
                    'answers 500 (want 400 naming the filter)',
     'task_body': 'POST /v2/tasks with a body that is not a JSON object '
                  'answers 500 (want 400)',
-    'short_length': 'a Content-Length shorter than the body leaves the '
-                    'rest to wait for the head deadline',
     'locations_403': 'v2 locations PATCH answers 403 "locations are '
                      'invisible" with show_multiple_locations off (want '
                      'icehouse: the change is checked, a bad index 400)',

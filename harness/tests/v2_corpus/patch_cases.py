@@ -119,6 +119,15 @@ _BAD_OPS = (
      {'known': 'locations_403'}),
     ('locations_replace_not_list', _replace('/locations', {'url': 'x'}),
      400),
+    ('locations_add_negative_index', _add('/locations/-1', {
+        'url': 'http://a/b', 'metadata': {}}), 400,
+     {'known': 'locations_403'}),
+    ('locations_add_float_index', _add('/locations/1e0', {
+        'url': 'http://a/b', 'metadata': {}}), 400,
+     {'known': 'locations_403'}),
+    ('locations_remove_missing_on_queued',
+     [{'op': 'remove', 'path': '/locations/0'}], 400,
+     {'known': 'locations_403'}),
     ('locations_add_file_scheme', _add('/locations/-', {
         'url': 'file:///etc/passwd', 'metadata': {}}), 400,
      {'known': 'location_scheme'}),
@@ -136,8 +145,15 @@ _V20 = (
     ('v20_read_only', [{'replace': '/status', 'value': 'active'}], 403),
     ('v20_bad_pointer', [{'add': 'x', 'value': 'v'}], 400),
     ('v20_missing_value', [{'add': '/x'}], 400),
+    ('v20_trailing_slash', [{'add': '/x/', 'value': 'v'}], 400),
+    ('v20_bad_escape', [{'remove': '/a~3'}], 400),
+    ('v20_pointer_number', [{'replace': 5, 'value': 'v'}], 400),
+    ('v20_reserved', [{'add': '/owner', 'value': 'me'}], 403),
+    ('v20_remove_missing', [{'remove': '/nope'}], 409),
 )
 _CASES += [_ops(name, ops, status, PATCH_V20) for name, ops, status in _V20]
+_CASES.append(_ops('v20_locations_index', [{'remove': '/locations/00'}],
+                   400, PATCH_V20, known='locations_403'))
 
 _RAW = (
     ('json_content_type', b'[]', 415, b'application/json'),

@@ -23,6 +23,7 @@ _LISTING = (
     ('sort_key_bad_utf8', b'sort_key=%C3'),
     ('sort_dir_bad', b'sort_dir=up'), ('sort_dir_upper', b'sort_dir=ASC'),
     ('sort_dir_empty', b'sort_dir='),
+    ('updated_at_bad_utf8', b'updated_at=%FF'),
     ('many_filters', b'&'.join(b'p%d=v' % i for i in range(300))),
     ('many_tags', b'&'.join(b'tag=t%d' % i for i in range(300))),
     ('visibility_bad', b'visibility=bogus'),
@@ -36,7 +37,6 @@ _DATES = (
     ('created_at_min_number', b'created_at_min=5'),
     ('updated_at_max_zero', b'updated_at_max=0'),
     ('created_at_garbage', b'created_at=garbage'),
-    ('updated_at_bad_utf8', b'updated_at=%FF'),
 )
 
 #: Values the API must take or refuse, never fail on: any 2xx of these
