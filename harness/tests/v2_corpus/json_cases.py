@@ -1,6 +1,8 @@
 """Malformed, deep, huge or mistyped JSON, and reserved attributes, in
 ``POST /v2/images`` bodies (and a few other JSON bodies)."""
 
+import json
+
 from harness.tests.v2_corpus import post
 
 _IMAGES = b'/v2/images'
@@ -105,6 +107,10 @@ CASES = (
                b'{"name": "r", "%s": %s}' % (name.encode(), value), 403)
        for name, value in _FORBIDDEN]
     + [_create('create_existing_id', b'{"id": "{Q}"}', 409),
+       _create('create_over_tag_quota', json.dumps(
+           {'tags': ['t%d' % i for i in range(200)]}).encode(), 413),
+       _create('create_over_property_quota', json.dumps(
+           {'p%d' % i: 'v' for i in range(200)}).encode(), 413),
        _create('create_huge_body', b'{"foo": "%s"}' % (b'x' * (3 << 20)),
                413),
        _create('create_bad_content_type', b'{"name": 5}', 400,

@@ -187,4 +187,10 @@ _CASES += [
         {'op': 'replace', 'path': '/tags', 'value': ['x%d' % i]}
         for i in range(500)] + _remove_name(), 403),
 ]
+_CASES += [
+    _ops('over_tag_quota', _replace('/tags', ['t%d' % i
+                                              for i in range(200)]), 413),
+    _ops('over_property_quota', [{'op': 'add', 'path': '/q%d' % i,
+                                  'value': 'v'} for i in range(200)], 413),
+]
 CASES = _CASES
