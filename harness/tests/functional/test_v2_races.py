@@ -12,6 +12,8 @@ from harness.tests.functional import v2_support as v2
 from harness.tests.v2_corpus import known
 
 ROUNDS = 5
+#: A torn PATCH shows in about one round in ten (issue 13's report).
+PATCH_ROUNDS = 30
 
 
 def race(*calls):
@@ -120,7 +122,7 @@ class TestV2Races(functional.FunctionalTest):
 
     def test_racing_patches_end_in_one_order(self):
         skip_known(self, 'race_patches')
-        for _ in range(ROUNDS):
+        for _ in range(PATCH_ROUNDS):
             image_id = self.new_image()
             a = [{'op': 'replace', 'path': '/tags', 'value': ['a1', 'a2']},
                  {'op': 'replace', 'path': '/min_disk', 'value': 1}]
