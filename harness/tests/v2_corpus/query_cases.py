@@ -65,6 +65,11 @@ CASES = (
            ('limit_word', b'limit=x', 400), ('sort_key_bad', b'sort_key=x',
                                              400),
            ('sort_dir_bad', b'sort_dir=x', 400),
+           ('limit_negative', b'limit=-1', 400),
+           ('limit_bignum', b'limit=' + b'9' * 400, (200, 400)),
+           ('marker_not_uuid', b'marker=xyz', 400),
+           ('status_bogus', b'status=bogus', 400),
+           ('type_bogus', b'type=export', 400),
            ('marker_missing', b'marker={M}', 400),
            ('status_bad_utf8', b'status=%FF', (200, 400)),
            ('type_nul', b'type=%00', (200, 400)))]

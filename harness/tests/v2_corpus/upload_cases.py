@@ -36,6 +36,8 @@ CASES = [
          target=b'/v2/images/%FF/file'),
     _put('body_shorter_than_length', [_OCTETS], b'short', length=100,
          began=True),
+    _put('expect_continue_no_body', [_OCTETS, (b'Expect', b'100-continue')],
+         b'', length=10, began=True),
     _put('length_not_a_number', [_OCTETS, (b'Content-Length', b'abc')],
          b'data'),
     _put('length_negative', [_OCTETS, (b'Content-Length', b'-4')], b'data'),

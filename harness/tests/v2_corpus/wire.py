@@ -24,6 +24,9 @@ class Reply(object):
 
     def __init__(self, data):
         self.raw = data
+        while data.startswith(b'HTTP/1.1 1'):
+            # An interim "100 Continue": the answer follows it.
+            data = data.partition(b'\r\n\r\n')[2]
         head, sep, rest = data.partition(b'\r\n\r\n')
         self.status, self.headers, self.body, self.rest = None, {}, b'', data
         if not sep or not data.startswith(b'HTTP/1.'):
