@@ -16,6 +16,7 @@ from testtools import content
 from harness import data
 from harness import templates
 from harness.service import paste
+from harness.service.db import api as db_api
 from harness.service.db import migrate
 from harness.tests import v2_corpus
 from harness.tests.unit.service import apitest_helpers as helpers
@@ -31,6 +32,9 @@ class CorpusStack(object):
         tmp = test.useFixture(fixtures.TempDir()).path
         url = dbtest_helpers.scratch_url(test, backend)
         migrate.db_sync(url)
+        # The v2 API caches an engine per URL: its connections must go
+        # before the scratch database is dropped.
+        test.addCleanup(db_api.dispose_engines)
         self.image_dir = os.path.join(tmp, 'images')
         # The policy file a launched API gets (admin by role only).
         policy = data.data_file('policy.json')
