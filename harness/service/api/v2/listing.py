@@ -13,10 +13,6 @@ from harness.service.db import errors as db_errors
 RESERVED_PARAMS = ('limit', 'marker', 'sort_key', 'sort_dir',
                    'member_status', 'tag')
 MEMBER_STATUSES = ('pending', 'accepted', 'rejected', 'all')
-#: Most filters (``tag`` values included) one listing may give.  Port:
-#: Glance had no limit, but each one is a subquery, and PostgreSQL's
-#: planner takes seconds from about 40 on (minutes at 300).
-MAX_FILTERS = 20
 VISIBILITIES = ('public', 'private', 'shared')
 
 
@@ -52,7 +48,6 @@ def list_arguments(conf, params):
     if visibility is not None and visibility not in VISIBILITIES:
         raise bad_request('Invalid visibility value: %s' % visibility)
     tags = params.getall('tag')
-    check_filter_count(len(filters) + len(tags))
     if tags:
         filters['tags'] = tags
     filters['deleted'] = False
@@ -60,13 +55,6 @@ def list_arguments(conf, params):
             'limit': parse_limit(conf, params.get('limit')),
             'sort_key': params.get('sort_key', 'created_at'),
             'sort_dir': sort_dir, 'member_status': member_status}
-
-
-def check_filter_count(count):
-    """400 for more than :data:`MAX_FILTERS` filters."""
-    if count > MAX_FILTERS:
-        raise bad_request('Too many filters: %d (at most %d).'
-                          % (count, MAX_FILTERS))
 
 
 def page_links(params, items, limit, base='/v2/images'):
