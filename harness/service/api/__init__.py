@@ -77,7 +77,8 @@ class Router(object):
     the regex must match the whole ``PATH_INFO`` (an empty path is ``/``)
     and its named groups become keyword arguments of the handler, which
     receives the ``webob.Request`` and returns a response or raises
-    ``webob.exc.HTTP*``.  Anything unmatched is ``404``.
+    ``webob.exc.HTTP*``.  Anything unmatched is :meth:`unmatched`
+    (``404``).
     """
 
     routes = ()
@@ -103,8 +104,18 @@ class Router(object):
     def __call__(self, req):
         handler, kwargs = self.find(req.method, req.path_info or '/')
         if handler is None:
-            raise webob.exc.HTTPNotFound()
+            return self.unmatched(req)
         return handler(req, **kwargs)
+
+    def allowed_methods(self, path, refusing=()):
+        """The methods routed for *path*, sorted (empty: none), except
+        those whose handler is named in *refusing* (always a 405)."""
+        return sorted({method for method, regex, name in self._table
+                       if regex.fullmatch(path) and name not in refusing})
+
+    def unmatched(self, req):
+        """The answer when no route matches: ``404``."""
+        raise webob.exc.HTTPNotFound()
 
 
 #: Default of ``property_rules``: load them from the configuration.

@@ -30,6 +30,11 @@ _ERROR_BODY_500 = (b'500 Internal Server Error\n\nThe server has either '
 #: client gets the answer before the close (an unread byte means RST).
 _LINGER_BYTES = 1 << 18
 _LINGER = 1.0
+#: After an answer that left the body unread (a 413 for a body too large
+#: to read), what we read at most, for at most LINGER s: the client may
+#: have sent all of it already, and closing on unread bytes sends an RST
+#: that can destroy the answer before the client reads it.
+_DRAIN_BYTES = 1 << 24
 
 
 class Connection(object):
@@ -117,12 +122,13 @@ def _reject(conn, server, status, explanation, shown, start):
     server.log_access(conn.address[0], shown, status[:3], len(text), start)
 
 
-def _linger(sock):
-    """Half-close, then read a little of what the client still sends."""
+def _linger(sock, limit=_LINGER_BYTES):
+    """Half-close, then read (at most *limit* bytes of) what the client
+    still sends."""
     socket.socket.shutdown(sock, socket.SHUT_WR)
     sock.settimeout(_LINGER)
     deadline = time.monotonic() + _LINGER
-    left = _LINGER_BYTES
+    left = limit
     while left > 0 and time.monotonic() < deadline:
         data = sock.recv(min(left, 65536))
         if not data:
@@ -141,8 +147,16 @@ def _respond(conn, server, request, environ, start):
     _run_app(conn, server, environ, resp)
     server.log_access(conn.address[0], request.line, resp.code or '-',
                       resp.body_bytes, start)
-    return (resp.keep_alive and not server.is_stopping()
+    keep = (resp.keep_alive and not server.is_stopping()
             and request.finish_body())
+    body = request.input
+    if not keep and resp.headers_sent and not (body.complete
+                                               or body.broken):
+        try:
+            _linger(conn.sock, _DRAIN_BYTES)
+        except OSError as error:
+            LOG.debug('Lingering close: %s', error)
+    return keep
 
 
 def _run_app(conn, server, environ, resp):

@@ -3,9 +3,11 @@
 The :class:`API` app holds what every v2 handler needs (configuration,
 policy enforcer, property protections, the DB gateway) and hands each
 route to its controller; ``doc/v2-contracts.rst`` describes that
-interface.  Anything unmatched is ``404``.
+interface.  A path routed for other methods is ``405`` with ``Allow``;
+anything else unmatched is ``404``.
 """
 
+import webob.exc
 
 from harness.service import api
 from harness.service.api.v1 import common as v1_common
@@ -67,6 +69,19 @@ class API(api.ImagesRouter):
         self._members = members.MembersController(self)
         self._data = data.DataController(self)
         self._tasks = tasks.TasksController(self)
+
+    def unmatched(self, req):
+        """405 with ``Allow`` for a path routed for other methods.
+
+        Port: 2014.1 answered 404 (its mapper had no rejecting routes);
+        405 tells a careless client what it got wrong.
+        """
+        allowed = self.allowed_methods(req.path_info or '/',
+                                       refusing=('delete_task',))
+        if not allowed:
+            raise webob.exc.HTTPNotFound()
+        raise webob.exc.HTTPMethodNotAllowed(
+            headers=[('Allow', ', '.join(allowed))])
 
     # -- what the controllers share --------------------------------------
 

@@ -208,11 +208,22 @@ class Schemas(object):
         """400 unless *obj* matches the image schema (spec 10.3)."""
         _validate(self._object_validator, 'image', obj)
         _validate(self._image_validator, 'image', obj)
+        _check_tags_text(obj.get('tags'))
 
     def validate_task(self, obj):
         """400 unless *obj* matches the task schema (spec 10.11)."""
         _validate(self._object_validator, 'task', obj)
         _validate(self._task_validator, 'task', obj)
+
+
+def _check_tags_text(tags):
+    """400 for a tag holding NUL: the schema takes it, but PostgreSQL
+    stores no NUL (a 500 there); refused alike on every database."""
+    if isinstance(tags, list) and any(
+            isinstance(tag, str) and '\0' in tag for tag in tags):
+        raise webob.exc.HTTPBadRequest(
+            explanation="Provided object does not match schema 'image': "
+                        "a tag holds a NUL character")
 
 
 def _validate(validator, name, obj):
