@@ -114,3 +114,18 @@ class StopError(HarnessError):
 
 class DatabaseError(HarnessError):
     """Creating, syncing or resetting a test database failed."""
+
+
+class ProgramMissingError(HarnessError):
+    """The programs of a database the harness starts itself are missing.
+
+    :ivar kind: ``postgresql`` or ``mysql``.
+    :ivar install_hint: what to install.
+    """
+
+    def __init__(self, kind, programs, install_hint):
+        super().__init__(
+            'HARNESS_TEST_SQL_CONNECTION=%s needs %s, not found on PATH: %s'
+            % (kind, programs, install_hint))
+        self.kind = kind
+        self.install_hint = install_hint
