@@ -187,6 +187,31 @@ class _ServerDbTest(object):
         self.assertIn(name, self.list_names())
         self.assertEqual(url, sqldb.worker_url(self.base))
 
+    def test_the_janitor_and_fork_server_never_get_the_lease(self):
+        from harness import forkserver
+        from harness import janitor
+        self._create()
+        held = sqldb._leases[self.base]
+        inode = os.fstat(held.conn.info['harness_lease_fd']).st_ino
+        # A fresh janitor and fork-server, started while the lease is held.
+        self.useFixture(fixtures.MonkeyPatch('harness.janitor._janitor',
+                                             None))
+        sweeper = janitor._get()
+        self.addCleanup(sweeper.wait)
+        self.addCleanup(sweeper.stdin.close)
+        server = forkserver.ForkServer([])
+        self.addCleanup(server.close)
+        for pid in (sweeper.pid, server.proc.pid):
+            fds = os.listdir('/proc/%d/fd' % pid)
+            targets = {os.readlink('/proc/%d/fd/%s' % (pid, fd))
+                       for fd in fds if os.path.exists(
+                           '/proc/%d/fd/%s' % (pid, fd))}
+            self.assertNotIn('socket:[%d]' % inode, targets)
+        self.assertIn('socket:[%d]' % inode, {
+            os.readlink('/proc/self/fd/%s' % fd)
+            for fd in os.listdir('/proc/self/fd')
+            if os.path.exists('/proc/self/fd/%s' % fd)})
+
     def test_the_lease_leaves_with_the_process(self):
         self._create()
         name = sqldb.worker_name(make_url(self.base).database)
