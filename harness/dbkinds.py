@@ -76,6 +76,27 @@ class PostgreSQL(object):
         """What a cached data directory depends on."""
         return _version(self.postgres)
 
+    def programs(self):
+        """The programs that run as the server's user."""
+        return [self.initdb, self.postgres]
+
+    def relocate(self, dest):
+        """Copy the installation (``bin``, ``lib``, ``share``, and the
+        wheel's libraries that the programs' RPATH names relative to them)
+        under *dest*, and run the programs from there."""
+        install = os.path.dirname(self.bin_dir)
+        top = os.path.dirname(os.path.dirname(install))  # site-packages
+        copy = os.path.join(dest, os.path.relpath(install, top))
+        for name in ('bin', 'lib', 'share'):
+            shutil.copytree(os.path.join(install, name),
+                            os.path.join(copy, name), symlinks=True)
+        libs = os.path.join(top, '%s.libs' % self.wheel_package)
+        if self.wheel_package and os.path.isdir(libs):
+            shutil.copytree(libs, os.path.join(dest, os.path.basename(libs)))
+        self.bin_dir = os.path.join(copy, 'bin')
+        self.initdb = os.path.join(self.bin_dir, 'initdb')
+        self.postgres = os.path.join(self.bin_dir, 'postgres')
+
     def init_steps(self, data):
         """``[(argv, stdin text)]`` that make a data directory at *data*,
         with a ``test`` database."""
@@ -129,6 +150,9 @@ class MariaDB(object):
 
     def identity(self):
         return _version(self.server) + ' '.join(self.options)
+
+    def programs(self):
+        return [self.server, self.install_db]
 
     def init_steps(self, data):
         return [([self.install_db] + self.options + [

