@@ -7,10 +7,13 @@ safely (written to a temporary name, then renamed; a lock file makes one
 worker sync while the others wait).  Later tests copy it: milliseconds.
 
 *MySQL/PostgreSQL* (``HARNESS_TEST_SQL_CONNECTION``): every test process
-gets its own database, named after the configured one plus ``_h<pid>``, so
-parallel stestr workers never share one.  It is created and synced on first
-use, emptied through SQLAlchemy after each test, and dropped when the
-process exits; databases left by killed workers are dropped on next use.
+gets its own database, ``harness_<configured name>_<random token>``, so
+parallel workers never share one, even on several hosts sharing the
+server.  It is created and synced on first use, emptied through SQLAlchemy
+after each test, and dropped when the process exits; databases left by
+killed workers, on any host, are dropped on next use (see
+:mod:`harness.sqldb` and its leases).  ``postgresql`` or ``mysql`` alone
+starts a private server for the test process (:mod:`harness.privatedb`).
 """
 
 import fcntl
@@ -108,6 +111,18 @@ def _prune(folder, keep):
     for name in os.listdir(folder):
         if name.startswith('synced-') and name != keep:
             os.unlink(os.path.join(folder, name))
+
+
+def sql_base_url():
+    """The server database that ``HARNESS_TEST_SQL_CONNECTION`` names
+    (``None``: sqlite).  A bare ``postgresql`` or ``mysql`` names this
+    process's private server (:mod:`harness.privatedb`), started on first
+    use."""
+    value = os.environ.get(SQL_ENV)
+    if not value:
+        return None
+    from harness import privatedb
+    return privatedb.base_url(value)
 
 
 def is_sqlite(url):

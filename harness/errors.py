@@ -167,3 +167,18 @@ class ServerGoneError(ServerDiedError):
         self.pid = pid
         self.returncode = returncode
         self.log_tail = log_tail
+
+
+class ProgramMissingError(HarnessError):
+    """The programs of a database the harness starts itself are missing.
+
+    :ivar kind: ``postgresql`` or ``mysql``.
+    :ivar install_hint: what to install.
+    """
+
+    def __init__(self, kind, programs, install_hint):
+        super().__init__(
+            'HARNESS_TEST_SQL_CONNECTION=%s needs %s, not found on PATH: %s'
+            % (kind, programs, install_hint))
+        self.kind = kind
+        self.install_hint = install_hint

@@ -13,6 +13,7 @@ import re
 from harness import database
 from harness import errors
 from harness import logs
+from harness import privatedb
 from harness import process
 from harness import reach
 from harness import server as server_mod
@@ -338,6 +339,10 @@ class FunctionalTest(utils.BaseTestCase):
     def _attach_logs_if_failed(self):
         if self._failed:
             self.add_log_details(self._all_servers())
+            # The test process's own database server, if it started one.
+            from testtools import content
+            for name, text in privatedb.log_details():
+                self.addDetail(name, content.text_content(text))
 
     def _reset_databases(self):
         urls = {s.sql_connection for s in self._all_servers()

@@ -304,7 +304,7 @@ class Server(reach.Reachable):
             if not os.path.exists(target):
                 database.install_sqlite(target, manage_conf)
         else:
-            sqldb.create(os.environ[database.SQL_ENV],
+            sqldb.create(database.sql_base_url(),
                          lambda url: database.run_db_sync(manage_conf))
 
     def terminate(self):
@@ -344,7 +344,7 @@ class HarnessServer(Server):
 
 def default_sql_connection(test_dir):
     """sqlite in *test_dir*, or this worker's own server database."""
-    base = os.environ.get(database.SQL_ENV)
+    base = database.sql_base_url()
     if base:
         return sqldb.worker_url(base)
     return 'sqlite:///%s' % os.path.join(test_dir, 'tests.sqlite')

@@ -2,15 +2,21 @@
 
 ``HARNESS_TEST_SQL_CONNECTION`` names a server database the user may
 create databases next to (CI: ``test`` on MariaDB and PostgreSQL).  Each
-test process works in its own database, ``<name>_h<pid>``:
+test process works in its own database, ``harness_<name>_<token>``, where
+the token (:func:`harness.lease.token`) is random: unique among every host
+and PID namespace that shares the server, unlike a pid.
 
-* created, and synced with ``manage db sync``, the first time the process
-  needs it (dropping a leftover of the same name first);
+* Before creating it the process takes the database's **lease**
+  (:mod:`harness.lease`): a lock held on a connection it keeps open until
+  it exits, which the server releases when that session dies.
+* The database is created, and synced with ``manage db sync``, the first
+  time the process needs it;
 * emptied row by row after every test (:func:`reset`): far cheaper than
   re-running migrations, and the schema is left as ``db sync`` made it;
 * dropped when the process exits.  A worker killed before that leaves its
-  database behind; the next process to start drops every such database
-  whose pid is no longer alive.
+  database behind; the next process to create one, on any host, drops
+  every such database whose lease it can take (:func:`prune_dead`), and
+  never one whose lease is held.
 """
 
 import atexit
@@ -18,16 +24,40 @@ import os
 import re
 
 from harness import errors
+from harness import lease
 
-_created = set()  # worker URLs this process created; dropped at exit
+#: What every worker database name starts with.
+PREFIX = 'harness_'
+#: The longest database name PostgreSQL keeps (MySQL: 64).
+MAX_NAME = 63
+
+_created = {}     # worker URL -> base URL, of what this process created
+_leases = {}      # base URL -> this process's Lease on that server
+_owner = None     # pid that registered the exit hook
 
 
-def worker_url(base_url, pid=None):
+def worker_name(base):
+    """This process's database name next to database *base*."""
+    name = '%s%s_%s' % (PREFIX, base, lease.token())
+    if len(name) > MAX_NAME:
+        raise errors.DatabaseError(
+            'worker database name %s is longer than %d characters: use a '
+            'shorter database name in %s' % (name, MAX_NAME,
+                                             'HARNESS_TEST_SQL_CONNECTION'))
+    return name
+
+
+def worker_url(base_url):
     """The URL of this process's own database next to *base_url*."""
     from sqlalchemy.engine import make_url
     url = make_url(base_url)
-    name = '%s_h%d' % (url.database, pid or os.getpid())
+    name = worker_name(url.database)
     return url.set(database=name).render_as_string(hide_password=False)
+
+
+def _pattern(base):
+    return re.compile(r'^%s%s_[0-9a-f]{%d}$' % (
+        re.escape(PREFIX), re.escape(base), lease.TOKEN_DIGITS))
 
 
 def _admin_engine(base_url):
@@ -61,35 +91,53 @@ def _list_databases(conn):
     return [row[0] for row in rows]
 
 
-def _pid_alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def prune_dead(base_url, base=None):
-    """Drop worker databases whose owning process no longer exists.
+    """Drop the worker databases whose owners are dead, on any host.
+
+    A database is dead when its lease is free: this session takes it,
+    drops the database and lets the lease go.  A held lease means a live
+    owner somewhere: that database is left alone.
 
     :param base: the name worker databases are derived from (default: the
         database of *base_url*).
+    :returns: the names dropped.
     """
     from sqlalchemy import text
     from sqlalchemy.engine import make_url
     base = base or make_url(base_url).database
-    pattern = re.compile(r'^%s_h(\d+)$' % re.escape(base))
+    pattern = _pattern(base)
+    mine = {make_url(url).database for url in _created}
+    mine.add(worker_name(base))
+    dropped = []
     engine = _admin_engine(base_url)
     try:
         with engine.connect() as conn:
             for name in _list_databases(conn):
-                match = pattern.match(name)
-                if match and not _pid_alive(int(match.group(1))):
+                if not pattern.match(name) or name in mine:
+                    continue
+                if not lease.try_lock(conn, name):
+                    continue  # its owner lives
+                try:
                     conn.execute(text(_drop_sql(engine, name)))
+                    dropped.append(name)
+                finally:
+                    lease.unlock(conn, name)
     finally:
         engine.dispose()
+    return dropped
+
+
+def hold_lease(base_url, name):
+    """Take this process's lease on *name* (kept until the process exits).
+
+    :raises DatabaseError: if another live session holds it.
+    """
+    held = _leases.get(base_url)
+    if held is None or held.pid != os.getpid():
+        held = _leases[base_url] = lease.Lease(_admin_engine(base_url))
+    if not held.hold(name):
+        raise errors.DatabaseError(
+            'database %s is leased by another live worker' % name)
 
 
 def create(base_url, sync):
@@ -102,13 +150,18 @@ def create(base_url, sync):
         return url
     from sqlalchemy import text
     from sqlalchemy.engine import make_url
-    prune_dead(base_url)
     name = make_url(url).database
     engine = _admin_engine(base_url)
+    _register_exit_hook()
     try:
+        hold_lease(base_url, name)
+        prune_dead(base_url)
         with engine.connect() as conn:
+            # Ours by lease: a leftover of the same name can only be ours.
             conn.execute(text(_drop_sql(engine, name)))
             conn.execute(text('CREATE DATABASE %s' % _quote(engine, name)))
+    except errors.HarnessError:
+        raise
     except Exception as exc:
         raise errors.DatabaseError('cannot create database %s: %s'
                                    % (name, exc)) from exc
@@ -119,10 +172,22 @@ def create(base_url, sync):
     except BaseException:
         _drop(base_url, [url])
         raise
-    if not _created:
-        atexit.register(drop_all, base_url)
-    _created.add(url)
+    _created[url] = base_url
     return url
+
+
+def _register_exit_hook():
+    global _owner
+    if _owner != os.getpid():
+        _owner = os.getpid()
+        _created.clear()  # a forked child owns nothing of its parent's
+        atexit.register(_at_exit, _owner)
+
+
+def _at_exit(owner):
+    # A forked child inherits the hook: only the owner drops its databases.
+    if owner == os.getpid():
+        drop_all()
 
 
 def reset(url):
@@ -160,7 +225,21 @@ def _drop(base_url, urls):
         engine.dispose()
 
 
-def drop_all(base_url):
-    """Drop every database this process created (run at exit)."""
-    _drop(base_url, sorted(_created))
-    _created.clear()
+def drop_all(base_url=None):
+    """Drop every database this process created, then end its leases.
+
+    :param base_url: only those next to this base URL (default: all).
+    """
+    for base in sorted(set(_created.values()) | set(_leases)):
+        if base_url is not None and base != base_url:
+            continue
+        mine = sorted(url for url, of in _created.items() if of == base)
+        held = _leases.pop(base, None)
+        try:
+            if held is None or held.pid == os.getpid():
+                _drop(base, mine)
+        finally:
+            for url in mine:
+                del _created[url]
+            if held is not None:
+                held.close()
