@@ -87,7 +87,7 @@ class TestPreload(functional.FunctionalTest):
             with open('/proc/%d/cmdline' % pid, 'rb') as handle:
                 cmdline = handle.read().rstrip(b'\0').decode()
             self.assertEqual(' '.join(argv), cmdline)
-            ps = subprocess.run(['ps', '-o', 'args=', '-p', str(pid)],
+            ps = subprocess.run(['ps', '-ww', '-o', 'args=', '-p', str(pid)],
                                 capture_output=True, text=True, check=True)
             self.assertEqual(' '.join(argv), ps.stdout.strip())
             # The thread name stays the interpreter's, as after an exec.
