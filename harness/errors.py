@@ -114,3 +114,17 @@ class StopError(HarnessError):
 
 class DatabaseError(HarnessError):
     """Creating, syncing or resetting a test database failed."""
+
+
+class LaunchFailedError(HarnessError):
+    """A server did not come up as a start expected it to.
+
+    The message is the launch status: which server, its exit status or
+    timeout, and the tail of its log.
+
+    :ivar name: the server name.
+    """
+
+    def __init__(self, name, message):
+        super().__init__(message)
+        self.name = name
