@@ -70,6 +70,30 @@ def add_log_details(fixture, servers):
                                                      name)))
 
 
+def set_up(fixture):
+    """``fixture.setUp()``; on failure, raise the error that broke it.
+
+    The ``fixtures`` library raises ``MultipleExceptions`` (the error, any
+    cleanup errors, and a ``SetupError`` holding the details it read before
+    cleaning up).  This raises the first error instead, with those details
+    as ``error.details`` (``{name: text}``, empty ones left out).
+
+    :returns: *fixture*.
+    """
+    try:
+        fixture.setUp()
+    except fixtures.MultipleExceptions as exc:
+        kind, error, trace = exc.args[0]
+        setup = exc.args[-1]
+        texts = {}
+        if setup[0] is fixtures.SetupError:
+            texts = {name: detail.as_text()
+                     for name, detail in setup[1].args[0].items()}
+        error.details = {name: text for name, text in texts.items() if text}
+        raise error.with_traceback(trace) from None
+    return fixture
+
+
 # -- fixtures ---------------------------------------------------------------
 class TestDir(fixtures.Fixture):
     """A temporary directory that the janitor removes if we are killed."""
