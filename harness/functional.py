@@ -12,10 +12,10 @@ import re
 
 from harness import database
 from harness import errors
-from harness import fixtures
 from harness import launch
 from harness import logs
 from harness import process
+from harness import stacks
 from harness import utils
 from harness.server import Server
 from harness.servers import ApiServer
@@ -43,7 +43,7 @@ class FunctionalTest(utils.BaseTestCase):
         # fixture's, and so is the last word at cleanup: stop, reset the
         # database, release the sockets.  Not useFixture(): the logs are
         # attached below, after the servers stopped, only on failure.
-        self._stack = fixtures.Stack(self.test_dir)
+        self._stack = stacks.Stack(self.test_dir)
         self._stack.setUp()
         self.addCleanup(self._stack.cleanUp)
         for name in ('api_protocol', 'api_port', 'registry_port',
