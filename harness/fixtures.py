@@ -77,7 +77,7 @@ def set_up(fixture):
     try:
         fixture.setUp()
     except fixtures.MultipleExceptions as exc:
-        kind, error, trace = exc.args[0]
+        _, error, trace = exc.args[0]
         setup = exc.args[-1]
         texts = {}
         if setup[0] is fixtures.SetupError:
