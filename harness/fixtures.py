@@ -29,6 +29,7 @@ import os
 import fixtures
 from testtools import content
 
+from harness import errors
 from harness import janitor
 from harness import launch
 from harness import logs
@@ -109,6 +110,9 @@ class ServerFixture(fixtures.Fixture):
 
     def __init__(self, server, max_retries=3, **kwargs):
         super().__init__()
+        if max_retries < 1:
+            raise errors.HarnessError('ServerFixture needs max_retries >= 1, '
+                                      'not %r' % (max_retries,))
         self.server = server
         self.max_retries = max_retries
         self.kwargs = kwargs

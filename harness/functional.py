@@ -124,16 +124,18 @@ class FunctionalTest(utils.BaseTestCase):
         def on_move(moved):
             setattr(self, port_name, moved.bind_port)
 
-        launch_msg = None
+        launch_msg, started = None, False
         try:
-            launch.start_with_retry(server, max_retries, expect_launch,
-                                    on_move=on_move, **kwargs)
+            started = launch.start_with_retry(
+                server, max_retries, expect_launch, on_move=on_move,
+                **kwargs)
         except errors.LaunchFailedError as exc:
             # Failed outside the handler: the report shows the reason once.
             launch_msg = str(exc)
             self.add_log_details([server])
         self.assertTrue(launch_msg is None, launch_msg)
-        self.launched_servers.append(server)
+        if started:
+            self.launched_servers.append(server)
 
     def start_servers(self, **kwargs):
         """Start the registry, the API and a scrubber run, all at once.

@@ -49,8 +49,11 @@ def start_with_retry(server, max_retries=3, expect_launch=True,
     saying so (:attr:`Server.port_clash`); any other failure is final.
     *on_move(server)* is told of every move to a fresh port.
 
+    :returns: True once started; False if *max_retries* allowed no try.
     :raises LaunchFailedError: with the launch message.
     """
+    if max_retries < 1:
+        return False  # as the seed's loop: nothing tried, nothing failed
     message = None
     for _ in range(max_retries):
         try:
@@ -60,7 +63,7 @@ def start_with_retry(server, max_retries=3, expect_launch=True,
         else:
             message = launch_message([server], expect_launch)[0]
             if not message:
-                return
+                return True
             clash = server.died_of_port_clash()
             server.stop()
             if not clash:
