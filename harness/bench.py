@@ -8,12 +8,17 @@ here asserts; the targets live in the README and the closing notes.
 Figures:
 
 * ``floor``: the three imports, at once;
-* ``exec cycle``: ``start_servers()`` + ``stop_servers()`` inside a test,
-  every server a fork/exec (``HARNESS_PRELOAD=0``);
+* ``exec cycle``: ``start_servers()`` + ``stop_servers()`` of a laid-out
+  :class:`harness.fixtures.Stack` (what ``FunctionalTest`` runs), every
+  server a fork/exec (``HARNESS_PRELOAD=0``);
 * ``preload cycle``: the same, every server forked from the preloaded
   fork-server (:mod:`harness.forkserver`), with its ratio to the exec
   cycle;
-* ``single``: the same for the API server alone, each way;
+* ``single``: the API server alone through ``ServerFixture``, each way;
+* ``test cycle`` / ``fixture cycle``: a whole ``FunctionalTest`` whose
+  test starts and stops the servers (``setUp`` to the last cleanup), and
+  a whole ``StackFixture`` (``setUp`` to ``cleanUp``), preloaded,
+  interleaved;
 * ``db first`` / ``db cached``: ``create_database()`` with an empty cache,
   then with the cache filled;
 * ``leaks``: processes, descriptors (ours and the fork-server's) and temp
@@ -37,10 +42,12 @@ import sys
 import time
 
 import fixtures
+import testtools
 
 from harness import bench_cache
 from harness import bench_inject
 from harness import bench_transfer
+from harness import fixtures as harness_fixtures
 from harness import forkserver
 from harness import functional
 
@@ -58,37 +65,35 @@ def floor_once():
     return time.perf_counter() - start
 
 
-def _run_case(method, runs):
-    """Run FunctionalTest *method* *runs* times; return its timings."""
+def _stack_runs(method, runs):
+    """Run *method(stack)* on *runs* fresh stacks (laid out in a test
+    directory, not started); return its timings."""
     timings = []
-
-    class Bench(functional.FunctionalTest):
-        def test_it(self):
-            timings.append(method(self))
-
     for _ in range(runs):
-        bench_transfer.run_test(Bench('test_it'))
+        with harness_fixtures.TestDir() as test_dir, \
+                harness_fixtures.Stack(test_dir.path) as stack:
+            timings.append(method(stack))
     return timings
 
 
-def _cycle(case):
+def _cycle(stack):
     start = time.perf_counter()
-    case.start_servers(**case.__dict__.copy())
-    case.stop_servers()
+    stack.start_servers()
+    stack.stop_servers()
     return time.perf_counter() - start
 
 
-def _single(case):
+def _single(stack):
     start = time.perf_counter()
-    case.start_with_retry(case.api_server, 'api_port', 3,
-                          **case.__dict__.copy())
-    case.stop_server(case.api_server, 'API server')
+    with harness_fixtures.ServerFixture(stack.api_server,
+                                registry_port=stack.registry_port):
+        pass
     return time.perf_counter() - start
 
 
-def _create_db(case):
+def _create_db(stack):
     start = time.perf_counter()
-    case.registry_server.create_database()
+    stack.registry_server.create_database()
     return time.perf_counter() - start
 
 
@@ -96,9 +101,55 @@ def db_figures(runs):
     """Median seconds of a first (cache empty) and a cached create."""
     with fixtures.TempDir() as cache:
         with fixtures.EnvironmentVariable('HARNESS_DB_CACHE_DIR', cache.path):
-            first = _run_case(_create_db, 1)
-            cached = _run_case(_create_db, runs)
+            first = _stack_runs(_create_db, 1)
+            cached = _stack_runs(_create_db, runs)
     return first, cached
+
+
+class _CycleTest(functional.FunctionalTest):
+    """The one test case the benchmark runs: FunctionalTest is measured."""
+
+    def test_cycle(self):
+        self.start_servers(**self.__dict__.copy())
+        self.stop_servers()
+
+
+def case_cycle():
+    """Seconds of one whole FunctionalTest run that starts and stops the
+    servers."""
+    result = testtools.TestResult()
+    start = time.perf_counter()
+    _CycleTest('test_cycle').run(result)
+    elapsed = time.perf_counter() - start
+    if not result.wasSuccessful():
+        raise SystemExit(''.join(t for _, t in result.errors
+                                 + result.failures))
+    return elapsed
+
+
+def fixture_cycle():
+    """Seconds of one whole StackFixture: set up, then cleaned up."""
+    start = time.perf_counter()
+    with harness_fixtures.StackFixture():
+        pass
+    return time.perf_counter() - start
+
+
+def whole_cycles(runs):
+    """``(test, fixture)`` timings, preloaded, interleaved so that a
+    busier moment weighs on both alike, each first in every other pair
+    (the one that follows pays for what the other left to the kernel)."""
+    tests, stacks = [], []
+    with fixtures.EnvironmentVariable(forkserver.ENV, '1'):
+        case_cycle()  # warm-up: the fork-server is there before we count
+        for run in range(runs):
+            if run % 2:
+                stacks.append(fixture_cycle())
+                tests.append(case_cycle())
+            else:
+                tests.append(case_cycle())
+                stacks.append(fixture_cycle())
+    return tests, stacks
 
 
 def _snapshot(base):
@@ -114,7 +165,8 @@ def _snapshot(base):
 
 
 def leak_figures(cycles):
-    """Run *cycles* preload cycles; return what they left behind.
+    """Run *cycles* preloaded StackFixture cycles; return what they left
+    behind.
 
     The test directories (hence the servers' command lines) and temporary
     files go to a private temporary directory, so that other programs on
@@ -124,9 +176,10 @@ def leak_figures(cycles):
             fixtures.EnvironmentVariable('TMPDIR', base.path), \
             fixtures.MonkeyPatch('tempfile.tempdir', base.path), \
             fixtures.EnvironmentVariable(forkserver.ENV, '1'):
-        _run_case(_cycle, 1)  # the fork-server is there before we count
+        fixture_cycle()  # the fork-server is there before we count
         fds, children, temps = _snapshot(base.path)
-        _run_case(_cycle, cycles)
+        for _ in range(cycles):
+            fixture_cycle()
         fds2, children2, temps2 = _snapshot(base.path)
     return fds2 - fds, sorted(children2 - children), sorted(temps2 - temps)
 
@@ -136,8 +189,8 @@ def _both_ways(method, runs):
     timings = {}
     for mode, value in (('exec', '0'), ('preload', '1')):
         with fixtures.EnvironmentVariable(forkserver.ENV, value):
-            _run_case(method, 1)  # warm-up: starts the fork-server
-            timings[mode] = _run_case(method, runs)
+            _stack_runs(method, 1)  # warm-up: starts the fork-server
+            timings[mode] = _stack_runs(method, runs)
     return timings
 
 
@@ -167,6 +220,7 @@ def main(argv=None):
     floors = [floor_once() for _ in range(args.runs)]
     cycles = _both_ways(_cycle, args.runs)
     singles = _both_ways(_single, args.runs)
+    whole = whole_cycles(args.runs)
     floors += [floor_once() for _ in range(args.runs)]
     floor = statistics.median(floors)
     first, cached = db_figures(args.runs)
@@ -177,6 +231,11 @@ def main(argv=None):
         print('%-16s %.3fx the exec %s' % (
             'preload/exec', statistics.median(timings['preload'])
             / statistics.median(timings['exec']), name))
+    for name, timings in zip(('test cycle', 'fixture cycle'), whole):
+        print(_line(name, timings, floor))
+    print('%-16s %.3fx the test cycle' % (
+        'fixture/test', statistics.median(whole[1])
+        / statistics.median(whole[0])))
     print(_line('db first', first, floor))
     print(_line('db cached', cached, floor))
     if args.patch_runs:

@@ -14,7 +14,7 @@ import time
 
 
 from harness import bench_transfer as bt
-from harness import functional
+from harness import fixtures
 
 SMALL = 1024
 DEADLINE = 120.0
@@ -45,48 +45,44 @@ def _gets(port, path, size, runs, warmup=0):
     return [bt.download(port, path, size) for _ in range(runs)]
 
 
-def cache_figures(total, runs):
-    """Run both servers; return a dict of figures (seconds, MiB)."""
-    fig = {'raw': []}
+def _uncached(fig, total, runs):
+    with fixtures.StackFixture() as stack:
+        port = stack.api_port
+        # Small images first: before the large writes' writeback.
+        path = '/v1/images/' + _upload(port, SMALL)
+        fig['small uncached'] = _gets(port, path, SMALL, runs, WARMUP)
+        fig['raw'].append(bt.raw_copy_seconds(total))
+        path = '/v1/images/' + _upload(port, total)
+        fig['downloads'] = _gets(port, path, total, 3)
 
-    class Uncached(functional.FunctionalTest):
-        def test_it(self):
-            self.start_servers(**self.__dict__.copy())
-            port = self.api_port
-            # Small images first: before the large writes' writeback.
-            path = '/v1/images/' + _upload(port, SMALL)
-            fig['small uncached'] = _gets(port, path, SMALL, runs, WARMUP)
+
+def _cached(fig, total, runs):
+    caching = {'deployment_flavor': 'caching'}
+    with fixtures.StackFixture(api=caching) as stack:
+        port, cache_dir = stack.api_port, stack.api_server.image_cache_dir
+        small = _upload(port, SMALL)
+        bt.download(port, '/v1/images/' + small, SMALL)
+        _wait_cached(cache_dir, small)
+        fig['small cached'] = _gets(port, '/v1/images/' + small,
+                                    SMALL, runs, WARMUP)
+        image_id = _upload(port, total)
+        fig['fill'] = bt.download(port, '/v1/images/' + image_id, total)
+        _wait_cached(cache_dir, image_id)
+        fig['hits'], fig['v2 hits'] = [], []
+        for _ in range(ROUNDS):
+            # Interleaved: a busy machine weighs on all alike.
             fig['raw'].append(bt.raw_copy_seconds(total))
-            path = '/v1/images/' + _upload(port, total)
-            fig['downloads'] = _gets(port, path, total, 3)
-            self.stop_servers()
+            fig['hits'] += _gets(port, '/v1/images/' + image_id, total, 1)
+            fig['v2 hits'] += _gets(
+                port, '/v2/images/%s/file' % image_id, total, 1)
+        fig['rss'] = bt.peak_rss_mib(stack.api_server.process_pid)
 
-    class Cached(functional.FunctionalTest):
-        def test_it(self):
-            self.api_server.deployment_flavor = 'caching'
-            self.start_servers(**self.__dict__.copy())
-            port, cache_dir = self.api_port, self.api_server.image_cache_dir
-            small = _upload(port, SMALL)
-            bt.download(port, '/v1/images/' + small, SMALL)
-            _wait_cached(cache_dir, small)
-            fig['small cached'] = _gets(port, '/v1/images/' + small,
-                                        SMALL, runs, WARMUP)
-            image_id = _upload(port, total)
-            fig['fill'] = bt.download(port, '/v1/images/' + image_id, total)
-            _wait_cached(cache_dir, image_id)
-            fig['hits'], fig['v2 hits'] = [], []
-            for _ in range(ROUNDS):
-                # Interleaved: a busy machine weighs on all alike.
-                fig['raw'].append(bt.raw_copy_seconds(total))
-                fig['hits'] += _gets(port, '/v1/images/' + image_id,
-                                     total, 1)
-                fig['v2 hits'] += _gets(
-                    port, '/v2/images/%s/file' % image_id, total, 1)
-            fig['rss'] = bt.peak_rss_mib(self.api_server.process_pid)
-            self.stop_servers()
 
-    bt.run_test(Uncached('test_it'))
-    bt.run_test(Cached('test_it'))
+def cache_figures(total, runs):
+    """Run both stacks; return a dict of figures (seconds, MiB)."""
+    fig = {'raw': []}
+    _uncached(fig, total, runs)
+    _cached(fig, total, runs)
     return fig
 
 

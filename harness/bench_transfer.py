@@ -16,10 +16,8 @@ import subprocess
 import sys
 import time
 
-import testtools
-
 from harness import bench_limit
-from harness import functional
+from harness import fixtures
 
 CHUNK = bench_limit.CHUNK
 
@@ -189,48 +187,32 @@ def expected_md5(total):
     return bench_limit.md5_of(total)
 
 
-def run_test(test):
-    """Run one benchmark test; a failure ends the benchmark with its text.
-    """
-    result = testtools.TestResult()
-    test.run(result)
-    if not result.wasSuccessful():
-        raise SystemExit(''.join(t for _, t in result.errors
-                                 + result.failures))
-
-
 def transfer_figures(total):
-    """Run the transfers in a FunctionalTest; return a dict of figures."""
+    """Run the transfers against a StackFixture; return a dict of figures.
+    """
     figures = {}
-
-    class Transfer(functional.FunctionalTest):
-        def test_it(self):
-            self.start_servers(**self.__dict__.copy())
-            # The median of three raw copies: the ceiling is noisy too.
-            figures['raw'] = sorted(raw_copy_seconds(total)
-                                    for _ in range(3))[1]
-            port = self.api_port
-            figures['upload'], image_id = upload(port, total)
-            # The first read races the writeback of the upload's dirty
-            # pages; three reads and their median show the steady state.
-            figures['downloads'] = [
-                download(port, '/v1/images/%s' % image_id, total)
-                for _ in range(3)]
-            figures['v2 upload'], image_id = v2_upload(port, total)
-            figures['v2 downloads'] = [
-                download(port, '/v2/images/%s/file' % image_id, total)
-                for _ in range(3)]
-            for name in ('download', 'v2 download'):
-                figures[name] = sorted(figures[name + 's'])[1]
-            figures['limit'] = bench_limit.upload_limit(
-                self.api_server.image_dir, total)
-            figures['rss'] = {
-                name: peak_rss_mib(server.process_pid)
-                for name, server in (('api', self.api_server),
-                                     ('registry', self.registry_server))}
-            self.stop_servers()
-
-    run_test(Transfer('test_it'))
+    with fixtures.StackFixture() as stack:
+        # The median of three raw copies: the ceiling is noisy too.
+        figures['raw'] = sorted(raw_copy_seconds(total) for _ in range(3))[1]
+        port = stack.api_port
+        figures['upload'], image_id = upload(port, total)
+        # The first read races the writeback of the upload's dirty pages;
+        # three reads and their median show the steady state.
+        figures['downloads'] = [
+            download(port, '/v1/images/%s' % image_id, total)
+            for _ in range(3)]
+        figures['v2 upload'], image_id = v2_upload(port, total)
+        figures['v2 downloads'] = [
+            download(port, '/v2/images/%s/file' % image_id, total)
+            for _ in range(3)]
+        for name in ('download', 'v2 download'):
+            figures[name] = sorted(figures[name + 's'])[1]
+        figures['limit'] = bench_limit.upload_limit(
+            stack.api_server.image_dir, total)
+        figures['rss'] = {
+            name: peak_rss_mib(server.process_pid)
+            for name, server in (('api', stack.api_server),
+                                 ('registry', stack.registry_server))}
     return figures
 
 

@@ -182,3 +182,17 @@ class ProgramMissingError(HarnessError):
             % (kind, programs, install_hint))
         self.kind = kind
         self.install_hint = install_hint
+
+
+class LaunchFailedError(HarnessError):
+    """A server did not come up as a start expected it to.
+
+    The message is the launch status: which server, its exit status or
+    timeout, and the tail of its log.
+
+    :ivar name: the server name.
+    """
+
+    def __init__(self, name, message):
+        super().__init__(message)
+        self.name = name

@@ -12,12 +12,12 @@ import re
 
 from harness import database
 from harness import errors
+from harness import launch
 from harness import logs
 from harness import privatedb
 from harness import process
 from harness import reach
-from harness import server as server_mod
-from harness import sqldb
+from harness import stacks
 from harness import utils
 from harness.server import Server
 from harness.servers import ApiServer
@@ -39,38 +39,27 @@ class FunctionalTest(utils.BaseTestCase):
 
     def setUp(self):
         super().setUp()
-        self.launched_servers = []
         self._failed = False
         self._engines = []
-        self.api_protocol = 'http'
-        self.api_port, api_sock = utils.get_unused_port_and_socket()
-        self.registry_port, registry_sock = \
-            utils.get_unused_port_and_socket()
-        conf_dir = os.path.join(self.test_dir, 'etc')
-        utils.safe_mkdirs(conf_dir)
-        for name in ('schema-image.json', 'policy.json',
-                     'property-protections.conf',
-                     'property-protections-policies.conf'):
-            self.copy_data_file(name, conf_dir)
-        self.property_file_roles = os.path.join(
-            conf_dir, 'property-protections.conf')
-        self.property_file_policies = os.path.join(
-            conf_dir, 'property-protections-policies.conf')
-        self.policy_file = os.path.join(conf_dir, 'policy.json')
-        self.api_server = ApiServer(self.test_dir, self.api_port,
-                                    self.policy_file, sock=api_sock)
-        self.registry_server = RegistryServer(self.test_dir,
-                                              self.registry_port,
-                                              sock=registry_sock)
-        self.scrubber_daemon = ScrubberDaemon(self.test_dir)
+        # The layout (ports, etc/, the three servers) is the Stack
+        # fixture's, and so is the last word at cleanup: stop, reset the
+        # database, release the sockets.  Not useFixture(): the logs are
+        # attached below, after the servers stopped, only on failure.
+        self._stack = stacks.Stack(self.test_dir)
+        self._stack.setUp()
+        self.addCleanup(self._stack.cleanUp)
+        for name in ('api_protocol', 'api_port', 'registry_port',
+                     'property_file_roles', 'property_file_policies',
+                     'policy_file', 'api_server', 'registry_server',
+                     'scrubber_daemon', 'launched_servers'):
+            setattr(self, name, getattr(self._stack, name))
         self.pid_files = [self.api_server.pid_file,
                           self.registry_server.pid_file,
                           self.scrubber_daemon.pid_file]
         self.files_to_destroy = []
-        # Cleanups run last-in first-out: stop, attach logs, reset the DB,
-        # release sockets and engines, and only then remove the test dir.
-        self.addCleanup(self._release)
-        self.addCleanup(self._reset_databases)
+        # Cleanups run last-in first-out: stop, attach logs, release the
+        # engines of run_sql_cmd, and then the stack's own cleanup.
+        self.addCleanup(self._dispose_engines)
         self.addOnException(self._note_failure)
         self.addCleanup(self._attach_logs_if_failed)
         self.addCleanup(self.cleanup)
@@ -103,7 +92,7 @@ class FunctionalTest(utils.BaseTestCase):
         """
         if not database.is_sqlite(conn_string):
             self._dispose_engines()
-            sqldb.reset(conn_string)
+            launch.reset_database(conn_string)
 
     def cleanup(self):
         """Stop every server and remove ``files_to_destroy``.
@@ -111,20 +100,12 @@ class FunctionalTest(utils.BaseTestCase):
         Every server is stopped even if stopping another one fails; the
         failures are then raised together.
         """
-        failures = []
-        servers = self._all_servers()
-        for server in servers:
-            server.terminate()  # all at once, then wait for each
-        for server in servers:
-            try:
-                server.stop()
-            except errors.HarnessError as exc:
-                failures.append(str(exc))
-        for path in self.files_to_destroy:
-            if os.path.exists(path):
-                os.unlink(path)
-        if failures:
-            raise errors.HarnessError('; '.join(failures))
+        try:
+            launch.stop_all(self._all_servers())
+        finally:
+            for path in self.files_to_destroy:
+                if os.path.exists(path):
+                    os.unlink(path)
 
     def start_server(self, server, expect_launch, expect_exit=True,
                      expected_exitcode=0, **kwargs):
@@ -149,32 +130,21 @@ class FunctionalTest(utils.BaseTestCase):
         or the program died saying so (:attr:`Server.port_clash`).  Any
         other failure (a bad conf, a crash, a timeout) fails at once.
         """
-        launch_msg = None
-        for _ in range(max_retries):
-            try:
-                exitcode, out, err = server.start(
-                    expect_exit=not expect_launch, **kwargs)
-            except errors.PortInUseError as exc:
-                launch_msg = str(exc)
-                self._move_to_fresh_port(server, port_name)
-                continue
-            self.assertEqual(0, exitcode, 'Failed to spin up the %s server. '
-                             'Got: %s' % (server.server_name, err))
-            launch_msg = self.wait_for_servers([server], expect_launch)
-            if not launch_msg:
-                self.launched_servers.append(server)
-                break
-            clash = server.died_of_port_clash()
-            server.stop()
-            if not clash:
-                break  # another port would fail the same way
-            self._move_to_fresh_port(server, port_name)
-        self.assertTrue(launch_msg is None, launch_msg)
+        def on_move(moved):
+            setattr(self, port_name, moved.bind_port)
 
-    def _move_to_fresh_port(self, server, port_name):
-        server.close_socket()
-        server.bind_port, server.sock = utils.get_unused_port_and_socket()
-        setattr(self, port_name, server.bind_port)
+        launch_msg, started = None, False
+        try:
+            started = launch.start_with_retry(
+                server, max_retries, expect_launch, on_move=on_move,
+                **kwargs)
+        except errors.LaunchFailedError as exc:
+            # Failed outside the handler: the report shows the reason once.
+            launch_msg = str(exc)
+            self.add_log_details([server])
+        self.assertTrue(launch_msg is None, launch_msg)
+        if started:
+            self.launched_servers.append(server)
 
     def start_servers(self, **kwargs):
         """Start the registry, the API and a scrubber run, all at once.
@@ -185,59 +155,28 @@ class FunctionalTest(utils.BaseTestCase):
         ``start_with_retry``; any other failure fails the test at once.
         """
         self.cleanup()
-        kwargs['registry_port'] = self._reserve(self.registry_server,
-                                                'registry_port')
-        self._reserve(self.api_server, 'api_port')
-        scrubber = self.scrubber_daemon
-        expect_exit = 'daemon' not in kwargs
-        pair = [self.registry_server, self.api_server]
+        stack = self._stack
+        # The test may have replaced a server or a port: the stack starts
+        # what the test holds, and the test learns of any port moved.
+        for name in ('api_server', 'registry_server', 'scrubber_daemon',
+                     'api_port', 'registry_port'):
+            setattr(stack, name, getattr(self, name))
+        failure = None
         try:
-            procs = [s.launch(**kwargs) for s in pair + [scrubber]]
-            launch_msg = self.wait_for_servers(pair)
-            clash = any(s.died_of_port_clash() for s in pair)
-        except errors.PortInUseError as exc:
-            launch_msg, procs, clash = str(exc), [], True
-        if launch_msg and not clash:
-            self.fail(launch_msg)
-        elif launch_msg:
-            self.cleanup()
-            self._start_one_by_one(kwargs)
-        else:
-            self.launched_servers.extend(pair)
-            self._finish_scrubber(procs[2], expect_exit,
-                                  bool(kwargs.get('daemon')))
-
-    def _reserve(self, server, port_name):
-        """Make sure *server* holds a bound socket; return its port."""
-        if server.sock is None and server.fork_socket:
-            try:
-                server.sock = server_mod.bind_port(server.bind_port)
-            except errors.PortInUseError:
-                self._move_to_fresh_port(server, port_name)
-        return server.bind_port
-
-    def _start_one_by_one(self, kwargs):
-        self.start_with_retry(self.registry_server, 'registry_port', 3,
-                              **kwargs)
-        kwargs['registry_port'] = self.registry_server.bind_port
-        self.start_with_retry(self.api_server, 'api_port', 3, **kwargs)
-        exitcode, out, err = self.scrubber_daemon.start(**kwargs)
-        self.assertEqual(0, exitcode, 'Failed to spin up the Scrubber daemon. '
-                         'Got: %s' % err)
-
-    def _finish_scrubber(self, proc, expect_exit, daemon=False):
-        scrubber = self.scrubber_daemon
-        scrubber.stop_kill = not expect_exit
-        if daemon:
-            # Up means past its first run, with its signal handlers: a
-            # stop right after start_servers() is then a graceful one.
-            launch_msg = self.wait_for_servers([scrubber])
-            self.assertTrue(launch_msg is None, launch_msg)
-        if not expect_exit:
-            return
-        exitcode = proc.wait_exit(scrubber.exit_timeout)
-        self.assertEqual(0, exitcode, 'Failed to spin up the Scrubber daemon. '
-                         'Got: %s' % scrubber.read_output()[1])
+            stack.start_servers(**kwargs)
+        except (errors.LaunchFailedError,
+                errors.UnexpectedExitCodeError) as exc:
+            failure = exc  # failed outside the handler: shown once
+        finally:
+            self.api_port = stack.api_port
+            self.registry_port = stack.registry_port
+        if isinstance(failure, errors.UnexpectedExitCodeError):
+            self.assertEqual(0, failure.returncode,
+                             'Failed to spin up the Scrubber daemon. '
+                             'Got: %s' % failure.log_tail)
+        elif failure is not None:
+            self.add_log_details([self.registry_server, self.api_server])
+            self.fail(str(failure))
 
     def ping_server(self, port):
         """Return True if something accepts TCP connections on *port*."""
@@ -249,17 +188,11 @@ class FunctionalTest(utils.BaseTestCase):
         :returns: None if the launch expectation is met, else a message
             naming the server, its exit status and the tail of its log.
         """
-        procs = [s.process for s in servers if s.process is not None]
-        if len(procs) != len(servers):
-            return 'Unexpected server launch status: not launched'
-        probes = {s.process: s.ready_check() for s in servers}
-        try:
-            process.wait_ready(procs, timeout, probes=probes)
-        except (errors.ServerDiedError, errors.ServerTimeoutError) as exc:
+        message, failed = launch.launch_message(servers, expect_launch,
+                                                timeout)
+        if failed:
             self.add_log_details(servers)
-            return ('Unexpected server launch status for: %s' % exc
-                    if expect_launch else None)
-        return None if expect_launch else 'Unexpected server launch status'
+        return message
 
     def reload_server(self, server, expect_launch, expect_exit=True,
                       expected_exitcode=0, **kwargs):
@@ -344,17 +277,6 @@ class FunctionalTest(utils.BaseTestCase):
             for name, text in privatedb.log_details():
                 self.addDetail(name, content.text_content(text))
 
-    def _reset_databases(self):
-        urls = {s.sql_connection for s in self._all_servers()
-                if s.needs_database}
-        for url in sorted(urls):
-            self._reset_database(url)
-
     def _dispose_engines(self):
         while self._engines:
             self._engines.pop().dispose()
-
-    def _release(self):
-        self._dispose_engines()
-        for server in self._all_servers():
-            server.close_socket()

@@ -65,6 +65,9 @@ class ApiServer(server.HarnessServer):
         self.image_location_quota = 2
         self.needs_database = True
         self.user_storage_quota = 0
+        # Not in the seed's template: written so that a start can override
+        # it like any key (the service's own default, 1 TiB).
+        self.image_size_cap = 1099511627776
         self.lock_path = self.test_dir
         self.location_strategy = 'location_order'
         self.store_type_location_strategy_preference = ''

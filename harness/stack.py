@@ -1,50 +1,45 @@
 """``harness-stack``: the reference stack, up exactly as a test has it.
 
-It runs one :class:`harness.functional.FunctionalTest` whose test method
-starts the registry, the API and a scrubber run on free ports with sqlite
-in a temporary directory, prints the endpoints, and waits.  Ctrl-C (or
-SIGTERM) ends the test; its cleanups stop every server and remove the
-directory, as after any test.
+It sets up one :class:`harness.fixtures.StackFixture`: the registry, the
+API and a scrubber run on free ports with sqlite in a temporary directory,
+prints the endpoints, and waits.  Ctrl-C (or SIGTERM) cleans the fixture
+up: every server stopped and the directory removed, as after any test.
 """
 
 import argparse
-import os
 import signal
 import sys
 import threading
 
-import testtools
-
-from harness import functional
+from harness import errors
+from harness import fixtures
 
 
 def _wait_for_signal():
     stop = threading.Event()
-    # Handlers only record the request; the test method does the work.
+    # Handlers only record the request; the main thread does the work.
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     while not stop.wait(3600):
         continue
 
 
-def make_stack_test(out, flavor, wait=_wait_for_signal):
-    """Return a FunctionalTest that serves until *wait* returns."""
-
-    class Stack(functional.FunctionalTest):
-        def test_stack(self):
-            self.api_server.deployment_flavor = flavor
-            self.registry_server.deployment_flavor = flavor
-            self.start_servers(**self.__dict__.copy())
-            out.write('API:      http://127.0.0.1:%d/\n' % self.api_port)
-            out.write('Registry: http://127.0.0.1:%d/\n' % self.registry_port)
-            out.write('Database: %s\n' % self.api_server.sql_connection)
-            out.write('Logs:     %s\n' % self.test_dir)
-            out.write('Try: curl -i http://127.0.0.1:%d/v1/images\n'
-                      'Press Ctrl-C to stop.\n' % self.api_port)
-            out.flush()
-            wait()
-
-    return Stack('test_stack')
+def serve(out, flavor, wait=_wait_for_signal):
+    """Bring the stack up, describe it on *out*, and serve until *wait*
+    returns; the fixture's cleanup then takes it down."""
+    attrs = {'deployment_flavor': flavor}
+    stack = fixtures.set_up(fixtures.StackFixture(api=attrs, registry=attrs))
+    try:
+        out.write('API:      %s\n' % stack.url('/'))
+        out.write('Registry: http://127.0.0.1:%d/\n' % stack.registry_port)
+        out.write('Database: %s\n' % stack.api_server.sql_connection)
+        out.write('Logs:     %s\n' % stack.test_dir)
+        out.write('Try: curl -i %s\nPress Ctrl-C to stop.\n'
+                  % stack.url('/v1/images'))
+        out.flush()
+        wait()
+    finally:
+        stack.cleanUp()
 
 
 def main(argv=None):
@@ -54,15 +49,13 @@ def main(argv=None):
     parser.add_argument('--flavor', default='',
                         help="paste flavor, e.g. 'fakeauth' or 'noauth'")
     args = parser.parse_args(argv)
-    os.environ['OS_TEST_TIMEOUT'] = '0'  # serve for as long as asked
-    result = testtools.TestResult()
-    make_stack_test(sys.stdout, args.flavor).run(result)
-    for _, text in result.errors + result.failures:
-        sys.stderr.write(text)
-    if result.wasSuccessful():
-        sys.stdout.write('Stopped; everything cleaned up.\n')
-        return 0
-    return 1
+    try:
+        serve(sys.stdout, args.flavor)
+    except errors.HarnessError as exc:
+        sys.stderr.write('harness-stack: %s\n' % exc)
+        return 1
+    sys.stdout.write('Stopped; everything cleaned up.\n')
+    return 0
 
 
 if __name__ == '__main__':
