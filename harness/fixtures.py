@@ -33,6 +33,7 @@ from harness import errors
 from harness import janitor
 from harness import launch
 from harness import logs
+from harness import privatedb
 from harness import utils
 from harness.stacks import Stack
 
@@ -63,6 +64,19 @@ def add_log_details(fixture, servers):
             fixture.addDetail(name, content.Content(
                 content.UTF8_TEXT, functools.partial(_log_bytes, server,
                                                      name)))
+
+
+def _private_db_bytes(name):
+    return [dict(privatedb.log_details()).get(name, '').encode('utf-8')]
+
+
+def add_private_db_details(fixture):
+    """Give *fixture* a detail per log of the database servers this
+    process started itself (``HARNESS_TEST_SQL_CONNECTION=postgresql``),
+    read when it is read."""
+    for name, _ in privatedb.log_details():
+        fixture.addDetail(name, content.Content(
+            content.UTF8_TEXT, functools.partial(_private_db_bytes, name)))
 
 
 def set_up(fixture):
@@ -195,3 +209,5 @@ class StackFixture(Stack):
             for name, value in attrs.items():
                 setattr(server, name, value)
         self.start_servers(**dict(self.kwargs))
+        # After the start: the first database made starts a private server.
+        add_private_db_details(self)

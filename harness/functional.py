@@ -12,9 +12,9 @@ import re
 
 from harness import database
 from harness import errors
+from harness import fixtures
 from harness import launch
 from harness import logs
-from harness import privatedb
 from harness import process
 from harness import reach
 from harness import stacks
@@ -273,9 +273,7 @@ class FunctionalTest(utils.BaseTestCase):
         if self._failed:
             self.add_log_details(self._all_servers())
             # The test process's own database server, if it started one.
-            from testtools import content
-            for name, text in privatedb.log_details():
-                self.addDetail(name, content.text_content(text))
+            fixtures.add_private_db_details(self)
 
     def _dispose_engines(self):
         while self._engines:

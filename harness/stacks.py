@@ -16,6 +16,7 @@ import fixtures
 from harness import data
 from harness import errors
 from harness import launch
+from harness import reach
 from harness import server as server_mod
 from harness import utils
 from harness.servers import ApiServer
@@ -70,6 +71,13 @@ class Stack(fixtures.Fixture):
         """The three servers, then any other ``launched_servers``."""
         own = [self.api_server, self.registry_server, self.scrubber_daemon]
         return own + [s for s in self.launched_servers if s not in own]
+
+    @property
+    def clock(self):
+        """The wall clock of every server of the stack at once
+        (:class:`harness.reach.ServersClock`): running ones now, the
+        others when they start."""
+        return reach.ServersClock(self.servers)
 
     def url(self, path='/'):
         """The API's URL for *path*: ``http://127.0.0.1:<api port><path>``.

@@ -17,6 +17,7 @@ from testtools.testresult.doubles import ExtendedTestResult
 
 from harness import dbkinds
 from harness import errors
+from harness import fixtures as harness_fixtures
 from harness import functional
 from harness import privatedb
 from harness.tests.functional import runner_support
@@ -76,6 +77,16 @@ class _PrivateServerTest(object):
         outcome = [e for e in result._events if e[0] == 'addFailure']
         self.assertEqual(1, len(outcome))
         details = outcome[0][2]
+        name = 'private-%s.stderr.log' % self.kind
+        self.assertIn(name, details)
+        self.assertIn(privatedb.running(dbkinds.KINDS[self.kind]).sock_dir,
+                      details[name].as_text())
+
+    def test_a_stack_fixture_carries_the_servers_log(self):
+        self.useFixture(fixtures.EnvironmentVariable(
+            'HARNESS_TEST_SQL_CONNECTION', self.kind))
+        stack = self.useFixture(harness_fixtures.StackFixture())
+        details = stack.getDetails()
         name = 'private-%s.stderr.log' % self.kind
         self.assertIn(name, details)
         self.assertIn(privatedb.running(dbkinds.KINDS[self.kind]).sock_dir,

@@ -5,11 +5,13 @@ This folder has no ``__init__.py``: stestr's discovery skips it, and the
 entry point alone, no conftest.
 """
 
+import datetime
 import http.client
 import json
 import os
 import socket
 import sys
+import time
 
 import pytest
 import testtools
@@ -181,3 +183,23 @@ def test_testtools_test_gets_the_logs_once_as_details():
     shown = ''.join(d.as_text() for d in details.values())
     assert 1 == shown.count(first)
     assert_gone([case.seen.process_pid], case.seen.test_dir)
+
+
+def test_the_stack_clock_moves_every_server_of_the_stack(harness_stack):
+    # v1 images are stamped by the registry, v2 images (direct DB) by the
+    # API: both follow the stack's clock.
+    harness_stack.clock.freeze(datetime.datetime(
+        2001, 2, 3, 4, 5, 6, tzinfo=datetime.timezone.utc))
+    status, body = upload(harness_stack.api_port, b'x')
+    assert status == 201, body
+    assert json.loads(body)['image']['created_at'] == '2001-02-03T04:05:06'
+    harness_stack.clock.advance(90)
+    status, body = request(
+        harness_stack.api_port, 'POST', '/v2/images', b'{"name": "v2"}',
+        {'Content-Type': 'application/json'})
+    assert status == 201, body
+    assert json.loads(body)['created_at'] == '2001-02-03T04:06:36Z'
+    harness_stack.clock.reset()
+    status, body = upload(harness_stack.api_port, b'y')
+    created = json.loads(body)['image']['created_at']
+    assert created[:4] == time.strftime('%Y', time.gmtime())
