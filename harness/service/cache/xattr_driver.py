@@ -7,6 +7,7 @@ otherwise hide reads); the last modification time is its mtime.
 """
 
 import errno
+import fcntl
 import os
 import time
 
@@ -71,14 +72,23 @@ class XattrDriver(object):
     def hit(self, image_id):
         path = self.layout.path(image_id)
         try:
-            hits = int(get_xattr(path, HITS, '0'))
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        except FileNotFoundError:
+            return   # deleted while it was being read
+        try:
+            # Workers of one API count hits in the same file: the lock
+            # keeps two read-increment-writes from losing one.
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                hits = int(get_xattr(path, HITS, '0'))
+            except ValueError:
+                hits = 0
             set_xattr(path, HITS, hits + 1)
-            st = os.stat(path)
-            os.utime(path, ns=(time.time_ns(), st.st_mtime_ns))
+            os.utime(fd, ns=(time.time_ns(), os.fstat(fd).st_mtime_ns))
         except FileNotFoundError:
             pass   # deleted while it was being read
-        except ValueError:
-            set_xattr(path, HITS, 1)
+        finally:
+            os.close(fd)   # releases the lock
 
     def forget(self, image_id):
         """Nothing to do: the metadata went with the file."""

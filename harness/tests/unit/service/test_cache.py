@@ -191,6 +191,27 @@ class DriverTests(object):
             self.assertRaises(ValueError, self.cache.is_cached, bad)
 
 
+    def test_hits_from_racing_processes_all_count(self):
+        # The workers of one API count hits of one entry at once.
+        self.put('a', b'abc')
+        pids = []
+        for _ in range(4):
+            pid = os.fork()
+            if pid == 0:
+                code = 1
+                try:
+                    for _ in range(200):
+                        self.cache.driver.hit('a')
+                    code = 0
+                finally:
+                    os._exit(code)
+            pids.append(pid)
+        codes = [os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+                 for pid in pids]
+        self.assertEqual([0] * 4, codes)
+        self.assertEqual(800, self.cache.get_hit_count('a'))
+
+
 class TestSqliteDriver(DriverTests, CacheTestBase):
     driver = 'sqlite'
 
