@@ -10,8 +10,8 @@ import logging
 import webob.exc
 
 from harness.errors import StartupError
-from harness.service import api as wsgi_api
 from harness.service import state
+from harness.service import webapp
 from harness.service.db import api as db_api
 from harness.service.registry.images import ImagesController
 from harness.service.registry.members import MembersController
@@ -47,7 +47,7 @@ _RPC_ROUTES = (
 _ALLOWED = {'members': ('GET', 'PUT'), 'member': ('PUT', 'DELETE')}
 
 
-class API(wsgi_api.Router, ImagesController, MembersController,
+class API(webapp.Router, ImagesController, MembersController,
           RPCController):
     """The registry WSGI app.
 

@@ -28,9 +28,9 @@ from harness.service import cache as cache_mod
 from harness.service import context as context_mod
 from harness.service import policy
 from harness.service import state
-from harness.service.api import json_response
 from harness.service.api.middleware import base
 from harness.service.registry import client as registry_client
+from harness.service.webapp import json_response
 
 LOG = logging.getLogger('harness.api.middleware.cache_manage')
 

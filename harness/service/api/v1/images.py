@@ -10,6 +10,7 @@ import webob.exc
 
 from harness.service import quota
 from harness.service import store
+from harness.service import webapp
 from harness.service.api.v1 import common
 from harness.service.api.v1 import headers as headers_mod
 from harness.service.api.v1 import sources
@@ -39,7 +40,7 @@ class ParsedRequest(object):
 
     def __init__(self, conf, req):
         self.req = req
-        self.ctx = common.request_context(req)
+        self.ctx = webapp.request_context(req)
         self.meta = headers_mod.validate_image_meta(
             conf, headers_mod.parse_image_meta(req.headers))
         environ = req.environ

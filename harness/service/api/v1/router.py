@@ -8,6 +8,7 @@ hands each route to its controller.  Anything unmatched is ``404``.
 import webob.exc
 
 from harness.service import api
+from harness.service import webapp
 from harness.service.api.v1 import common
 from harness.service.api.v1 import deletion
 from harness.service.api.v1 import download
@@ -122,7 +123,7 @@ class API(api.ImagesRouter):
 
     def authorize(self, req, action):
         """Enforce *action* for *req*; return ``(context, client)``."""
-        ctx = common.request_context(req)
+        ctx = webapp.request_context(req)
         self.enforce(ctx, action)
         return ctx, self.client(ctx)
 
@@ -132,14 +133,14 @@ class API(api.ImagesRouter):
         """``GET /v1/images``: brief entries of the visible images."""
         ctx, client = self.authorize(req, 'get_images')
         listed = client.get_images(**query_params(req))
-        return api.json_response({'images': listed})
+        return webapp.json_response({'images': listed})
 
     def detail(self, req):
         """``GET /v1/images/detail``: full entries, locations and
         unreadable properties removed."""
         ctx, client = self.authorize(req, 'get_images')
         listed = client.get_images_detailed(**query_params(req))
-        return api.json_response({'images': [
+        return webapp.json_response({'images': [
             common.readable(common.redact_locations(image),
                             self.property_rules, ctx)
             for image in listed]})

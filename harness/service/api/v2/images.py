@@ -9,12 +9,12 @@ import webob
 import webob.exc
 
 from harness.service import quota
+from harness.service import webapp
 from harness.service.api.v2 import attrs
 from harness.service.api.v2 import listing
 from harness.service.api.v2 import patch
 from harness.service.api.v2 import repo
 from harness.service.api.v2 import view
-from harness.service.api.v2 import wsgi_json
 from harness.service.db import errors as db_errors
 
 LOG = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ class ImagesController(object):
     def create(self, req):
         """``POST /v2/images``: a ``queued`` image, no data yet."""
         ctx = self.api.context(req)
-        body = wsgi_json.read_json(req)
+        body = webapp.read_json(req, missing=webapp.BODY_EXPECTED)
         if isinstance(body, dict):
             for key in DISALLOWED:
                 if key in body:

@@ -4,7 +4,7 @@ import urllib.parse
 
 import webob.exc
 
-from harness.service import api as wsgi_api
+from harness.service import webapp
 from harness.service.api.v2 import repo
 from harness.service.api.v2 import view
 from harness.service.db import errors as db_errors
@@ -99,4 +99,4 @@ class Lister(object):
                   for row in rows]
         body = {'images': images, 'schema': '/v2/schemas/images'}
         body.update(page_links(req.GET, images, arguments['limit']))
-        return wsgi_api.json_response(body)
+        return webapp.json_response(body)

@@ -10,7 +10,7 @@ import re
 
 import webob.exc
 
-from harness.service.api.v2 import wsgi_json
+from harness.service import webapp
 
 MEDIA_TYPES = {
     'application/openstack-images-v2.0-json-patch': 'v2.0',
@@ -110,7 +110,7 @@ def parse(req, schemas):
     :raises webob.exc.HTTPException: 415, 400 or 403 per spec 10.6.
     """
     version = check_media_type(req)
-    body = wsgi_json.read_json(req)
+    body = webapp.read_json(req, missing=webapp.BODY_EXPECTED)
     if not isinstance(body, list):
         raise bad_request('Request body must be a JSON array of operation '
                           'objects.')

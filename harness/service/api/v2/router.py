@@ -10,7 +10,7 @@ anything else unmatched is ``404``.
 import webob.exc
 
 from harness.service import api
-from harness.service.api.v1 import common as v1_common
+from harness.service import webapp
 from harness.service.api.v2 import data
 from harness.service.api.v2 import images
 from harness.service.api.v2 import locations
@@ -87,7 +87,7 @@ class API(api.ImagesRouter):
 
     def context(self, req):
         """The request context of *req*."""
-        return v1_common.request_context(req)
+        return webapp.request_context(req)
 
     def db(self, ctx):
         """The DB API acting for *ctx* (see :func:`repo.gateway`)."""
@@ -154,4 +154,4 @@ class API(api.ImagesRouter):
         return self._members.delete(req, image_id, member_id)
 
     def schema(self, req, name):
-        return api.json_response(self.schemas.get(name))
+        return webapp.json_response(self.schemas.get(name))

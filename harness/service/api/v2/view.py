@@ -3,7 +3,7 @@
 
 import urllib.parse
 
-from harness.service import api as wsgi_api
+from harness.service import webapp
 
 #: Core attributes shown when not null, in representation order.
 CORE = ('name', 'disk_format', 'container_format', 'visibility', 'size',
@@ -62,7 +62,7 @@ def image_url(req, image_id):
 
 def image_response(api, req, ctx, record, status=200):
     """The JSON response of one image."""
-    return wsgi_api.json_response(image(api, ctx, record), status=status)
+    return webapp.json_response(image(api, ctx, record), status=status)
 
 
 def member(row):

@@ -11,6 +11,7 @@ import webob
 from harness.errors import StartupError
 from harness.service import api
 from harness.service import property_protections
+from harness.service import webapp
 from harness.service.api.v1 import router as v1_router
 from harness.service.api.v2 import router as v2_router
 from harness.service.context import ENVIRON_KEY
@@ -200,11 +201,11 @@ class TestV2Routes(testtools.TestCase):
 class TestRouterAndMap(testtools.TestCase):
 
     def test_route_kwargs(self):
-        class Items(api.Router):
+        class Items(webapp.Router):
             routes = (('GET', r'/items/(?P<item_id>[^/]+)', 'show'),)
 
             def show(self, req, item_id):
-                return api.json_response({'id': item_id}, status=202)
+                return webapp.json_response({'id': item_id}, status=202)
         res = webob.Request.blank('/items/7').get_response(Items())
         self.assertEqual(202, res.status_int)
         self.assertEqual({'id': '7'}, json.loads(res.body))
@@ -212,7 +213,7 @@ class TestRouterAndMap(testtools.TestCase):
     def test_prefix_map(self):
         root = helpers.EchoApp()
         v1 = helpers.EchoApp()
-        mapping = api.PrefixMap({'/': root, '/v1': v1})
+        mapping = webapp.PrefixMap({'/': root, '/v1': v1})
         for path, app, expected in (('/v1/images', v1, '/v1|/images'),
                                     ('/v1', v1, '/v1|'),
                                     ('/v10', root, '|/v10'),
@@ -221,7 +222,7 @@ class TestRouterAndMap(testtools.TestCase):
             self.assertEqual(expected, res.text, path)
 
     def test_prefix_map_no_match(self):
-        mapping = api.PrefixMap({'/v1': helpers.EchoApp()})
+        mapping = webapp.PrefixMap({'/v1': helpers.EchoApp()})
         res = webob.Request.blank('/v2').get_response(mapping)
         self.assertEqual(404, res.status_int)
 
