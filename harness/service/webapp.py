@@ -6,6 +6,7 @@ what every handler of the API and the registry uses to answer, to read a
 body and to learn who is asking.
 """
 
+import functools
 import json
 import re
 
@@ -56,7 +57,9 @@ class PrefixMap(object):
 class Router(object):
     """Dispatch ``(method, path pattern)`` to a handler method.
 
-    Subclasses list :attr:`routes` as ``(METHOD, regex, handler_name)``;
+    Subclasses list :attr:`routes` as ``(METHOD, regex, handler_name)``,
+    where *handler_name* names a method of the router (``index``) or of
+    one of its controllers (``images.create``: ``self.images.create``);
     the regex must match the whole ``PATH_INFO`` (an empty path is ``/``)
     and its named groups become keyword arguments of the handler, which
     receives the ``webob.Request`` and returns a response or raises
@@ -80,8 +83,12 @@ class Router(object):
         for route_method, regex, name in self._table:
             found = regex.fullmatch(path)
             if found and route_method == method:
-                return getattr(self, name), found.groupdict()
+                return self.handler(name), found.groupdict()
         return None, None
+
+    def handler(self, name):
+        """The handler a route names (see the class docstring)."""
+        return functools.reduce(getattr, name.split('.'), self)
 
     @webob.dec.wsgify
     def __call__(self, req):

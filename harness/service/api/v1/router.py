@@ -91,18 +91,19 @@ class API(api.ImagesRouter):
         ('GET', r'/', 'index'),
         ('GET', r'/images', 'index'),
         ('GET', r'/images/detail', 'detail'),
-        ('POST', r'/images', 'create'),
-        ('HEAD', r'/images/' + _ID, 'meta'),
-        ('GET', r'/images/' + _ID, 'show'),
-        ('PUT', r'/images/' + _ID, 'update'),
-        ('DELETE', r'/images/' + _ID, 'delete'),
-        ('GET', r'/images/%s/members' % _ID, 'get_members'),
-        ('PUT', r'/images/%s/members' % _ID, 'replace_members'),
-        ('GET', r'/images/%s/members/%s' % (_ID, _MEMBER), 'show_member'),
-        ('PUT', r'/images/%s/members/%s' % (_ID, _MEMBER), 'update_member'),
+        ('POST', r'/images', 'images.create'),
+        ('HEAD', r'/images/' + _ID, 'download.meta'),
+        ('GET', r'/images/' + _ID, 'download.show'),
+        ('PUT', r'/images/' + _ID, 'images.update'),
+        ('DELETE', r'/images/' + _ID, 'deletion.delete'),
+        ('GET', r'/images/%s/members' % _ID, 'members.index'),
+        ('PUT', r'/images/%s/members' % _ID, 'members.replace'),
+        ('GET', r'/images/%s/members/%s' % (_ID, _MEMBER),
+         'members.not_allowed'),
+        ('PUT', r'/images/%s/members/%s' % (_ID, _MEMBER), 'members.update'),
         ('DELETE', r'/images/%s/members/%s' % (_ID, _MEMBER),
-         'delete_member'),
-        ('GET', r'/shared-images/' + _MEMBER, 'shared_images'),
+         'members.delete'),
+        ('GET', r'/shared-images/' + _MEMBER, 'members.shared_images'),
     )
 
     def __init__(self, conf=None, client_factory=None,
@@ -110,10 +111,11 @@ class API(api.ImagesRouter):
         super().__init__(conf, property_rules)
         self.client_factory = client_factory or _registry_client
         self.protections = protections.V1Protections(self.property_rules)
-        self._images = images.ImagesController(self)
-        self._download = download.DownloadController(self)
-        self._deletion = deletion.DeleteController(self)
-        self._members = members.MembersController(self)
+        # The controllers the routes name (``images.create``...).
+        self.images = images.ImagesController(self)
+        self.download = download.DownloadController(self)
+        self.deletion = deletion.DeleteController(self)
+        self.members = members.MembersController(self)
 
     # -- what the controllers share --------------------------------------
 
@@ -145,39 +147,3 @@ class API(api.ImagesRouter):
                             self.property_rules, ctx)
             for image in listed]})
 
-    # -- one image -------------------------------------------------------
-
-    def create(self, req):
-        return self._images.create(req)
-
-    def update(self, req, image_id):
-        return self._images.update(req, image_id)
-
-    def meta(self, req, image_id):
-        return self._download.meta(req, image_id)
-
-    def show(self, req, image_id):
-        return self._download.show(req, image_id)
-
-    def delete(self, req, image_id):
-        return self._deletion.delete(req, image_id)
-
-    # -- members ---------------------------------------------------------
-
-    def get_members(self, req, image_id):
-        return self._members.index(req, image_id)
-
-    def replace_members(self, req, image_id):
-        return self._members.replace(req, image_id)
-
-    def show_member(self, req, image_id, member_id):
-        return self._members.not_allowed(req, image_id, member_id)
-
-    def update_member(self, req, image_id, member_id):
-        return self._members.update(req, image_id, member_id)
-
-    def delete_member(self, req, image_id, member_id):
-        return self._members.delete(req, image_id, member_id)
-
-    def shared_images(self, req, member_id):
-        return self._members.shared_images(req, member_id)

@@ -1,10 +1,11 @@
-"""Image records of the v2 API: load, save, delete data (spec 10).
+"""Image records of the v2 API: load, save, delete data.
 
-The v2 API talks to the DB API directly (spec 3.4), or through the
-registry's ``POST /rpc`` when ``data_api`` names the registry.  Either
-way :func:`gateway` hands out an object whose methods are the DB API
-functions; :func:`load` and :func:`save` turn its rows into *records*
-(see ``doc/v2-contracts.rst``) and back, mapping DB errors to HTTP ones.
+The v2 API talks to the DB API directly, or through the registry's
+``POST /rpc`` when ``data_api`` names the registry: either way
+:func:`~harness.service.api.v2.dbgateway.gateway` hands out an object
+whose methods are the DB API functions.  :func:`load` and :func:`save`
+turn its rows into *records* (see ``doc/v2-contracts.rst``) and back,
+mapping DB errors to HTTP ones.
 """
 
 import copy
@@ -21,9 +22,6 @@ from harness.service.db import errors as db_errors
 
 LOG = logging.getLogger(__name__)
 
-#: ``data_api`` values that route v2 through the registry's ``/rpc``.
-REGISTRY_DATA_APIS = ('glance.db.registry.api',
-                      'harness.service.registry.rpc_client')
 #: Columns a record carries as they are.
 COLUMNS = ('id', 'name', 'status', 'size', 'virtual_size', 'disk_format',
            'container_format', 'min_disk', 'min_ram', 'checksum', 'owner',
@@ -38,50 +36,12 @@ class Stale(HarnessError):
     """The image changed between the read and the write of a change."""
 
 
-class _DirectDB(object):
-    """The DB API run in-process for *ctx*."""
-
-    def __init__(self, engine, ctx):
-        self._engine = engine
-        self._ctx = ctx
-
-    def __getattr__(self, name):
-        # Imported here: the DB API pulls in SQLAlchemy, which a process
-        # that never serves v2 need not load.
-        from harness.service.db import api as db_api
-        if name not in db_api.FUNCTIONS:
-            raise AttributeError(name)
-        # Looked up on the module at each call, not kept: what a test
-        # patches there (harness.remote) is what runs.
-        function = getattr(db_api, name)
-        return lambda **kwargs: function(self._engine, self._ctx, **kwargs)
-
-
 def policy_target(record):
     """What the download policies see of *record*: its properties and
     columns (the API and the cache filter check the same target)."""
     target = dict(record['properties'])
     target.update((key, record.get(key)) for key in COLUMNS)
     return target
-
-
-def uses_registry(conf):
-    """Whether v2 data goes through the registry's ``/rpc``."""
-    return (conf.get('data_api') or '').strip() in REGISTRY_DATA_APIS
-
-
-def gateway(conf, ctx):
-    """The DB API for *ctx*: in-process, or the registry's ``/rpc``."""
-    if uses_registry(conf):
-        from harness.service.registry import rpc_client
-        return rpc_client.RPCClient(conf, ctx)
-    from harness.service.db import api as db_api
-    url = conf.sql_connection_url
-    if not url:
-        raise webob.exc.HTTPInternalServerError(
-            explanation='No database configured for the v2 API.')
-    timeout = conf.get('idle_timeout', 'database') or conf.sql_idle_timeout
-    return _DirectDB(db_api.get_engine(url, idle_timeout=timeout), ctx)
 
 
 def tags_of(db, image_ids):

@@ -136,24 +136,27 @@ class TestV1Router(testtools.TestCase):
     def test_routes_reach_handlers(self):
         app = self.app
         for method, path, handler, kwargs in (
-                ('POST', '/images', 'create', {}),
-                ('HEAD', '/images/abc', 'meta', {'image_id': 'abc'}),
-                ('GET', '/images/abc', 'show', {'image_id': 'abc'}),
-                ('PUT', '/images/abc', 'update', {'image_id': 'abc'}),
-                ('DELETE', '/images/abc', 'delete', {'image_id': 'abc'}),
-                ('GET', '/images/abc/members', 'get_members',
+                ('POST', '/images', app.images.create, {}),
+                ('HEAD', '/images/abc', app.download.meta,
                  {'image_id': 'abc'}),
-                ('PUT', '/images/abc/members', 'replace_members',
+                ('GET', '/images/abc', app.download.show,
                  {'image_id': 'abc'}),
-                ('PUT', '/images/abc/members/m', 'update_member',
+                ('PUT', '/images/abc', app.images.update,
+                 {'image_id': 'abc'}),
+                ('DELETE', '/images/abc', app.deletion.delete,
+                 {'image_id': 'abc'}),
+                ('GET', '/images/abc/members', app.members.index,
+                 {'image_id': 'abc'}),
+                ('PUT', '/images/abc/members', app.members.replace,
+                 {'image_id': 'abc'}),
+                ('PUT', '/images/abc/members/m', app.members.update,
                  {'image_id': 'abc', 'member_id': 'm'}),
-                ('DELETE', '/images/abc/members/m', 'delete_member',
+                ('DELETE', '/images/abc/members/m', app.members.delete,
                  {'image_id': 'abc', 'member_id': 'm'}),
-                ('GET', '/shared-images/m', 'shared_images',
+                ('GET', '/shared-images/m', app.members.shared_images,
                  {'member_id': 'm'})):
             found, found_kwargs = app.find(method, path)
-            self.assertEqual((handler, kwargs),
-                             (found.__name__, found_kwargs), path)
+            self.assertEqual((handler, kwargs), (found, found_kwargs), path)
 
     def test_detail_hides_unreadable_properties(self):
         conf = helpers.make_conf(policy_file=self.policy_file)
