@@ -18,8 +18,8 @@ import webob.exc
 from harness.errors import HarnessError
 from harness.service import quota
 from harness.service import store
+from harness.service.api.imagedata import deletion
 from harness.service.api.v1 import common
-from harness.service.api.v1 import deletion
 from harness.service.api.v1 import headers as headers_mod
 from harness.service.store import errors as store_errors
 from harness.service.wsgi.body import BodyError

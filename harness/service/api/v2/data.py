@@ -16,15 +16,15 @@ import webob.exc
 from harness.errors import HarnessError
 from harness.service import quota
 from harness.service import store
-from harness.service.api.v1 import deletion
-from harness.service.api.v1 import download as v1_download
+from harness.service.api.imagedata import deletion
+from harness.service.api.imagedata import download as v1_download
 from harness.service.api.v1 import headers as v1_headers
 from harness.service.api.v1 import upload as v1_upload
 from harness.service.api.v2 import locations as locations_mod
 from harness.service.api.v2 import repo
 from harness.service.db import errors as db_errors
-from harness.service.store import errors as store_errors
 from harness.service.store import chunks
+from harness.service.store import errors as store_errors
 from harness.service.wsgi.body import BodyError
 
 LOG = logging.getLogger(__name__)

@@ -16,7 +16,7 @@ import webob.exc
 from harness.errors import StartupError
 from harness.service import quota
 from harness.service import store
-from harness.service.api.v1 import deletion
+from harness.service.api.imagedata import deletion
 from harness.service.api.v1 import sources
 from harness.service.api.v2 import repo
 from harness.service.store import errors as store_errors
