@@ -19,7 +19,7 @@ from harness.errors import StartupError
 from harness.service import cache as cache_mod
 from harness.service import context as context_mod
 from harness.service import state
-from harness.service.api.imagedata import download as v1_download
+from harness.service.api.v1 import download as v1_download
 from harness.service.api.v1 import common as v1_common
 from harness.service.api.v1 import router as v1_router
 from harness.service.api.v2 import repo

@@ -11,6 +11,7 @@ import webob.exc
 from harness.service import quota
 from harness.service import store
 from harness.service import webapp
+from harness.service.api.imagedata import limits
 from harness.service.api.v1 import common
 from harness.service.api.v1 import headers as headers_mod
 from harness.service.api.v1 import sources
@@ -44,7 +45,7 @@ class ParsedRequest(object):
         self.meta = headers_mod.validate_image_meta(
             conf, headers_mod.parse_image_meta(req.headers))
         environ = req.environ
-        self.length = headers_mod.content_length(environ)
+        self.length = limits.content_length(environ)
         headers_mod.check_size_cap(conf, self.meta, self.length)
         self.has_body = headers_mod.has_body(environ)
         self.copy_from = sources.copy_from_header(req)

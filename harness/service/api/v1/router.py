@@ -9,8 +9,8 @@ import webob.exc
 
 from harness.service import api
 from harness.service import webapp
-from harness.service.api.imagedata import deletion
-from harness.service.api.imagedata import download
+from harness.service.api.v1 import deletion
+from harness.service.api.v1 import download
 from harness.service.api.v1 import common
 from harness.service.api.v1 import images
 from harness.service.api.v1 import members
