@@ -100,7 +100,16 @@ def load(api, ctx, image_id):
     api.enforce(ctx, 'get_image')
     if not is_uuid(image_id):
         raise not_found(image_id)
-    db = api.db(ctx)
+    return read(api.conf, api.db(ctx), image_id)
+
+
+def read(conf, db, image_id):
+    """The record of *image_id* read through *db* (a DB gateway); no
+    policy is checked.
+
+    :raises webob.exc.HTTPNotFound: unknown, invisible or deleted:
+        ``No image found with ID <id>``.
+    """
     try:
         row = db.image_get(image_id=image_id)
         tags = db.image_tag_get_all(image_id=image_id)
@@ -108,7 +117,7 @@ def load(api, ctx, image_id):
         raise not_found(image_id) from None
     if row.get('deleted') or row.get('status') == 'deleted':
         raise not_found(image_id)
-    return to_record(api.conf, row, tags)
+    return to_record(conf, row, tags)
 
 
 def db_values(conf, record):
