@@ -1,5 +1,4 @@
-"""The registry application: v1 image and member routes, ``POST /rpc``
-(reference-service.md section 7).
+"""The registry application: v1 image and member routes, ``POST /rpc``.
 
 The handlers live in :mod:`.images`, :mod:`.members` and :mod:`.rpc`;
 this module holds the route table and the paste factory.

@@ -46,6 +46,6 @@ def is_uuid_like(value):
 
 
 def full(image):
-    """The registry's full dict of a DB API image dict (spec 7.2)."""
+    """The registry's full dict of a DB API image dict."""
     return db_api.to_full_dict(image, image['properties'],
                                image['locations'])

@@ -1,4 +1,4 @@
-"""The registry's v1 image routes (spec 7.2).
+"""The registry's v1 image routes.
 
 :class:`ImagesController` is mixed into the registry application, which
 provides ``self.engine`` and ``self.conf``.

@@ -1,4 +1,4 @@
-"""The registry's v1 member routes (spec 7.2).
+"""The registry's v1 member routes.
 
 ``GET/PUT /images/<id>/members``, ``PUT/DELETE
 /images/<id>/members/<member>`` and ``GET /shared-images/<member>``.

@@ -1,4 +1,4 @@
-"""Registry v2: ``POST /rpc`` runs DB API commands (spec 7.3).
+"""Registry v2: ``POST /rpc`` runs DB API commands.
 
 The body is a JSON list of ``{"command": <name>, "kwargs": {...}}``; every
 command is validated before any runs, then each runs with the request

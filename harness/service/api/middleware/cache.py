@@ -1,4 +1,4 @@
-"""The ``cache`` filter: transparent image caching (spec 15.2).
+"""The ``cache`` filter: transparent image caching.
 
 ``GET /v1/images/<id>`` and ``GET /v2/images/<id>/file`` of a cached
 image are answered from the cache once the image is visible, active and

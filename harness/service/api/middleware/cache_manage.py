@@ -1,5 +1,4 @@
-"""The ``cache_manage`` filter: the image cache management API
-(reference-service.md 15.3).
+"""The ``cache_manage`` filter: the image cache management API.
 
 Seven routes under ``/v1`` (the path after version negotiation), each
 needing the ``manage_image_cache`` policy, else a bare 403::

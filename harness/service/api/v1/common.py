@@ -19,7 +19,7 @@ def check_writable(ctx):
 
 
 def redact_locations(image):
-    """Return *image* without ``location``/``location_data`` (spec 9.2)."""
+    """Return *image* without ``location``/``location_data``."""
     return {key: value for key, value in image.items()
             if key not in headers_mod.HIDDEN_FIELDS}
 

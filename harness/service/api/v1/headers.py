@@ -1,4 +1,4 @@
-"""Image metadata in v1 headers (reference-service.md 9.3 and 9.7).
+"""Image metadata in v1 headers.
 
 Requests carry metadata as ``x-image-meta-<field>`` and
 ``x-image-meta-property-<name>`` headers; HEAD and GET answers carry the
@@ -128,7 +128,9 @@ def validate_image_meta(conf, meta):
     is invalid).
 
     :returns: *meta*, changed in place.
-    :raises webob.exc.HTTPBadRequest: with the spec 9.3 messages.
+    :raises webob.exc.HTTPBadRequest: ``Invalid disk format '<f>' for
+        image.`` (container format, name: likewise) or the mismatch of
+        an Amazon format.
     """
     disk_format = meta.get('disk_format')
     container_format = meta.get('container_format')

@@ -1,4 +1,4 @@
-"""``POST /v1/images`` and ``PUT /v1/images/<id>`` (spec 9.4, 9.5).
+"""``POST /v1/images`` and ``PUT /v1/images/<id>``.
 
 Metadata comes from the ``x-image-meta-*`` headers; data from the body
 (streamed into the store), a remote location, or a copy-from URL.
@@ -107,7 +107,7 @@ class ImagesController(object):
         values['status'] = ('active' if meta.get('size') == 0 and not source
                             else 'queued')
         values['size'] = meta.get('size') or 0
-        # "With a location" includes a copy-from source (spec 9.4 step 3):
+        # "With a location" includes a copy-from source:
         # the reserved image carries the size the remote reports.
         if location and not values['size']:
             values['size'] = sources.backend_size(self.conf, location,

@@ -1,4 +1,4 @@
-"""Image members of v1 (spec 9.9): who an image is shared with."""
+"""Image members of v1: who an image is shared with."""
 
 import logging
 

@@ -1,4 +1,4 @@
-"""Routes of the v1 API (reference-service.md section 9).
+"""Routes of the v1 API.
 
 The :class:`API` app holds what every handler needs (configuration,
 policy enforcer, property protections, the registry client factory) and
@@ -17,7 +17,7 @@ from harness.service.api.v1 import members
 from harness.service.api.v1 import protections
 from harness.service.db import values
 
-#: Query parameters that filter listings (section 9.2).
+#: Query parameters that filter listings.
 SUPPORTED_FILTERS = ('name', 'status', 'container_format', 'disk_format',
                      'min_ram', 'min_disk', 'size_min', 'size_max',
                      'is_public', 'changes-since', 'protected')

@@ -1,4 +1,4 @@
-"""External image sources of v1: locations and copy-from (spec 16).
+"""External image sources of v1: locations and copy-from.
 
 ``x-image-meta-location`` points an image at data elsewhere (it becomes
 ``active`` at once); ``x-glance-api-copy-from`` copies remote data into the

@@ -1,4 +1,4 @@
-"""Storing image data and activating the image (spec 9.6, 13).
+"""Storing image data and activating the image.
 
 Shared by create, update and copy-from.  The data is streamed from its
 reader (``wsgi.input`` or a remote store's reader) into the store in
@@ -62,7 +62,9 @@ class Upload(object):
         :param saving: the caller already moved the image from ``queued``
             to ``saving`` (with its metadata, in one change).
         :returns: the active image's registry dict.
-        :raises webob.exc.HTTPException: the spec 9.6 failures; 409 when
+        :raises webob.exc.HTTPException: the store, a quota or a size or
+            checksum check refused the data (the image's status then: see
+            the module docstring); 409 when
             the image is no longer ``queued`` (nothing changed then).
         """
         if not saving:

@@ -1,4 +1,4 @@
-"""``PUT`` and ``GET /v2/images/<id>/file`` (spec 10.7, 13).
+"""``PUT`` and ``GET /v2/images/<id>/file``.
 
 An upload moves the image ``queued`` -> ``saving`` (compare-and-set),
 streams the body into ``default_store`` (bounded chunks, MD5 on the way,
@@ -56,7 +56,7 @@ class Upload(object):
     def run(self, reader, length):
         """Store *reader*'s data (*length* bytes; 0: until EOF).
 
-        :raises webob.exc.HTTPException: the spec 10.7 refusals; the
+        :raises webob.exc.HTTPException: the upload's refusals; the
             image is then back to ``queued`` and no data is left.
         """
         self._check_startable()

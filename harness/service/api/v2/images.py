@@ -1,4 +1,4 @@
-"""Create, show and delete v2 images (spec 10.3, 10.5).
+"""Create, show and delete v2 images.
 
 Listing lives in :mod:`.listing`, PATCH in :mod:`.patch`.
 """
@@ -140,7 +140,8 @@ class ImagesController(object):
 
 
 class _DeleteErrors(repo.db_errors_to_http):
-    """Delete reports a vanished image as spec 10.5 says."""
+    """Delete reports a vanished image as a 404 ``Failed to find image
+    <id> to delete``."""
 
     def __exit__(self, kind, exc, tb):
         if isinstance(exc, db_errors.NotFound):

@@ -1,4 +1,4 @@
-"""``GET /v2/images``: filters, paging, sorting, links (spec 10.4)."""
+"""``GET /v2/images``: filters, paging, sorting, links."""
 
 import urllib.parse
 
@@ -90,7 +90,7 @@ class Lister(object):
         except (db_errors.NotFound, db_errors.Invalid) as exc:
             raise bad_request(str(exc)) from None
         except db_errors.Forbidden:
-            # An invisible marker reads as an unknown one (spec 10.4).
+            # An invisible marker reads as an unknown one.
             raise bad_request('No image found with ID %s'
                               % arguments['marker']) from None
         images = [view.image(self.api, ctx,

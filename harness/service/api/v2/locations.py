@@ -1,5 +1,4 @@
-"""Image locations in v2: order, representation and PATCH (spec 8.3,
-8.5, 10.2, 10.6).
+"""Image locations in v2: order, representation and PATCH.
 
 A record's ``locations`` are ``[{"url", "metadata"}]`` in stored order;
 :func:`ordered` applies ``location_strategy`` (``location_order`` or
@@ -24,7 +23,7 @@ from harness.service.store import errors as store_errors
 LOG = logging.getLogger(__name__)
 
 STRATEGIES = ('location_order', 'store_type')
-#: Store name of each URL scheme (spec 8.5).
+#: Store name of each URL scheme.
 STORE_TYPES = {
     'file': 'filesystem', 'filesystem': 'filesystem',
     'http': 'http', 'https': 'http', 'rbd': 'rbd',
@@ -101,7 +100,8 @@ def apply_patch(api, ctx, record, op, index, value):
 
     :param op: ``add``, ``replace`` or ``remove``.
     :param index: ``None`` (``/locations``), ``'-'`` or a decimal string.
-    :raises webob.exc.HTTPException: the spec 10.6 refusals.
+    :raises webob.exc.HTTPException: the refusals of a ``/locations``
+        patch.
     """
     conf = api.conf
     # Whether locations are shown does not matter here (icehouse had no
@@ -193,7 +193,7 @@ def _entry(location):
 
 
 def _validate(conf, existing, location):
-    """Check one new location (spec 8.3); return its backend size.
+    """Check one new location; return its backend size.
 
     :raises webob.exc.HTTPBadRequest: ``Invalid location: <url>`` or
         ``The location <url> already exists``.
@@ -258,7 +258,7 @@ def _activate(record):
 
 
 def missing_formats(missing):
-    """The spec 8.2 text for formats missing before data is saved."""
+    """The 400 text for formats missing before data is saved."""
     if len(missing) == 1:
         return 'Property %s must be set prior to saving data.' % missing[0]
     return ('Properties %s must be set prior to saving data.'

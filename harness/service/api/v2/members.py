@@ -1,5 +1,5 @@
-"""Image members of v2 (spec 10.10): share an image with a tenant, who
-then accepts, rejects or leaves it pending."""
+"""Image members of v2: share an image with a tenant, who then accepts,
+rejects or leaves it pending."""
 
 import webob
 import webob.exc

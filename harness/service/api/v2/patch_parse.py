@@ -1,6 +1,6 @@
-"""Parse and check a v2 JSON patch body before anything is applied
-(spec 10.6): media types, operation objects, JSON pointers, read-only
-and reserved attributes, and the values against the image schema.
+"""Parse and check a v2 JSON patch body before anything is applied: media
+types, operation objects, JSON pointers, read-only and reserved
+attributes, and the values against the image schema.
 
 The result is a list of ``(op, path, value)``: *path* the decoded
 pointer segments, *value* ``None`` for ``remove``.
@@ -107,7 +107,9 @@ def check_value(schemas, path, value):
 def parse(req, schemas):
     """The checked operations of PATCH *req*.
 
-    :raises webob.exc.HTTPException: 415, 400 or 403 per spec 10.6.
+    :raises webob.exc.HTTPException: 415 (media type), 400 (body,
+        operation or pointer) or 403 (a read-only or reserved
+        attribute).
     """
     version = check_media_type(req)
     body = webapp.read_json(req, missing=webapp.BODY_EXPECTED)

@@ -26,7 +26,7 @@ LOG = logging.getLogger(__name__)
 COLUMNS = ('id', 'name', 'status', 'size', 'virtual_size', 'disk_format',
            'container_format', 'min_disk', 'min_ram', 'checksum', 'owner',
            'protected', 'created_at', 'updated_at')
-#: Location padding in v2 (spec 8.4).
+#: Location padding in v2.
 V2_BLOCKSIZE = 16
 #: Tries of a read-modify-write that another change keeps overtaking.
 ATTEMPTS = 10

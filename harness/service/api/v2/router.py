@@ -1,4 +1,4 @@
-"""Routes of the v2 API (reference-service.md section 10).
+"""Routes of the v2 API.
 
 The :class:`API` app holds what every v2 handler needs (configuration,
 policy enforcer, property protections, the DB gateway) and hands each

@@ -1,4 +1,4 @@
-"""``/v2/tasks`` (spec 10.11): create, list, show; delete is refused.
+"""``/v2/tasks``: create, list, show; delete is refused.
 
 A created task is run by :mod:`.task_runner` in the background
 (2014.1 left tasks ``pending``; issue 6 asks for real execution).  A
@@ -168,7 +168,7 @@ class TasksController(object):
         return webapp.json_response(task_view(task))
 
     def delete(self, req, task_id):
-        """``DELETE /v2/tasks/<id>``: always 405 (spec 10.11)."""
+        """``DELETE /v2/tasks/<id>``: always 405."""
         return webob.Response(status=405, body=NOT_PERMITTED.encode(),
                               content_type='text/plain', charset='UTF-8',
                               headers={'Allow': 'GET'})
