@@ -16,7 +16,7 @@ from harness.errors import StartupError
 from harness.service import quota
 from harness.service import store
 from harness.service.api.imagedata import deletion
-from harness.service.api.v1 import sources
+from harness.service.api.imagedata import urls
 from harness.service.api.v2 import repo
 from harness.service.store import errors as store_errors
 
@@ -208,7 +208,7 @@ def _validate(conf, existing, location):
         explanation='Invalid location: %s' % url)
     # Restricted schemes (file, filesystem, swift+config) would expose
     # the server's files, or another image's data to a later removal.
-    if not sources.is_external(url):
+    if not urls.is_external(url):
         raise invalid
     try:
         size = store.get_store_from_uri(conf, url).get_size(url)
