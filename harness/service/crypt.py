@@ -1,4 +1,4 @@
-"""Encryption of image locations at rest (spec 8.4).
+"""Encryption of image locations at rest.
 
 With ``metadata_encryption_key`` set, location URLs are stored encrypted:
 AES-CBC keyed with the key's bytes (16, 24 or 32 of them: AES-128/192/256),

@@ -1,6 +1,6 @@
 """Run a service ``main`` with the exit-code contract of the harness.
 
-harness.md section 3: a program that cannot start exits non-zero at once
+A program that cannot start exits non-zero at once
 with a one-line reason on stderr (``ERROR: <message>``), never a traceback
 for an expected failure.  Unexpected exceptions still print their traceback
 (that is a bug worth seeing) and exit 1.

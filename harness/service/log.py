@@ -1,4 +1,4 @@
-"""Logging set-up of the service processes (reference-service.md s. 4).
+"""Logging set-up of the service processes.
 
 Lines look like Glance's (oslo) ones, because tests grep the log files::
 

@@ -1,4 +1,4 @@
-"""Load the WSGI pipeline of a service from its paste file (spec 3.1).
+"""Load the WSGI pipeline of a service from its paste file.
 
 Every pipeline is wrapped in :func:`utf8_guard`: the apps read the path
 and query as UTF-8 text (WebOb), so percent-escapes that are not UTF-8

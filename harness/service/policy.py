@@ -1,4 +1,4 @@
-"""policy.json rules (reference-service.md section 11).
+"""policy.json rules.
 
 A rule is text such as ``role:admin or (tenant:%(owner)s and not
 role:guest)``, ``""``/``@`` (always), ``!`` (never), ``rule:<name>``, or the

@@ -1,4 +1,4 @@
-"""Property protections (reference-service.md section 12).
+"""Property protections.
 
 The file named by ``property_protection_file`` is INI: each section name
 is a regular expression, and the first section (in file order) whose

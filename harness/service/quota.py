@@ -1,12 +1,12 @@
-"""Quotas on image metadata and on stored bytes (reference-service.md 13).
+"""Quotas on image metadata and on stored bytes.
 
 Count quotas (``image_property_quota``, ``image_tag_quota``,
 ``image_member_quota``, ``image_location_quota``) refuse a change that
-would leave more items than the limit, with ``413`` and the spec's
+would leave more items than the limit, with ``413`` and Glance's
 message; a negative limit means unlimited.
 
 ``user_storage_quota`` limits the bytes an owner stores.  Its usage is the
-registry's storage usage of section 7.1; the v1 API computes it from a
+DB API's ``user_get_storage_usage``; the v1 API computes it from a
 registry listing (:func:`registry_storage_usage`), the v2 API can pass its
 own.  :func:`check_storage` refuses a known size over the remainder and
 returns the remainder, which the caller uses to cut off a body of unknown
@@ -112,7 +112,7 @@ def stored_bytes(image):
 
 
 def registry_storage_usage(client, owner, image_id=None):
-    """Storage usage of *owner* (spec 7.1) from the registry's listings.
+    """Storage usage of *owner* from the registry's listings.
 
     Walks every page of the caller's detailed listing with
     ``is_public=None`` (all images for an admin, else those the caller

@@ -10,8 +10,7 @@ that the program's main loop consumes at its own pace:
   deadlock;
 * the lifeline (``LIFELINE``): a pipe whose write end the test process
   holds.  When that process dies, even by SIGKILL, the pipe reaches EOF and
-  the service stops, so no server outlives the test that started it
-  (harness.md section 3);
+  the service stops, so no server outlives the test that started it;
 * readiness: one byte written to ``HARNESS_READY_FD`` once the service
   listens, so the harness waits on a pipe instead of polling a port.
 """
@@ -183,7 +182,7 @@ class Runtime(object):
         """Give a pre-forked worker its own events and signal dispositions.
 
         The worker queues TERM (graceful stop), ignores INT (so ``kill -INT``
-        on the workers changes nothing, reference-service.md section 18) and
+        on the workers changes nothing: the parent stops them) and
         takes the default action on HUP and CHLD.  The readiness and
         lifeline descriptors are closed: they belong to the parent.
         """

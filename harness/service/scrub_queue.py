@@ -1,13 +1,13 @@
 """The scrub queue: records of image data waiting for deletion.
 
 With ``delayed_delete`` on, deleting an image queues its location(s) in
-``<scrubber_datadir>/<image_id>`` instead of deleting the data
-(reference-service.md section 14).  A queue file holds records of two
-lines, ``<uri>`` and ``<delete_time>`` (integer epoch seconds), joined with
-``\\n`` and without a trailing newline; its atime/mtime are the newest
-delete time.  Readers and writers of a queue file hold an inter-process
-lock, the file ``<lock_path>/harness-scrubber-<image_id>``.  The URIs are
-encrypted when ``metadata_encryption_key`` is set.
+``<scrubber_datadir>/<image_id>`` instead of deleting the data.  A queue
+file holds records of two lines, ``<uri>`` and ``<delete_time>`` (integer
+epoch seconds), joined with ``\\n`` and without a trailing newline; its
+atime/mtime are the newest delete time.  Readers and writers of a queue
+file hold an inter-process lock, the file
+``<lock_path>/harness-scrubber-<image_id>``.  The URIs are encrypted when
+``metadata_encryption_key`` is set.
 
 The API enqueues with :class:`ScrubQueue`; :mod:`harness.service.scrubber`
 consumes the queue.

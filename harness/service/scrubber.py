@@ -3,8 +3,7 @@
 :class:`Scrubber` is one run over the queue directory (the format is
 :mod:`harness.service.scrub_queue`): it deletes the due data of images
 the registry reports as ``pending_delete``, then sets them ``deleted``.
-The daemon loop and the program live in :mod:`harness.cmd.scrubber`
-(reference-service.md section 14).
+The daemon loop and the program live in :mod:`harness.cmd.scrubber`.
 
 The registry client, the stores and the cipher are imported on first use:
 a run with nothing due, which every ``start_servers`` makes, needs none of

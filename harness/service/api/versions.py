@@ -1,4 +1,4 @@
-"""The versions document (reference-service.md section 5.1).
+"""The versions document.
 
 Clients compare it byte for byte, so the key order and the separators of
 ``json.dumps`` matter.

@@ -1,4 +1,4 @@
-"""The image cache (reference-service.md section 15).
+"""The image cache.
 
 :class:`ImageCache` is the one entry point, with Glance 2014.1's method
 names; the ``cache`` filter, the management API and the cache tools all

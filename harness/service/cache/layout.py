@@ -1,4 +1,4 @@
-"""The cache directory on disk (reference-service.md section 15.1).
+"""The cache directory on disk.
 
 ``<dir>/<id>`` is a complete, checksum-verified entry; ``incomplete/<id>``
 is being written; ``invalid/<id>`` failed verification or writing;

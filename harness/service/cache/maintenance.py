@@ -1,5 +1,5 @@
 """What the cache tools share: their configuration, and the pruner and
-cleaner runs (reference-service.md 15.4).
+cleaner runs.
 
 ``harness-cache-prefetcher``, ``-pruner`` and ``-cleaner`` read the same
 lenient INI files as the servers (``--config-file``, default

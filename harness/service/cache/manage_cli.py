@@ -1,5 +1,5 @@
-"""Options and dispatch of ``harness-cache-manage`` (reference-service.md
-15.5); the commands are in :mod:`.manage_commands`.
+"""Options and dispatch of ``harness-cache-manage``; the commands are in
+:mod:`.manage_commands`.
 
 ``harness-cache-manage [options] <command> [args]``: no arguments prints
 the help (exit 0); an unknown command prints the usage and ``Unknown

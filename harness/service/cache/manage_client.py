@@ -1,4 +1,4 @@
-"""HTTP client of the cache management API (reference-service.md 15.3).
+"""HTTP client of the cache management API.
 
 What ``harness-cache-manage`` talks to: ``http://<host>:<port>/v1/...``,
 one request per call (stdlib ``http.client``).  A 404 is

@@ -1,4 +1,4 @@
-"""The commands of ``harness-cache-manage`` (reference-service.md 15.5).
+"""The commands of ``harness-cache-manage``.
 
 Each command takes the parsed ``options`` and its positional ``args`` and
 returns the exit status.  It talks to the management API through

@@ -1,5 +1,4 @@
-"""The prefetcher: fetch every queued image into the cache
-(reference-service.md 15.4).
+"""The prefetcher: fetch every queued image into the cache.
 
 For each id of ``queue/`` (oldest first) the registry is asked for the
 image as admin; a missing or not ``active`` image is skipped with a

@@ -1,4 +1,4 @@
-"""Cache metadata in ``<image_cache_dir>/cache.db`` (spec 15.1).
+"""Cache metadata in ``<image_cache_dir>/cache.db``.
 
 One connection per process, opened on first use and shared by its
 threads under a lock (the server runs a thread per client connection, so

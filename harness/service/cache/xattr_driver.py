@@ -1,4 +1,4 @@
-"""Cache metadata in user extended attributes of the files (spec 15.1).
+"""Cache metadata in user extended attributes of the files.
 
 ``user.hits`` holds the hit count as a decimal string and ``user.error``
 why a file was moved to ``invalid/``.  The last access time is the file's

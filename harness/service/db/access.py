@@ -1,4 +1,4 @@
-"""Who may see, change and share an image (spec 7.1).
+"""Who may see, change and share an image.
 
 The checks take the image as a dict (``id``, ``owner``, ``is_public``)
 so they serve rows read here, images handed in over the registry RPC and

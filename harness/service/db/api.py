@@ -45,7 +45,7 @@ from harness.service.db.tasks import task_update
 from harness.service.db.usage import user_get_storage_usage
 
 #: The data functions of the DB API, by name: what the registry RPC
-#: exposes (spec 7.3).  Each is ``f(engine, context, **kwargs)``.
+#: exposes.  Each is ``f(engine, context, **kwargs)``.
 FUNCTIONS = {function.__name__: function for function in (
     image_create, image_update, image_destroy, image_get, image_get_all,
     image_property_create, image_property_delete,

@@ -1,4 +1,4 @@
-"""SQL conditions and ordering for image listings (spec section 7.1).
+"""SQL conditions and ordering for image listings.
 
 Pure query building: nothing here touches a connection.  Every function
 returns SQLAlchemy Core expressions over :data:`schema.images`.
@@ -31,7 +31,7 @@ _SPECIAL = ('properties', 'tags', 'changes-since', 'deleted', 'checksum',
 def image_conditions(filters, is_public=None):
     """Translate listing *filters* into a list of WHERE conditions.
 
-    :param filters: dict of filters (see spec 7.1); not modified.
+    :param filters: dict of filters; not modified.
     :param is_public: ``True``/``False`` adds ``is_public == value``.
     :raises InvalidFilterRangeValue: a ``*_min``/``*_max`` value is not
         numeric.

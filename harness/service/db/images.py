@@ -1,4 +1,4 @@
-"""Image queries of the DB API (spec section 7.1).
+"""Image queries of the DB API.
 
 Functions take an :class:`~sqlalchemy.engine.Engine` and a request context
 (``is_admin``, ``owner`` and optionally ``show_deleted``) and return plain
@@ -30,7 +30,7 @@ IMAGES = schema.images
 STATUSES = ('active', 'saving', 'queued', 'killed', 'pending_delete',
             'deleted')
 
-#: Column keys of the full image dict, in the order of the spec.
+#: Column keys of the full image dict (:func:`to_full_dict`), in order.
 IMAGE_ATTRS = ('id', 'name', 'status', 'size', 'virtual_size', 'disk_format',
                'container_format', 'min_disk', 'min_ram', 'is_public',
                'checksum', 'owner', 'protected', 'created_at', 'updated_at',
@@ -52,11 +52,11 @@ def image_get_all(engine, context, filters=None, marker=None, limit=None,
                   sort_key='created_at', sort_dir='desc',
                   member_status='accepted', is_public=None,
                   admin_as_user=False):
-    """List the images visible to *context* (spec 7.1 "Listing").
+    """List the images visible to *context*.
 
     :param filters: dict; ``visibility``, ``deleted``, ``changes-since``,
         ``<column>_min``/``_max``, ``properties``, ``tags``, column names
-        and other names (properties) as described in the spec.
+        and other names (properties), as :mod:`.filters` reads them.
     :param marker: id of the image after which the page starts.
     :raises NotFound: the marker does not exist (or is hidden deleted).
     :raises Forbidden: the marker is not visible.
@@ -199,7 +199,7 @@ def image_destroy(engine, context, image_id):
 
 
 def to_full_dict(row, properties, locations):
-    """Build the registry v1 "full" image dict (spec 7.2).
+    """Build the registry v1 "full" image dict.
 
     :param row: mapping of the image columns.
     :param properties: property rows (dicts); deleted ones are skipped.

@@ -1,4 +1,4 @@
-"""Image members of the DB API (spec 7.1 "Members").
+"""Image members of the DB API.
 
 Member rows are handed out as ``{"id", "image_id", "member",
 "can_share", "status", "created_at", "updated_at"}``.  Who may change a

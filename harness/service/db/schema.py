@@ -5,7 +5,7 @@ SQLAlchemy Core only: the registry's start-up time is measured and
 ``migrations/versions`` create exactly these tables; a unit test compares
 the migrated database with this metadata so the two cannot drift apart.
 
-Portability choices (reference-service.md section 6.1):
+Portability choices:
 
 - big integers are ``BIGINT`` except on SQLite, where they must be declared
   ``INTEGER`` (tests grep ``.schema`` for the word ``BIGINT``);

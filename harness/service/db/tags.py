@@ -1,4 +1,4 @@
-"""Image tags of the DB API (spec 7.1 "Tags").
+"""Image tags of the DB API.
 
 Tags are returned in creation order; an image carries a tag at most once
 (creating one it already has changes nothing).

@@ -1,4 +1,4 @@
-"""Tasks of the DB API (spec 7.3, tasks of the v2 API).
+"""Tasks of the DB API.
 
 A task dict has the ``tasks`` columns (``id, type, status, owner,
 expires_at, created_at, updated_at, deleted_at, deleted``); single gets,

@@ -1,5 +1,4 @@
-"""Storage used by an owner (spec 7.1 "Storage usage", quotas of
-section 13)."""
+"""Storage used by an owner."""
 
 import sqlalchemy as sa
 
@@ -13,7 +12,7 @@ LOCATIONS = schema.image_locations
 def user_get_storage_usage(engine, context, owner_id, image_id=None):
     """Bytes stored for *owner_id*: ``size`` times the number of live
     locations, over the owner's images with a positive size that are not
-    ``killed``, ``pending_delete`` or ``deleted`` (spec 7.1).
+    ``killed``, ``pending_delete`` or ``deleted``.
 
     :param image_id: an image left out of the sum (the one being
         uploaded).

@@ -1,4 +1,4 @@
-"""The registry server: image metadata over HTTP (reference-service.md s. 7).
+"""The registry server: image metadata over HTTP.
 
 :mod:`.api` is the WSGI application (route table and paste factory) whose
 handlers live in :mod:`.images`, :mod:`.members` and :mod:`.rpc`;

@@ -1,5 +1,4 @@
-"""The registry application: v1 image and member routes, ``POST /rpc``
-(reference-service.md section 7).
+"""The registry application: v1 image and member routes, ``POST /rpc``.
 
 The handlers live in :mod:`.images`, :mod:`.members` and :mod:`.rpc`;
 this module holds the route table and the paste factory.
@@ -10,8 +9,8 @@ import logging
 import webob.exc
 
 from harness.errors import StartupError
-from harness.service import api as wsgi_api
 from harness.service import state
+from harness.service import webapp
 from harness.service.db import api as db_api
 from harness.service.registry.images import ImagesController
 from harness.service.registry.members import MembersController
@@ -47,7 +46,7 @@ _RPC_ROUTES = (
 _ALLOWED = {'members': ('GET', 'PUT'), 'member': ('PUT', 'DELETE')}
 
 
-class API(wsgi_api.Router, ImagesController, MembersController,
+class API(webapp.Router, ImagesController, MembersController,
           RPCController):
     """The registry WSGI app.
 

@@ -9,7 +9,7 @@ answer) is :class:`webob.exc.HTTPServiceUnavailable`, which names the
 registry address and the reason.
 
 With ``metadata_encryption_key`` set, image locations are encrypted on
-the way to the registry and decrypted on the way back (spec 8.4): the
+the way to the registry and decrypted on the way back: the
 registry only ever stores the encrypted text.
 """
 

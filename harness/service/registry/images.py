@@ -1,4 +1,4 @@
-"""The registry's v1 image routes (spec 7.2).
+"""The registry's v1 image routes.
 
 :class:`ImagesController` is mixed into the registry application, which
 provides ``self.engine`` and ``self.conf``.
@@ -8,7 +8,8 @@ import logging
 
 import webob.exc
 
-from harness.service import api as wsgi_api
+from harness.service import json_body
+from harness.service import webapp
 from harness.service.db import api as db_api
 from harness.service.db import errors
 from harness.service.registry import common
@@ -29,19 +30,19 @@ class ImagesController(object):
     def index(self, req):
         """``GET /images``: brief entries of the visible images."""
         images = self._get_images(req)
-        return wsgi_api.json_response({'images': [
+        return webapp.json_response({'images': [
             {field: image[field] for field in BRIEF_FIELDS}
             for image in images]})
 
     def detail(self, req):
         """``GET /images/detail``: full entries of the visible images."""
         images = self._get_images(req)
-        return wsgi_api.json_response({'images': [
+        return webapp.json_response({'images': [
             common.full(image) for image in images]})
 
     def show(self, req, image_id):
         """``GET /images/<id>``: one full entry; hidden or missing: 404."""
-        ctx = common.request_context(req)
+        ctx = webapp.request_context(req)
         try:
             image = db_api.image_get(self.engine, ctx, image_id)
         except errors.NotFound:
@@ -52,7 +53,7 @@ class ImagesController(object):
             LOG.info("Access denied to image %s but returning 'not found'",
                      image_id)
             raise webob.exc.HTTPNotFound() from None
-        return wsgi_api.json_response({'image': common.full(image)})
+        return webapp.json_response({'image': common.full(image)})
 
     def create(self, req):
         """``POST /images``: create, answer 200 with the full entry."""
@@ -79,13 +80,14 @@ class ImagesController(object):
             LOG.error('%s', message)
             raise common.bad_request(message) from None
         LOG.info('Successfully created image %s', image['id'])
-        return wsgi_api.json_response({'image': common.full(image)})
+        return webapp.json_response({'image': common.full(image)})
 
     def update(self, req, image_id):
         """``PUT /images/<id>``: body ``{"image": {...}, "from_state":
         ...}``; header ``X-Glance-Registry-Purge-Props: true`` purges."""
         ctx = common.writable_context(req)
-        body = common.json_body(req)
+        body = webapp.read_json(req, limit=None,
+                                 missing=json_body.MALFORMED)
         values = _image_values(req, body)
         from_state = body.get('from_state')
         if not ctx.is_admin:
@@ -114,7 +116,7 @@ class ImagesController(object):
             raise common.plain_error(webob.exc.HTTPConflict,
                                      'Image operation conflicts') from None
         LOG.info('Updating metadata for image %s', image_id)
-        return wsgi_api.json_response({'image': common.full(image)})
+        return webapp.json_response({'image': common.full(image)})
 
     def delete(self, req, image_id):
         """``DELETE /images/<id>``: soft delete, 200 with the image."""
@@ -128,10 +130,10 @@ class ImagesController(object):
             LOG.info('Image %s not found', image_id)
             raise webob.exc.HTTPNotFound() from None
         LOG.info('Successfully deleted image %s', image_id)
-        return wsgi_api.json_response({'image': common.full(image)})
+        return webapp.json_response({'image': common.full(image)})
 
     def _get_images(self, req):
-        ctx = common.request_context(req)
+        ctx = webapp.request_context(req)
         params = query_params(req, ctx, self.conf)
         if ctx.is_admin and params.get('is_public') is True:
             # Glance compatibility: an admin asking for public images (the
@@ -152,7 +154,8 @@ class ImagesController(object):
 def _image_values(req, body=None):
     """The ``image`` object of the request body, as a new dict."""
     if body is None:
-        body = common.json_body(req)
+        body = webapp.read_json(req, limit=None,
+                                 missing=json_body.MALFORMED)
     image = body.get('image') if isinstance(body, dict) else None
     if not isinstance(image, dict):
         raise common.bad_request(

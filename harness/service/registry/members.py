@@ -1,4 +1,4 @@
-"""The registry's v1 member routes (spec 7.2).
+"""The registry's v1 member routes.
 
 ``GET/PUT /images/<id>/members``, ``PUT/DELETE
 /images/<id>/members/<member>`` and ``GET /shared-images/<member>``.
@@ -10,7 +10,8 @@ import logging
 
 import webob.exc
 
-from harness.service import api as wsgi_api
+from harness.service import json_body
+from harness.service import webapp
 from harness.service.db import access
 from harness.service.db import api as db_api
 from harness.service.db import errors
@@ -25,12 +26,12 @@ class MembersController(object):
     def members_index(self, req, image_id):
         """``GET /images/<id>/members``: the memberships the caller may
         see, in insertion order."""
-        ctx = common.request_context(req)
+        ctx = webapp.request_context(req)
         self._visible_image(ctx, image_id)
         members = db_api.image_member_find(self.engine, ctx,
                                            image_id=image_id)
         LOG.info('Returning member list for image %s', image_id)
-        return wsgi_api.json_response({'members': [
+        return webapp.json_response({'members': [
             {'member_id': row['member'], 'can_share': row['can_share']}
             for row in members]})
 
@@ -38,7 +39,8 @@ class MembersController(object):
         """``PUT /images/<id>/members``: make the body's memberships the
         image's member set (204)."""
         ctx = self._sharing_context(req, image_id)
-        body = common.json_body(req)
+        body = webapp.read_json(req, limit=None,
+                                 missing=json_body.MALFORMED)
         memberships = _get(body, 'memberships')
         if not isinstance(memberships, list):
             raise webob.exc.HTTPBadRequest(
@@ -69,7 +71,7 @@ class MembersController(object):
         ``can_share`` false unless the body says otherwise) or set its
         ``can_share`` (204)."""
         ctx = self._sharing_context(req, image_id)
-        body = common.json_body(req, required=False)
+        body = webapp.read_json(req, limit=None)
         can_share = None
         if body:
             can_share = bool(_get(_get(body, 'member'), 'can_share'))
@@ -102,10 +104,10 @@ class MembersController(object):
     def shared_images(self, req, member):
         """``GET /shared-images/<member>``: the images shared with
         *member* that the caller may see the memberships of."""
-        ctx = common.request_context(req)
+        ctx = webapp.request_context(req)
         rows = db_api.image_member_find(self.engine, ctx, member=member)
         LOG.info('Returning list of images shared with member %s', member)
-        return wsgi_api.json_response({'shared_images': [
+        return webapp.json_response({'shared_images': [
             {'image_id': row['image_id'], 'can_share': row['can_share']}
             for row in rows]})
 

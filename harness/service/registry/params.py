@@ -1,4 +1,4 @@
-"""Query parameters of the registry's listings (spec 7.2).
+"""Query parameters of the registry's listings.
 
 :func:`query_params` turns ``GET /images`` and ``GET /images/detail``
 parameters into ``image_get_all`` keyword arguments, with the exact 400
@@ -21,7 +21,8 @@ SUPPORTED_SORT_DIRS = ('asc', 'desc')
 def query_params(req, ctx, conf):
     """Return the ``image_get_all`` keyword arguments of a listing request.
 
-    :raises webob.exc.HTTPBadRequest: with the messages of spec 7.2.
+    :raises webob.exc.HTTPBadRequest: a filter, limit, marker or sort
+        parameter Glance's registry refuses, with its message.
     """
     params = {'filters': _filters(req, ctx),
               'limit': _limit(req, conf),

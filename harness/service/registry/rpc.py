@@ -1,4 +1,4 @@
-"""Registry v2: ``POST /rpc`` runs DB API commands (spec 7.3).
+"""Registry v2: ``POST /rpc`` runs DB API commands.
 
 The body is a JSON list of ``{"command": <name>, "kwargs": {...}}``; every
 command is validated before any runs, then each runs with the request
@@ -15,6 +15,7 @@ import webob
 import webob.exc
 
 from harness.service import json_body
+from harness.service import webapp
 from harness.service.db import api as db_api
 from harness.service.db import errors
 from harness.service.registry import common
@@ -92,7 +93,7 @@ class RPCController(object):
     def rpc(self, req):
         """``POST /rpc``: validate every command, then run them in order.
         """
-        ctx = common.request_context(req)
+        ctx = webapp.request_context(req)
         try:
             body = loads(req.body or b'null')
         except json_body.InvalidJSON as exc:

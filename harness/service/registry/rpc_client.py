@@ -1,4 +1,4 @@
-"""Client of the registry's ``POST /rpc`` (spec 7.3).
+"""Client of the registry's ``POST /rpc``.
 
 ``RPCClient(conf, context).image_get(image_id=...)`` runs one DB API
 command in the registry, as Glance's v2 registry client did: keyword

@@ -1,4 +1,4 @@
-"""Image stores: where image data lives (spec 8.1, contract issue 3).
+"""Image stores: where image data lives.
 
 ``file``/``filesystem`` give the :class:`~.filesystem.FilesystemStore`
 (``conf.filesystem_store_datadir``), ``http``/``https`` the read-only
@@ -59,7 +59,7 @@ def get_store_from_uri(conf, uri):
 
 
 def configure_stores(conf):
-    """Start-up checks of the API (spec 1.1, 8.1).
+    """Start-up checks of the API.
 
     Checks that ``default_store`` names a store, then creates the
     filesystem datadir if missing (logging that it does).  A missing

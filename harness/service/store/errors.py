@@ -2,8 +2,9 @@
 
 Every store error is a :class:`StoreError` (a
 :class:`harness.errors.HarnessError`); the API maps each class to its HTTP
-status (section 9.6 of the spec).  Messages are the store's own text, which
-the API embeds after its prefix (``Image storage media is full: <e>``).
+status (:mod:`harness.service.api.imagedata.limits`).  Messages are the
+store's own text, which the API embeds after its prefix (``Image storage
+media is full: <e>``).
 """
 
 from harness.errors import HarnessError

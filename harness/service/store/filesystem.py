@@ -1,4 +1,4 @@
-"""The filesystem store: image data in ``<datadir>/<image_id>`` (spec 8.1).
+"""The filesystem store: image data in ``<datadir>/<image_id>``.
 
 Uploads are streamed into a hidden temporary file in the datadir, hashed
 on the way, and published under the image id only once complete, so a
@@ -70,7 +70,7 @@ class FilesystemStore(object):
         """Create the datadir if missing and check it is writable.
 
         Failures are logged (uploads will then fail), never raised: the
-        API starts anyway (spec 8.1).
+        API starts anyway.
 
         :returns: whether uploads can work.
         """

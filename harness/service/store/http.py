@@ -1,4 +1,4 @@
-"""The read-only HTTP store: image data at ``http[s]://`` URLs (spec 8.1).
+"""The read-only HTTP store: image data at ``http[s]://`` URLs.
 
 ``GET``/``HEAD`` on the URL, following up to :data:`MAX_REDIRECTS`
 ``301``/``302`` redirects; a status >= 400 means the URI is bad.

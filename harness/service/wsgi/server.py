@@ -1,9 +1,9 @@
 """``serve()``: run a WSGI application as a service process.
 
-Start-up order (reference-service.md section 1): the caller has loaded the
-application; here the TLS settings are checked, the socket is adopted or
-bound and put into listening state, the harness is told we are ready, then
-connections are served until a signal or the lifeline says stop:
+Start-up order: the caller has loaded the application; here the TLS
+settings are checked, the socket is adopted or bound and put into
+listening state, the harness is told we are ready, then connections are
+served until a signal or the lifeline says stop:
 
 * TERM, INT, LIFELINE: graceful stop (stop accepting, let in-flight
   requests finish for a bounded time), exit status 0;

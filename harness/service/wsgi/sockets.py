@@ -1,9 +1,9 @@
 """Obtain the listening socket and the TLS context of a service.
 
-reference-service.md sections 1.2 and 17: adopt the socket the harness
-bound (``HARNESS_TEST_SOCKET_FD``) or bind ``bind_host:bind_port``, then
-listen; TLS settings are checked at start-up with Glance's messages.
-``ssl`` is imported only when TLS is configured: it is slow to import.
+Adopt the socket the harness bound (``HARNESS_TEST_SOCKET_FD``) or bind
+``bind_host:bind_port``, then listen; TLS settings are checked at
+start-up with Glance's messages.  ``ssl`` is imported only when TLS is
+configured: it is slow to import.
 """
 
 import errno
@@ -112,7 +112,9 @@ def set_socket_options(sock, keepidle):
 def make_tls_context(conf):
     """Return a server ``ssl.SSLContext``, or ``None`` when TLS is off.
 
-    :raises StartupError: with reference-service.md section 17's messages.
+    :raises StartupError: a certificate without a key (or the other
+        way round), or a CA, certificate or key file that cannot be read
+        or used, with Glance's messages.
     """
     cert_file, key_file = conf.cert_file, conf.key_file
     if not cert_file and not key_file:

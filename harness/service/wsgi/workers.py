@@ -1,4 +1,4 @@
-"""Pre-forked workers (reference-service.md section 18).
+"""Pre-forked workers.
 
 The parent forks N children that all accept on the shared listening socket
 and then only supervises them: a child that exited 0 or was killed by a

@@ -1,4 +1,4 @@
-"""The ``cache`` filter: transparent image caching (spec 15.2).
+"""The ``cache`` filter: transparent image caching.
 
 ``GET /v1/images/<id>`` and ``GET /v2/images/<id>/file`` of a cached
 image are answered from the cache once the image is visible, active and
@@ -18,12 +18,13 @@ import webob.exc
 from harness.errors import StartupError
 from harness.service import cache as cache_mod
 from harness.service import context as context_mod
+from harness.service import policy
+from harness.service import property_protections
 from harness.service import state
 from harness.service.api.v1 import common as v1_common
 from harness.service.api.v1 import download as v1_download
-from harness.service.api.v1 import router as v1_router
+from harness.service.api.v2 import dbgateway
 from harness.service.api.v2 import repo
-from harness.service.api.v2 import router as v2_router
 from harness.service.cache import tee
 
 LOG = logging.getLogger(__name__)
@@ -65,13 +66,18 @@ class CacheFilter(object):
             self.cache = cache_mod.ImageCache(self.conf)
         except cache_mod.CacheError as exc:
             raise StartupError(str(exc)) from None
-        # The version apps give the hit path the API's own registry/DB
-        # access, policy and property rules; a disabled version has none
-        # (its requests pass through to the API, which refuses them).
-        self.v1 = v1_router.API(self.conf) if self.conf.enable_v1_api \
-            else None
-        self.v2 = v2_router.API(self.conf) if self.conf.enable_v2_api \
-            else None
+        # A hit checks what the API checks: its policy, v1's property
+        # rules, the image in the registry (v1) or the DB (v2).  A
+        # disabled version gets no hits (its requests pass through to the
+        # API, which refuses them).
+        self.versions = {version for version, enabled in (
+            ('v1', self.conf.enable_v1_api), ('v2', self.conf.enable_v2_api))
+            if enabled}
+        self.enforcer = policy.Enforcer(self.conf)
+        self.property_rules = None
+        if 'v1' in self.versions:
+            self.property_rules = property_protections.load(self.conf,
+                                                            self.enforcer)
         LOG.info('Image cache in %s (driver %s)', self.cache.base_dir,
                  self.cache.driver_name)
 
@@ -85,7 +91,7 @@ class CacheFilter(object):
     @webob.dec.wsgify
     def __call__(self, req):
         version, image_id = match(req)
-        if version is None or getattr(self, version) is None:
+        if version not in self.versions:
             return self.application
         try:
             self.cache.layout.path(image_id)
@@ -105,10 +111,15 @@ class CacheFilter(object):
 
     # -- hits --------------------------------------------------------------
 
-    @staticmethod
-    def _allowed(app, ctx, actions, target):
-        checker = app.enforcer
-        return all(checker.check(ctx, action, target) for action in actions)
+    def _allowed(self, ctx, actions, target):
+        return all(self.enforcer.check(ctx, action, target)
+                   for action in actions)
+
+    def _registry(self, ctx):
+        # Imported on first use, as the v1 API does: the registry client
+        # is only needed once a request arrives.
+        from harness.service.registry.client import RegistryClient
+        return RegistryClient(self.conf, ctx)
 
     def _open(self, req, image_id, expected_size):
         """The cached file as a WSGI body, ``(body, size)``; ``None`` when
@@ -130,7 +141,7 @@ class CacheFilter(object):
         if ctx is None:
             return None
         try:
-            image = self.v1.client(ctx).get_image(image_id)
+            image = self._registry(ctx).get_image(image_id)
         except webob.exc.HTTPException:
             return None   # the API answers (404, 403...)
         if image.get('deleted') or image.get('status') in (
@@ -138,8 +149,7 @@ class CacheFilter(object):
             self.cache.evict(image_id)
             return None
         target = v1_download.policy_target(image)
-        allowed = self._allowed(self.v1, ctx,
-                                ('get_image', 'download_image'), target)
+        allowed = self._allowed(ctx, ('get_image', 'download_image'), target)
         if image.get('status') != 'active' or not allowed:
             return None
         opened = self._open(req, image_id, image.get('size') or 0)
@@ -147,7 +157,7 @@ class CacheFilter(object):
             return None
         body, size = opened
         image = v1_common.readable(v1_common.redact_locations(image),
-                                   self.v1.property_rules, ctx)
+                                   self.property_rules, ctx)
         image['size'] = image.get('size') or size
         response = _data_response(body, image['size'])
         v1_download.add_headers(response, req, image)
@@ -158,12 +168,16 @@ class CacheFilter(object):
         if ctx is None:
             return None
         try:
-            record = repo.load(self.v2, ctx, image_id)
+            # What repo.load does for the v2 API, step by step.
+            self.enforcer.enforce(ctx, 'get_image', {})
+            if not repo.is_uuid(image_id):
+                return None
+            record = repo.read(self.conf, dbgateway.gateway(self.conf, ctx),
+                               image_id)
         except webob.exc.HTTPException:
             return None
         target = repo.policy_target(record)
-        allowed = self._allowed(self.v2, ctx,
-                                ('get_image_location', 'download_image'),
+        allowed = self._allowed(ctx, ('get_image_location', 'download_image'),
                                 target)
         if (record.get('status') != 'active' or not record['locations']
                 or not allowed):

@@ -1,5 +1,4 @@
-"""The ``cache_manage`` filter: the image cache management API
-(reference-service.md 15.3).
+"""The ``cache_manage`` filter: the image cache management API.
 
 Seven routes under ``/v1`` (the path after version negotiation), each
 needing the ``manage_image_cache`` policy, else a bare 403::
@@ -28,9 +27,9 @@ from harness.service import cache as cache_mod
 from harness.service import context as context_mod
 from harness.service import policy
 from harness.service import state
-from harness.service.api import json_response
 from harness.service.api.middleware import base
 from harness.service.registry import client as registry_client
+from harness.service.webapp import json_response
 
 LOG = logging.getLogger('harness.api.middleware.cache_manage')
 

@@ -1,4 +1,4 @@
-"""Build the request context (reference-service.md section 3.3).
+"""Build the request context.
 
 ``context`` trusts the identity headers set by an auth filter in front of
 it (``fakeauth`` in tests); ``unauthenticated-context`` makes every request

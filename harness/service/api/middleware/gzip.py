@@ -1,4 +1,4 @@
-"""Compress responses for clients that accept gzip (spec section 3.3).
+"""Compress responses for clients that accept gzip.
 
 Image data (``application/octet-stream``) is compressed chunk by chunk as
 it is sent, so a large image is never held in memory; other bodies are

@@ -1,4 +1,4 @@
-"""Pick the API version of a request (reference-service.md section 5.2).
+"""Pick the API version of a request.
 
 The version comes from an ``Accept: application/vnd.openstack.images-<v>``
 header, else from the first path segment, which is removed.  A known,

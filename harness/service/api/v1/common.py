@@ -7,29 +7,10 @@ import urllib.parse
 import webob
 import webob.exc
 
-from harness.service import api
-from harness.service import context as context_mod
-from harness.service import json_body
+from harness.service import webapp
 from harness.service.api.v1 import headers as headers_mod
 
 LOG = logging.getLogger(__name__)
-
-#: Largest JSON body accepted by the member calls.
-MAX_JSON_BODY = 1 << 20
-
-
-def request_context(req):
-    """Return the context the context filter stored for *req*.
-
-    :raises webob.exc.HTTPInternalServerError: the pipeline has no context
-        filter (a paste configuration error).
-    """
-    ctx = context_mod.from_environ(req.environ)
-    if ctx is None:
-        raise webob.exc.HTTPInternalServerError(
-            'No request context: the pipeline lacks a context filter.')
-    return ctx
-
 
 def check_writable(ctx):
     """Refuse a change from a read-only (anonymous) context."""
@@ -38,7 +19,7 @@ def check_writable(ctx):
 
 
 def redact_locations(image):
-    """Return *image* without ``location``/``location_data`` (spec 9.2)."""
+    """Return *image* without ``location``/``location_data``."""
     return {key: value for key, value in image.items()
             if key not in headers_mod.HIDDEN_FIELDS}
 
@@ -111,7 +92,7 @@ def add_image_headers(response, req, image):
 
 def image_response(req, image, status=200):
     """The JSON answer ``{"image": ...}`` of a create or update."""
-    response = api.json_response({'image': redact_locations(image)},
+    response = webapp.json_response({'image': redact_locations(image)},
                                  status=status)
     add_image_headers(response, req, image)
     return response
@@ -125,22 +106,3 @@ def readable(image, rules, ctx):
     image['properties'] = rules.filter_readable(image['properties'], ctx)
     return image
 
-
-def read_json_body(req):
-    """Return the JSON body of *req* (``None`` when empty), any type.
-
-    :raises webob.exc.HTTPBadRequest: ``Malformed JSON in request body.``
-        (or the depth / number refusal of :mod:`harness.service.json_body`)
-    :raises webob.exc.HTTPRequestEntityTooLarge: body over 1 MiB.
-    """
-    stream = req.environ['wsgi.input']
-    data = stream.read(MAX_JSON_BODY + 1)
-    if len(data) > MAX_JSON_BODY:
-        raise webob.exc.HTTPRequestEntityTooLarge(
-            explanation='Request body too large.')
-    if not data.strip():
-        return None
-    try:
-        return json_body.loads(data)
-    except json_body.InvalidJSON as exc:
-        raise webob.exc.HTTPBadRequest(explanation=str(exc)) from None

@@ -1,4 +1,4 @@
-"""``HEAD`` and ``GET /v1/images/<id>`` (spec 9.7).
+"""``HEAD`` and ``GET /v1/images/<id>``.
 
 HEAD answers the metadata as ``x-image-meta-*`` headers; GET adds the
 data, streamed from the store chunk by chunk (the server closes the
@@ -13,57 +13,13 @@ import webob
 import webob.exc
 
 from harness.service import store
+from harness.service.api.imagedata import download as data_download
 from harness.service.api.v1 import common
 from harness.service.api.v1 import headers as headers_mod
 from harness.service.store import chunks
 from harness.service.store import errors as store_errors
 
 LOG = logging.getLogger(__name__)
-
-
-class ImageData(object):
-    """WSGI iterable over a store reader that checks the byte count.
-
-    Fewer bytes than announced are logged (the server then closes the
-    connection, so the client sees a short body, not a wrong image).
-    """
-
-    def __init__(self, reader, expected, image_id):
-        self._reader = reader
-        self.expected = expected
-        self.image_id = image_id
-        self.sent = 0
-
-    def __iter__(self):
-        return self
-
-    def __next__(self):
-        chunk = self.read(self._reader.chunk_size)
-        if not chunk:
-            raise StopIteration
-        return chunk
-
-    def read(self, size=-1):
-        """Read like a file (for ``wsgi.file_wrapper``), counted too."""
-        data = self._reader.read(size)
-        if not data and self.sent != self.expected:
-            LOG.error('Image %s: sent %d bytes of the %d expected',
-                      self.image_id, self.sent, self.expected)
-        self.sent += len(data)
-        return data
-
-    def fileno(self):
-        """The store reader's descriptor: the server may send from it."""
-        return self._reader.fileno()
-
-    def tell(self):
-        return self._reader.tell()
-
-    def close(self):
-        """Close the store reader (the server calls this)."""
-        close = getattr(self._reader, 'close', None)
-        if close is not None:
-            close()
 
 
 def policy_target(image):
@@ -109,7 +65,7 @@ class DownloadController(object):
         if size:
             reader, stored = self._open(image)
             size = stored or size
-            body = ImageData(reader, size, image_id)
+            body = data_download.ImageData(reader, size, image_id)
             wrapper = req.environ.get('wsgi.file_wrapper')
             if wrapper is not None:
                 body = wrapper(body, chunks.CHUNK_SIZE)

@@ -1,4 +1,4 @@
-"""Image metadata in v1 headers (reference-service.md 9.3 and 9.7).
+"""Image metadata in v1 headers.
 
 Requests carry metadata as ``x-image-meta-<field>`` and
 ``x-image-meta-property-<name>`` headers; HEAD and GET answers carry the
@@ -10,6 +10,7 @@ import re
 
 import webob.exc
 
+from harness.service.api.imagedata import limits
 from harness.service.db import values
 
 META_PREFIX = 'x-image-meta-'
@@ -127,7 +128,9 @@ def validate_image_meta(conf, meta):
     is invalid).
 
     :returns: *meta*, changed in place.
-    :raises webob.exc.HTTPBadRequest: with the spec 9.3 messages.
+    :raises webob.exc.HTTPBadRequest: ``Invalid disk format '<f>' for
+        image.`` (container format, name: likewise) or the mismatch of
+        an Amazon format.
     """
     disk_format = meta.get('disk_format')
     container_format = meta.get('container_format')
@@ -158,12 +161,6 @@ def validate_image_meta(conf, meta):
     return meta
 
 
-def cap_message(conf):
-    """The text of both size-cap refusals (400 on headers, 413 on data)."""
-    return ('Denying attempt to upload image larger than %d bytes.'
-            % conf.image_size_cap)
-
-
 def check_size_cap(conf, meta, content_length):
     """Refuse a body or declared size above ``image_size_cap``.
 
@@ -175,20 +172,15 @@ def check_size_cap(conf, meta, content_length):
     """
     for size in (content_length, meta.get('size')):
         if size is not None and size > conf.image_size_cap:
-            raise webob.exc.HTTPBadRequest(explanation=cap_message(conf))
+            raise webob.exc.HTTPBadRequest(
+                explanation=limits.cap_message(conf))
 
 
 def has_body(environ):
     """Whether the request carries a body (chunked or a non-zero length)."""
     if environ.get('HTTP_TRANSFER_ENCODING'):
         return True
-    return content_length(environ) > 0
-
-
-def content_length(environ):
-    """The request's ``Content-Length`` as an int (0 when absent)."""
-    raw = (environ.get('CONTENT_LENGTH') or '').strip()
-    return int(raw) if raw.isdigit() else 0
+    return limits.content_length(environ) > 0
 
 
 def _text(value):

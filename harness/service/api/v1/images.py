@@ -1,4 +1,4 @@
-"""``POST /v1/images`` and ``PUT /v1/images/<id>`` (spec 9.4, 9.5).
+"""``POST /v1/images`` and ``PUT /v1/images/<id>``.
 
 Metadata comes from the ``x-image-meta-*`` headers; data from the body
 (streamed into the store), a remote location, or a copy-from URL.
@@ -10,6 +10,8 @@ import webob.exc
 
 from harness.service import quota
 from harness.service import store
+from harness.service import webapp
+from harness.service.api.imagedata import limits
 from harness.service.api.v1 import common
 from harness.service.api.v1 import headers as headers_mod
 from harness.service.api.v1 import sources
@@ -39,11 +41,11 @@ class ParsedRequest(object):
 
     def __init__(self, conf, req):
         self.req = req
-        self.ctx = common.request_context(req)
+        self.ctx = webapp.request_context(req)
         self.meta = headers_mod.validate_image_meta(
             conf, headers_mod.parse_image_meta(req.headers))
         environ = req.environ
-        self.length = headers_mod.content_length(environ)
+        self.length = limits.content_length(environ)
         headers_mod.check_size_cap(conf, self.meta, self.length)
         self.has_body = headers_mod.has_body(environ)
         self.copy_from = sources.copy_from_header(req)
@@ -105,7 +107,7 @@ class ImagesController(object):
         values['status'] = ('active' if meta.get('size') == 0 and not source
                             else 'queued')
         values['size'] = meta.get('size') or 0
-        # "With a location" includes a copy-from source (spec 9.4 step 3):
+        # "With a location" includes a copy-from source:
         # the reserved image carries the size the remote reports.
         if location and not values['size']:
             values['size'] = sources.backend_size(self.conf, location,

@@ -1,11 +1,11 @@
-"""Image members of v1 (spec 9.9): who an image is shared with."""
+"""Image members of v1: who an image is shared with."""
 
 import logging
 
 import webob.exc
 
-from harness.service import api as wsgi_api
 from harness.service import quota
+from harness.service import webapp
 from harness.service.api.v1 import common
 from harness.service.db import errors as db_errors
 from harness.service.db import values
@@ -36,13 +36,13 @@ class MembersController(object):
         except webob.exc.HTTPForbidden:
             raise webob.exc.HTTPForbidden(
                 explanation='Unauthorized image access') from None
-        return wsgi_api.json_response({'members': members})
+        return webapp.json_response({'members': members})
 
     def replace(self, req, image_id):
         """``PUT .../members``: the body's memberships become the set."""
         ctx, client = self._authorize_write(req, 'modify_member')
         self._check_not_deleted(client, image_id)
-        body = common.read_json_body(req)
+        body = webapp.read_json(req)
         memberships = body.get('memberships') if isinstance(body, dict) \
             else body
         if not isinstance(memberships, list):
@@ -71,7 +71,7 @@ class MembersController(object):
         attempted = len(client.get_image_members(image_id)) + 1
         quota.enforce_count(self.api.conf.image_member_quota, attempted,
                             quota.MEMBERS)
-        body = common.read_json_body(req)
+        body = webapp.read_json(req)
         can_share = None
         member = body.get('member') if isinstance(body, dict) else None
         if isinstance(member, dict) and 'can_share' in member:
@@ -92,16 +92,16 @@ class MembersController(object):
 
     def shared_images(self, req, member_id):
         """``GET /v1/shared-images/<m>``: the images shared with *m*."""
-        ctx = common.request_context(req)
+        ctx = webapp.request_context(req)
         client = self.api.client(ctx)
         try:
             shared = client.get_member_images(member_id)
         except webob.exc.HTTPNotFound as exc:
             raise webob.exc.HTTPNotFound(explanation=exc.detail) from None
-        return wsgi_api.json_response({'shared_images': shared})
+        return webapp.json_response({'shared_images': shared})
 
     def _authorize_write(self, req, action):
-        ctx = common.request_context(req)
+        ctx = webapp.request_context(req)
         if ctx.owner is None and not ctx.is_admin:
             raise webob.exc.HTTPUnauthorized(
                 explanation='No authenticated user')

@@ -1,4 +1,4 @@
-"""Property protections as the v1 API applies them (spec 12).
+"""Property protections as the v1 API applies them.
 
 Creating a protected property, or updating one without the right, is
 ``403 Property '<name>' is protected``; purging a property the caller

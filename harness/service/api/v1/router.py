@@ -1,4 +1,4 @@
-"""Routes of the v1 API (reference-service.md section 9).
+"""Routes of the v1 API.
 
 The :class:`API` app holds what every handler needs (configuration,
 policy enforcer, property protections, the registry client factory) and
@@ -8,15 +8,16 @@ hands each route to its controller.  Anything unmatched is ``404``.
 import webob.exc
 
 from harness.service import api
-from harness.service.api.v1 import common
+from harness.service import webapp
 from harness.service.api.v1 import deletion
 from harness.service.api.v1 import download
+from harness.service.api.v1 import common
 from harness.service.api.v1 import images
 from harness.service.api.v1 import members
 from harness.service.api.v1 import protections
 from harness.service.db import values
 
-#: Query parameters that filter listings (section 9.2).
+#: Query parameters that filter listings.
 SUPPORTED_FILTERS = ('name', 'status', 'container_format', 'disk_format',
                      'min_ram', 'min_disk', 'size_min', 'size_max',
                      'is_public', 'changes-since', 'protected')
@@ -90,18 +91,19 @@ class API(api.ImagesRouter):
         ('GET', r'/', 'index'),
         ('GET', r'/images', 'index'),
         ('GET', r'/images/detail', 'detail'),
-        ('POST', r'/images', 'create'),
-        ('HEAD', r'/images/' + _ID, 'meta'),
-        ('GET', r'/images/' + _ID, 'show'),
-        ('PUT', r'/images/' + _ID, 'update'),
-        ('DELETE', r'/images/' + _ID, 'delete'),
-        ('GET', r'/images/%s/members' % _ID, 'get_members'),
-        ('PUT', r'/images/%s/members' % _ID, 'replace_members'),
-        ('GET', r'/images/%s/members/%s' % (_ID, _MEMBER), 'show_member'),
-        ('PUT', r'/images/%s/members/%s' % (_ID, _MEMBER), 'update_member'),
+        ('POST', r'/images', 'images.create'),
+        ('HEAD', r'/images/' + _ID, 'download.meta'),
+        ('GET', r'/images/' + _ID, 'download.show'),
+        ('PUT', r'/images/' + _ID, 'images.update'),
+        ('DELETE', r'/images/' + _ID, 'deletion.delete'),
+        ('GET', r'/images/%s/members' % _ID, 'members.index'),
+        ('PUT', r'/images/%s/members' % _ID, 'members.replace'),
+        ('GET', r'/images/%s/members/%s' % (_ID, _MEMBER),
+         'members.not_allowed'),
+        ('PUT', r'/images/%s/members/%s' % (_ID, _MEMBER), 'members.update'),
         ('DELETE', r'/images/%s/members/%s' % (_ID, _MEMBER),
-         'delete_member'),
-        ('GET', r'/shared-images/' + _MEMBER, 'shared_images'),
+         'members.delete'),
+        ('GET', r'/shared-images/' + _MEMBER, 'members.shared_images'),
     )
 
     def __init__(self, conf=None, client_factory=None,
@@ -109,10 +111,11 @@ class API(api.ImagesRouter):
         super().__init__(conf, property_rules)
         self.client_factory = client_factory or _registry_client
         self.protections = protections.V1Protections(self.property_rules)
-        self._images = images.ImagesController(self)
-        self._download = download.DownloadController(self)
-        self._deletion = deletion.DeleteController(self)
-        self._members = members.MembersController(self)
+        # The controllers the routes name (``images.create``...).
+        self.images = images.ImagesController(self)
+        self.download = download.DownloadController(self)
+        self.deletion = deletion.DeleteController(self)
+        self.members = members.MembersController(self)
 
     # -- what the controllers share --------------------------------------
 
@@ -122,7 +125,7 @@ class API(api.ImagesRouter):
 
     def authorize(self, req, action):
         """Enforce *action* for *req*; return ``(context, client)``."""
-        ctx = common.request_context(req)
+        ctx = webapp.request_context(req)
         self.enforce(ctx, action)
         return ctx, self.client(ctx)
 
@@ -132,51 +135,15 @@ class API(api.ImagesRouter):
         """``GET /v1/images``: brief entries of the visible images."""
         ctx, client = self.authorize(req, 'get_images')
         listed = client.get_images(**query_params(req))
-        return api.json_response({'images': listed})
+        return webapp.json_response({'images': listed})
 
     def detail(self, req):
         """``GET /v1/images/detail``: full entries, locations and
         unreadable properties removed."""
         ctx, client = self.authorize(req, 'get_images')
         listed = client.get_images_detailed(**query_params(req))
-        return api.json_response({'images': [
+        return webapp.json_response({'images': [
             common.readable(common.redact_locations(image),
                             self.property_rules, ctx)
             for image in listed]})
 
-    # -- one image -------------------------------------------------------
-
-    def create(self, req):
-        return self._images.create(req)
-
-    def update(self, req, image_id):
-        return self._images.update(req, image_id)
-
-    def meta(self, req, image_id):
-        return self._download.meta(req, image_id)
-
-    def show(self, req, image_id):
-        return self._download.show(req, image_id)
-
-    def delete(self, req, image_id):
-        return self._deletion.delete(req, image_id)
-
-    # -- members ---------------------------------------------------------
-
-    def get_members(self, req, image_id):
-        return self._members.index(req, image_id)
-
-    def replace_members(self, req, image_id):
-        return self._members.replace(req, image_id)
-
-    def show_member(self, req, image_id, member_id):
-        return self._members.not_allowed(req, image_id, member_id)
-
-    def update_member(self, req, image_id, member_id):
-        return self._members.update(req, image_id, member_id)
-
-    def delete_member(self, req, image_id, member_id):
-        return self._members.delete(req, image_id, member_id)
-
-    def shared_images(self, req, member_id):
-        return self._members.shared_images(req, member_id)

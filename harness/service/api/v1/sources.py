@@ -1,4 +1,4 @@
-"""External image sources of v1: locations and copy-from (spec 16).
+"""External image sources of v1: locations and copy-from.
 
 ``x-image-meta-location`` points an image at data elsewhere (it becomes
 ``active`` at once); ``x-glance-api-copy-from`` copies remote data into the
@@ -12,17 +12,13 @@ import threading
 import webob.exc
 
 from harness.service import store
+from harness.service.api.imagedata import urls
 from harness.service.api.v1 import common
 from harness.service.api.v1 import headers as headers_mod
 from harness.service.api.v1 import upload
 from harness.service.store import errors as store_errors
 
 LOG = logging.getLogger(__name__)
-
-#: Schemes a client may never name (2014.1.5): they would expose the
-#: server's own files or its configured Swift account.
-RESTRICTED_SCHEMES = ('file', 'filesystem', 'swift+config')
-
 
 def copy_from_header(req):
     """The ``x-glance-api-copy-from`` URL of *req*, or ``None``."""
@@ -37,20 +33,11 @@ def validate_source(url):
     """
     if not url:
         return None
-    if not is_external(url):
+    if not urls.is_external(url):
         raise webob.exc.HTTPBadRequest(
             explanation="External source are not supported: '%s'" % url,
             content_type='text/plain')
     return url
-
-
-def is_external(url):
-    """Whether *url* names a known store scheme a client may use."""
-    try:
-        scheme = store.scheme_of(url).lower()
-    except store_errors.BadStoreUri:
-        return False
-    return scheme in store.SCHEMES and scheme not in RESTRICTED_SCHEMES
 
 
 def external_source(api, ctx, meta, req):

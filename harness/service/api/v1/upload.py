@@ -1,4 +1,4 @@
-"""Storing image data and activating the image (spec 9.6, 13).
+"""Storing image data and activating the image.
 
 Shared by create, update and copy-from.  The data is streamed from its
 reader (``wsgi.input`` or a remote store's reader) into the store in
@@ -15,65 +15,17 @@ import logging
 
 import webob.exc
 
-from harness.errors import HarnessError
 from harness.service import quota
 from harness.service import store
+from harness.service.api.imagedata import deletion
+from harness.service.api.imagedata import limits
 from harness.service.api.v1 import common
-from harness.service.api.v1 import deletion
-from harness.service.api.v1 import headers as headers_mod
 from harness.service.store import errors as store_errors
 from harness.service.wsgi.body import BodyError
 
 LOG = logging.getLogger(__name__)
 
-DISCONNECTED = 'Client disconnected before sending all data to backend'
 UNQUEUED = 'Cannot upload to an unqueued image'
-
-
-#: The store's refusals and their HTTP errors (v1 and v2 uploads alike).
-_REFUSALS = (
-    (store_errors.Duplicate, webob.exc.HTTPConflict,
-     'Attempt to upload duplicate image: %s'),
-    (store_errors.Forbidden, webob.exc.HTTPForbidden,
-     'Forbidden upload attempt: %s'),
-    (store_errors.StorageFull, webob.exc.HTTPRequestEntityTooLarge,
-     'Image storage media is full: %s'),
-    (store_errors.StorageWriteDenied, webob.exc.HTTPServiceUnavailable,
-     'Insufficient permissions on image storage media: %s'),
-)
-
-
-def store_refusal(exc):
-    """The HTTP error of a store refusal (full, denied...), else None."""
-    for kind, error, text in _REFUSALS:
-        if isinstance(exc, kind):
-            return error(explanation=text % exc)
-    return None
-
-
-def over_limit(exc, remaining, conf):
-    """A store's :class:`LimitExceeded` as what it stands for.
-
-    :param remaining: bytes left in the storage quota (None: no quota).
-    :returns: a :class:`quota.StorageQuotaFull` when the quota was the
-        tighter limit, else the size cap's 413; *exc* unchanged when it is
-        not a limit.
-    """
-    if not isinstance(exc, store_errors.LimitExceeded):
-        return exc
-    if remaining is not None and remaining < conf.image_size_cap:
-        return quota.StorageQuotaFull(exc.received, remaining)
-    return webob.exc.HTTPRequestEntityTooLarge(
-        explanation=headers_mod.cap_message(conf))
-
-
-def log_internal(exc, image_id):
-    """Log an unexpected upload failure (a traceback only when it is not
-    one of ours or an OS error)."""
-    if isinstance(exc, (HarnessError, OSError, ValueError)):
-        LOG.error('Failed to upload image %s: %s', image_id, exc)
-    else:
-        LOG.exception('Failed to upload image %s', image_id)
 
 
 def get_store_or_400(conf, scheme):
@@ -110,7 +62,9 @@ class Upload(object):
         :param saving: the caller already moved the image from ``queued``
             to ``saving`` (with its metadata, in one change).
         :returns: the active image's registry dict.
-        :raises webob.exc.HTTPException: the spec 9.6 failures; 409 when
+        :raises webob.exc.HTTPException: the store, a quota or a size or
+            checksum check refused the data (the image's status then: see
+            the module docstring); 409 when
             the image is no longer ``queued`` (nothing changed then).
         """
         if not saving:
@@ -191,7 +145,7 @@ class Upload(object):
         common.kill_image(self.client, self.image_id)
         if isinstance(exc, BodyError):
             LOG.info('Upload of image %s: %s', self.image_id, exc)
-            return webob.exc.HTTPBadRequest(explanation=DISCONNECTED)
+            return webob.exc.HTTPBadRequest(explanation=limits.DISCONNECTED)
         return self._store_failure(exc)
 
     def _requeue(self):
@@ -205,17 +159,17 @@ class Upload(object):
                         self.image_id, exc)
 
     def _store_failure(self, exc):
-        exc = over_limit(exc, self.remaining, self.conf)
+        exc = limits.over_limit(exc, self.remaining, self.conf)
         if isinstance(exc, webob.exc.HTTPException):
             return exc
         if isinstance(exc, quota.StorageQuotaFull):
             return webob.exc.HTTPRequestEntityTooLarge(
                 explanation='Denying attempt to upload image because it '
                 'exceeds the .quota: %s' % exc)
-        refusal = store_refusal(exc)
+        refusal = limits.store_refusal(exc)
         if refusal is not None:
             return refusal
-        log_internal(exc, self.image_id)
+        limits.log_internal(exc, self.image_id)
         return webob.exc.HTTPInternalServerError(
             explanation='Failed to upload image %s' % self.image_id)
 

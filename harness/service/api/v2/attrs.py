@@ -1,5 +1,4 @@
-"""Rules on image attributes shared by create and PATCH (spec 10.3,
-10.6)."""
+"""Rules on image attributes shared by create and PATCH."""
 
 import webob.exc
 

@@ -1,4 +1,4 @@
-"""``PUT`` and ``GET /v2/images/<id>/file`` (spec 10.7, 13).
+"""``PUT`` and ``GET /v2/images/<id>/file``.
 
 An upload moves the image ``queued`` -> ``saving`` (compare-and-set),
 streams the body into ``default_store`` (bounded chunks, MD5 on the way,
@@ -16,15 +16,14 @@ import webob.exc
 from harness.errors import HarnessError
 from harness.service import quota
 from harness.service import store
-from harness.service.api.v1 import deletion
-from harness.service.api.v1 import download as v1_download
-from harness.service.api.v1 import headers as v1_headers
-from harness.service.api.v1 import upload as v1_upload
+from harness.service.api.imagedata import deletion
+from harness.service.api.imagedata import download
+from harness.service.api.imagedata import limits
 from harness.service.api.v2 import locations as locations_mod
 from harness.service.api.v2 import repo
 from harness.service.db import errors as db_errors
-from harness.service.store import errors as store_errors
 from harness.service.store import chunks
+from harness.service.store import errors as store_errors
 from harness.service.wsgi.body import BodyError
 
 LOG = logging.getLogger(__name__)
@@ -57,7 +56,7 @@ class Upload(object):
     def run(self, reader, length):
         """Store *reader*'s data (*length* bytes; 0: until EOF).
 
-        :raises webob.exc.HTTPException: the spec 10.7 refusals; the
+        :raises webob.exc.HTTPException: the upload's refusals; the
             image is then back to ``queued`` and no data is left.
         """
         self._check_startable()
@@ -99,7 +98,7 @@ class Upload(object):
         """Refuse a known size over the cap or the storage quota."""
         if length and length > self.conf.image_size_cap:
             raise webob.exc.HTTPRequestEntityTooLarge(
-                explanation=v1_headers.cap_message(self.conf))
+                explanation=limits.cap_message(self.conf))
         try:
             self.remaining = quota.check_storage(
                 self.conf.user_storage_quota, self._usage, length or None)
@@ -146,18 +145,18 @@ class Upload(object):
 
     def _failure(self, exc):
         """The HTTP error of a failed store (the image is ``queued``)."""
-        exc = v1_upload.over_limit(exc, self.remaining, self.conf)
+        exc = limits.over_limit(exc, self.remaining, self.conf)
         if isinstance(exc, webob.exc.HTTPException):
             return exc
         if isinstance(exc, quota.StorageQuotaFull):
             return _quota_error(exc)
         if isinstance(exc, BodyError):
             LOG.info('Upload of image %s: %s', self.image_id, exc)
-            return webob.exc.HTTPBadRequest(explanation=v1_upload.DISCONNECTED)
-        refusal = v1_upload.store_refusal(exc)
+            return webob.exc.HTTPBadRequest(explanation=limits.DISCONNECTED)
+        refusal = limits.store_refusal(exc)
         if refusal is not None:
             return refusal
-        v1_upload.log_internal(exc, self.image_id)
+        limits.log_internal(exc, self.image_id)
         return webob.exc.HTTPInternalServerError(
             explanation='Failed to upload image data due to internal error')
 
@@ -233,7 +232,7 @@ class DataController(object):
                          'for image %s' % image_id)
         Upload(api, ctx, record).run(
             req.environ['wsgi.input'],
-            v1_headers.content_length(req.environ))
+            limits.content_length(req.environ))
         return webob.Response(status=204)
 
     def download(self, req, image_id):
@@ -248,7 +247,7 @@ class DataController(object):
         api.enforce(ctx, 'download_image', repo.policy_target(record))
         reader, stored = self._open(image_id, ordered)
         size = record.get('size') or stored
-        body = v1_download.ImageData(reader, size, image_id)
+        body = download.ImageData(reader, size, image_id)
         wrapper = req.environ.get('wsgi.file_wrapper')
         if wrapper is not None:
             # A file is read into one reused buffer by the server.

@@ -1,4 +1,4 @@
-"""Create, show and delete v2 images (spec 10.3, 10.5).
+"""Create, show and delete v2 images.
 
 Listing lives in :mod:`.listing`, PATCH in :mod:`.patch`.
 """
@@ -9,12 +9,12 @@ import webob
 import webob.exc
 
 from harness.service import quota
+from harness.service import webapp
 from harness.service.api.v2 import attrs
 from harness.service.api.v2 import listing
 from harness.service.api.v2 import patch
 from harness.service.api.v2 import repo
 from harness.service.api.v2 import view
-from harness.service.api.v2 import wsgi_json
 from harness.service.db import errors as db_errors
 
 LOG = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ class ImagesController(object):
     def create(self, req):
         """``POST /v2/images``: a ``queued`` image, no data yet."""
         ctx = self.api.context(req)
-        body = wsgi_json.read_json(req)
+        body = webapp.read_json(req, missing=webapp.BODY_EXPECTED)
         if isinstance(body, dict):
             for key in DISALLOWED:
                 if key in body:
@@ -140,7 +140,8 @@ class ImagesController(object):
 
 
 class _DeleteErrors(repo.db_errors_to_http):
-    """Delete reports a vanished image as spec 10.5 says."""
+    """Delete reports a vanished image as a 404 ``Failed to find image
+    <id> to delete``."""
 
     def __exit__(self, kind, exc, tb):
         if isinstance(exc, db_errors.NotFound):

@@ -1,10 +1,10 @@
-"""``GET /v2/images``: filters, paging, sorting, links (spec 10.4)."""
+"""``GET /v2/images``: filters, paging, sorting, links."""
 
 import urllib.parse
 
 import webob.exc
 
-from harness.service import api as wsgi_api
+from harness.service import webapp
 from harness.service.api.v2 import repo
 from harness.service.api.v2 import view
 from harness.service.db import errors as db_errors
@@ -90,7 +90,7 @@ class Lister(object):
         except (db_errors.NotFound, db_errors.Invalid) as exc:
             raise bad_request(str(exc)) from None
         except db_errors.Forbidden:
-            # An invisible marker reads as an unknown one (spec 10.4).
+            # An invisible marker reads as an unknown one.
             raise bad_request('No image found with ID %s'
                               % arguments['marker']) from None
         images = [view.image(self.api, ctx,
@@ -99,4 +99,4 @@ class Lister(object):
                   for row in rows]
         body = {'images': images, 'schema': '/v2/schemas/images'}
         body.update(page_links(req.GET, images, arguments['limit']))
-        return wsgi_api.json_response(body)
+        return webapp.json_response(body)

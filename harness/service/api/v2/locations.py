@@ -1,5 +1,4 @@
-"""Image locations in v2: order, representation and PATCH (spec 8.3,
-8.5, 10.2, 10.6).
+"""Image locations in v2: order, representation and PATCH.
 
 A record's ``locations`` are ``[{"url", "metadata"}]`` in stored order;
 :func:`ordered` applies ``location_strategy`` (``location_order`` or
@@ -16,15 +15,15 @@ import webob.exc
 from harness.errors import StartupError
 from harness.service import quota
 from harness.service import store
-from harness.service.api.v1 import deletion
-from harness.service.api.v1 import sources
+from harness.service.api.imagedata import deletion
+from harness.service.api.imagedata import urls
 from harness.service.api.v2 import repo
 from harness.service.store import errors as store_errors
 
 LOG = logging.getLogger(__name__)
 
 STRATEGIES = ('location_order', 'store_type')
-#: Store name of each URL scheme (spec 8.5).
+#: Store name of each URL scheme.
 STORE_TYPES = {
     'file': 'filesystem', 'filesystem': 'filesystem',
     'http': 'http', 'https': 'http', 'rbd': 'rbd',
@@ -101,7 +100,8 @@ def apply_patch(api, ctx, record, op, index, value):
 
     :param op: ``add``, ``replace`` or ``remove``.
     :param index: ``None`` (``/locations``), ``'-'`` or a decimal string.
-    :raises webob.exc.HTTPException: the spec 10.6 refusals.
+    :raises webob.exc.HTTPException: the refusals of a ``/locations``
+        patch.
     """
     conf = api.conf
     # Whether locations are shown does not matter here (icehouse had no
@@ -193,7 +193,7 @@ def _entry(location):
 
 
 def _validate(conf, existing, location):
-    """Check one new location (spec 8.3); return its backend size.
+    """Check one new location; return its backend size.
 
     :raises webob.exc.HTTPBadRequest: ``Invalid location: <url>`` or
         ``The location <url> already exists``.
@@ -208,7 +208,7 @@ def _validate(conf, existing, location):
         explanation='Invalid location: %s' % url)
     # Restricted schemes (file, filesystem, swift+config) would expose
     # the server's files, or another image's data to a later removal.
-    if not sources.is_external(url):
+    if not urls.is_external(url):
         raise invalid
     try:
         size = store.get_store_from_uri(conf, url).get_size(url)
@@ -258,7 +258,7 @@ def _activate(record):
 
 
 def missing_formats(missing):
-    """The spec 8.2 text for formats missing before data is saved."""
+    """The 400 text for formats missing before data is saved."""
     if len(missing) == 1:
         return 'Property %s must be set prior to saving data.' % missing[0]
     return ('Properties %s must be set prior to saving data.'

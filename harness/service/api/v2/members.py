@@ -1,15 +1,14 @@
-"""Image members of v2 (spec 10.10): share an image with a tenant, who
-then accepts, rejects or leaves it pending."""
+"""Image members of v2: share an image with a tenant, who then accepts,
+rejects or leaves it pending."""
 
 import webob
 import webob.exc
 
-from harness.service import api as wsgi_api
 from harness.service import quota
+from harness.service import webapp
 from harness.service.api.v2 import attrs
 from harness.service.api.v2 import repo
 from harness.service.api.v2 import view
-from harness.service.api.v2 import wsgi_json
 from harness.service.db import errors as db_errors
 
 STATUSES = ('pending', 'accepted', 'rejected')
@@ -61,7 +60,7 @@ class MembersController(object):
     def create(self, req, image_id):
         """``POST .../members`` body ``{"member": "<tenant>"}``: 200."""
         ctx = self.api.context(req)
-        body = wsgi_json.read_json(req)
+        body = webapp.read_json(req, missing=webapp.BODY_EXPECTED)
         if not isinstance(body, dict) or 'member' not in body:
             raise webob.exc.HTTPBadRequest(
                 explanation='Member to be added not specified')
@@ -90,7 +89,7 @@ class MembersController(object):
             raise webob.exc.HTTPConflict(explanation=str(exc)) from None
         except db_errors.Invalid as exc:
             raise webob.exc.HTTPBadRequest(explanation=str(exc)) from None
-        return wsgi_api.json_response(view.member(row))
+        return webapp.json_response(view.member(row))
 
     def index(self, req, image_id):
         """``GET .../members``: all rows (owner, admin) or one's own."""
@@ -103,7 +102,7 @@ class MembersController(object):
             if not rows:
                 raise forbidden('You cannot get image member for %s'
                                 % image_id)
-        return wsgi_api.json_response({
+        return webapp.json_response({
             'members': [view.member(row) for row in rows],
             'schema': '/v2/schemas/members'})
 
@@ -115,13 +114,13 @@ class MembersController(object):
                                  public_forbidden=False)
         if not _is_owner(ctx, record) and row['member'] != ctx.owner:
             raise webob.exc.HTTPNotFound()
-        return wsgi_api.json_response(view.member(row))
+        return webapp.json_response(view.member(row))
 
     def update(self, req, image_id, member_id):
         """``PUT .../members/<m>`` body ``{"status": ...}``: the member
         itself (or an admin) sets its status."""
         ctx = self.api.context(req)
-        body = wsgi_json.read_json(req)
+        body = webapp.read_json(req, missing=webapp.BODY_EXPECTED)
         if not isinstance(body, dict) or 'status' not in body:
             raise webob.exc.HTTPBadRequest(explanation='Status not specified')
         record, row = self._find(ctx, image_id, member_id)
@@ -137,7 +136,7 @@ class MembersController(object):
                 memb_id=row['id'], values={'status': body['status']})
         except db_errors.NotFound:
             raise webob.exc.HTTPNotFound() from None
-        return wsgi_api.json_response(view.member(row))
+        return webapp.json_response(view.member(row))
 
     def delete(self, req, image_id, member_id):
         """``DELETE .../members/<m>``: owner or admin only; 204."""

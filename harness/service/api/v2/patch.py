@@ -1,4 +1,4 @@
-"""``PATCH /v2/images/<id>``: apply JSON patch operations (spec 10.6).
+"""``PATCH /v2/images/<id>``: apply JSON patch operations.
 
 :mod:`.patch_parse` checks the whole body first; the operations then
 apply in order to a working copy of the image record, which is saved
@@ -12,7 +12,7 @@ Operations on ``/locations`` are handed to the locations module
 *op* ``add|replace|remove``; *index* ``None`` for ``/locations``, else the
 segment after it (``'-'`` or digits, unchecked); *value* ``None`` for
 ``remove``.  It changes ``record['locations']``, ``status`` and ``size``
-in place and raises ``webob.exc.HTTP*`` with the spec's messages.  The
+in place and raises ``webob.exc.HTTP*`` with Glance's messages.  The
 caller has already checked ownership and the pointer's depth.
 """
 
@@ -39,7 +39,7 @@ def forbidden(message):
 
 
 def not_permitted(ctx, record, what):
-    """403 for a caller who does not own the image (spec 10.5)."""
+    """403 for a caller who does not own the image."""
     repo.check_owner(ctx, record, 'You are not permitted to modify %s.'
                      % what)
 

@@ -1,6 +1,6 @@
-"""Parse and check a v2 JSON patch body before anything is applied
-(spec 10.6): media types, operation objects, JSON pointers, read-only
-and reserved attributes, and the values against the image schema.
+"""Parse and check a v2 JSON patch body before anything is applied: media
+types, operation objects, JSON pointers, read-only and reserved
+attributes, and the values against the image schema.
 
 The result is a list of ``(op, path, value)``: *path* the decoded
 pointer segments, *value* ``None`` for ``remove``.
@@ -10,7 +10,7 @@ import re
 
 import webob.exc
 
-from harness.service.api.v2 import wsgi_json
+from harness.service import webapp
 
 MEDIA_TYPES = {
     'application/openstack-images-v2.0-json-patch': 'v2.0',
@@ -107,10 +107,12 @@ def check_value(schemas, path, value):
 def parse(req, schemas):
     """The checked operations of PATCH *req*.
 
-    :raises webob.exc.HTTPException: 415, 400 or 403 per spec 10.6.
+    :raises webob.exc.HTTPException: 415 (media type), 400 (body,
+        operation or pointer) or 403 (a read-only or reserved
+        attribute).
     """
     version = check_media_type(req)
-    body = wsgi_json.read_json(req)
+    body = webapp.read_json(req, missing=webapp.BODY_EXPECTED)
     if not isinstance(body, list):
         raise bad_request('Request body must be a JSON array of operation '
                           'objects.')

@@ -1,10 +1,11 @@
-"""Image records of the v2 API: load, save, delete data (spec 10).
+"""Image records of the v2 API: load, save, delete data.
 
-The v2 API talks to the DB API directly (spec 3.4), or through the
-registry's ``POST /rpc`` when ``data_api`` names the registry.  Either
-way :func:`gateway` hands out an object whose methods are the DB API
-functions; :func:`load` and :func:`save` turn its rows into *records*
-(see ``doc/v2-contracts.rst``) and back, mapping DB errors to HTTP ones.
+The v2 API talks to the DB API directly, or through the registry's
+``POST /rpc`` when ``data_api`` names the registry: either way
+:func:`~harness.service.api.v2.dbgateway.gateway` hands out an object
+whose methods are the DB API functions.  :func:`load` and :func:`save`
+turn its rows into *records* (see ``doc/v2-contracts.rst``) and back,
+mapping DB errors to HTTP ones.
 """
 
 import copy
@@ -16,19 +17,16 @@ import webob.exc
 from harness.errors import HarnessError
 from harness.service import crypt
 from harness.service import quota
-from harness.service.api.v1 import deletion
+from harness.service.api.imagedata import deletion
 from harness.service.db import errors as db_errors
 
 LOG = logging.getLogger(__name__)
 
-#: ``data_api`` values that route v2 through the registry's ``/rpc``.
-REGISTRY_DATA_APIS = ('glance.db.registry.api',
-                      'harness.service.registry.rpc_client')
 #: Columns a record carries as they are.
 COLUMNS = ('id', 'name', 'status', 'size', 'virtual_size', 'disk_format',
            'container_format', 'min_disk', 'min_ram', 'checksum', 'owner',
            'protected', 'created_at', 'updated_at')
-#: Location padding in v2 (spec 8.4).
+#: Location padding in v2.
 V2_BLOCKSIZE = 16
 #: Tries of a read-modify-write that another change keeps overtaking.
 ATTEMPTS = 10
@@ -38,50 +36,12 @@ class Stale(HarnessError):
     """The image changed between the read and the write of a change."""
 
 
-class _DirectDB(object):
-    """The DB API run in-process for *ctx*."""
-
-    def __init__(self, engine, ctx):
-        self._engine = engine
-        self._ctx = ctx
-
-    def __getattr__(self, name):
-        # Imported here: the DB API pulls in SQLAlchemy, which a process
-        # that never serves v2 need not load.
-        from harness.service.db import api as db_api
-        if name not in db_api.FUNCTIONS:
-            raise AttributeError(name)
-        # Looked up on the module at each call, not kept: what a test
-        # patches there (harness.remote) is what runs.
-        function = getattr(db_api, name)
-        return lambda **kwargs: function(self._engine, self._ctx, **kwargs)
-
-
 def policy_target(record):
     """What the download policies see of *record*: its properties and
     columns (the API and the cache filter check the same target)."""
     target = dict(record['properties'])
     target.update((key, record.get(key)) for key in COLUMNS)
     return target
-
-
-def uses_registry(conf):
-    """Whether v2 data goes through the registry's ``/rpc``."""
-    return (conf.get('data_api') or '').strip() in REGISTRY_DATA_APIS
-
-
-def gateway(conf, ctx):
-    """The DB API for *ctx*: in-process, or the registry's ``/rpc``."""
-    if uses_registry(conf):
-        from harness.service.registry import rpc_client
-        return rpc_client.RPCClient(conf, ctx)
-    from harness.service.db import api as db_api
-    url = conf.sql_connection_url
-    if not url:
-        raise webob.exc.HTTPInternalServerError(
-            explanation='No database configured for the v2 API.')
-    timeout = conf.get('idle_timeout', 'database') or conf.sql_idle_timeout
-    return _DirectDB(db_api.get_engine(url, idle_timeout=timeout), ctx)
 
 
 def tags_of(db, image_ids):
@@ -140,7 +100,16 @@ def load(api, ctx, image_id):
     api.enforce(ctx, 'get_image')
     if not is_uuid(image_id):
         raise not_found(image_id)
-    db = api.db(ctx)
+    return read(api.conf, api.db(ctx), image_id)
+
+
+def read(conf, db, image_id):
+    """The record of *image_id* read through *db* (a DB gateway); no
+    policy is checked.
+
+    :raises webob.exc.HTTPNotFound: unknown, invisible or deleted:
+        ``No image found with ID <id>``.
+    """
     try:
         row = db.image_get(image_id=image_id)
         tags = db.image_tag_get_all(image_id=image_id)
@@ -148,7 +117,7 @@ def load(api, ctx, image_id):
         raise not_found(image_id) from None
     if row.get('deleted') or row.get('status') == 'deleted':
         raise not_found(image_id)
-    return to_record(api.conf, row, tags)
+    return to_record(conf, row, tags)
 
 
 def db_values(conf, record):

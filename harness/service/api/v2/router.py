@@ -1,4 +1,4 @@
-"""Routes of the v2 API (reference-service.md section 10).
+"""Routes of the v2 API.
 
 The :class:`API` app holds what every v2 handler needs (configuration,
 policy enforcer, property protections, the DB gateway) and hands each
@@ -10,12 +10,12 @@ anything else unmatched is ``404``.
 import webob.exc
 
 from harness.service import api
-from harness.service.api.v1 import common as v1_common
+from harness.service import webapp
 from harness.service.api.v2 import data
+from harness.service.api.v2 import dbgateway
 from harness.service.api.v2 import images
 from harness.service.api.v2 import locations
 from harness.service.api.v2 import members
-from harness.service.api.v2 import repo
 from harness.service.api.v2 import schemas
 from harness.service.api.v2 import tags
 from harness.service.api.v2 import tasks
@@ -38,37 +38,38 @@ class API(api.ImagesRouter):
     """
 
     routes = (
-        ('GET', r'/images', 'list_images'),
-        ('POST', r'/images', 'create_image'),
-        ('GET', r'/images/' + _ID, 'show_image'),
-        ('PATCH', r'/images/' + _ID, 'update_image'),
-        ('DELETE', r'/images/' + _ID, 'delete_image'),
-        ('PUT', r'/images/%s/file' % _ID, 'upload'),
-        ('GET', r'/images/%s/file' % _ID, 'download'),
-        ('PUT', r'/images/%s/tags/%s' % (_ID, _TAG), 'add_tag'),
-        ('DELETE', r'/images/%s/tags/%s' % (_ID, _TAG), 'delete_tag'),
-        ('GET', r'/images/%s/members' % _ID, 'list_members'),
-        ('POST', r'/images/%s/members' % _ID, 'create_member'),
-        ('GET', r'/images/%s/members/%s' % (_ID, _MEMBER), 'show_member'),
-        ('PUT', r'/images/%s/members/%s' % (_ID, _MEMBER), 'update_member'),
+        ('GET', r'/images', 'images.index'),
+        ('POST', r'/images', 'images.create'),
+        ('GET', r'/images/' + _ID, 'images.show'),
+        ('PATCH', r'/images/' + _ID, 'images.update'),
+        ('DELETE', r'/images/' + _ID, 'images.delete'),
+        ('PUT', r'/images/%s/file' % _ID, 'data.upload'),
+        ('GET', r'/images/%s/file' % _ID, 'data.download'),
+        ('PUT', r'/images/%s/tags/%s' % (_ID, _TAG), 'tags.add'),
+        ('DELETE', r'/images/%s/tags/%s' % (_ID, _TAG), 'tags.delete'),
+        ('GET', r'/images/%s/members' % _ID, 'members.index'),
+        ('POST', r'/images/%s/members' % _ID, 'members.create'),
+        ('GET', r'/images/%s/members/%s' % (_ID, _MEMBER), 'members.show'),
+        ('PUT', r'/images/%s/members/%s' % (_ID, _MEMBER), 'members.update'),
         ('DELETE', r'/images/%s/members/%s' % (_ID, _MEMBER),
-         'delete_member'),
+         'members.delete'),
         ('GET', r'/schemas/' + _SCHEMA, 'schema'),
-        ('POST', r'/tasks', 'create_task'),
-        ('GET', r'/tasks', 'list_tasks'),
-        ('GET', r'/tasks/' + _TASK, 'show_task'),
-        ('DELETE', r'/tasks/' + _TASK, 'delete_task'),
+        ('POST', r'/tasks', 'tasks.create'),
+        ('GET', r'/tasks', 'tasks.index'),
+        ('GET', r'/tasks/' + _TASK, 'tasks.show'),
+        ('DELETE', r'/tasks/' + _TASK, 'tasks.delete'),
     )
 
     def __init__(self, conf=None, property_rules=api.UNSET):
         super().__init__(conf, property_rules)
         self.schemas = schemas.Schemas(self.conf)
         locations.check_strategy(self.conf)
-        self._images = images.ImagesController(self)
-        self._tags = tags.TagsController(self)
-        self._members = members.MembersController(self)
-        self._data = data.DataController(self)
-        self._tasks = tasks.TasksController(self)
+        # The controllers the routes name (``images.create``...).
+        self.images = images.ImagesController(self)
+        self.tags = tags.TagsController(self)
+        self.members = members.MembersController(self)
+        self.data = data.DataController(self)
+        self.tasks = tasks.TasksController(self)
 
     def unmatched(self, req):
         """405 with ``Allow`` for a path routed for other methods.
@@ -77,7 +78,7 @@ class API(api.ImagesRouter):
         405 tells a careless client what it got wrong.
         """
         allowed = self.allowed_methods(req.path_info or '/',
-                                       refusing=('delete_task',))
+                                       refusing=('tasks.delete',))
         if not allowed:
             raise webob.exc.HTTPNotFound()
         raise webob.exc.HTTPMethodNotAllowed(
@@ -87,71 +88,12 @@ class API(api.ImagesRouter):
 
     def context(self, req):
         """The request context of *req*."""
-        return v1_common.request_context(req)
+        return webapp.request_context(req)
 
     def db(self, ctx):
-        """The DB API acting for *ctx* (see :func:`repo.gateway`)."""
-        return repo.gateway(self.conf, ctx)
-
-    # -- images ------------------------------------------------------------
-
-    def list_images(self, req):
-        return self._images.index(req)
-
-    def create_image(self, req):
-        return self._images.create(req)
-
-    def show_image(self, req, image_id):
-        return self._images.show(req, image_id)
-
-    def update_image(self, req, image_id):
-        return self._images.update(req, image_id)
-
-    def delete_image(self, req, image_id):
-        return self._images.delete(req, image_id)
-
-    # -- data and tasks --------------------------------------------------
-
-    def upload(self, req, image_id):
-        return self._data.upload(req, image_id)
-
-    def download(self, req, image_id):
-        return self._data.download(req, image_id)
-
-    def create_task(self, req):
-        return self._tasks.create(req)
-
-    def list_tasks(self, req):
-        return self._tasks.index(req)
-
-    def show_task(self, req, task_id):
-        return self._tasks.show(req, task_id)
-
-    def delete_task(self, req, task_id):
-        return self._tasks.delete(req, task_id)
-
-    # -- tags, members, schemas ------------------------------------------
-
-    def add_tag(self, req, image_id, tag):
-        return self._tags.add(req, image_id, tag)
-
-    def delete_tag(self, req, image_id, tag):
-        return self._tags.delete(req, image_id, tag)
-
-    def list_members(self, req, image_id):
-        return self._members.index(req, image_id)
-
-    def create_member(self, req, image_id):
-        return self._members.create(req, image_id)
-
-    def show_member(self, req, image_id, member_id):
-        return self._members.show(req, image_id, member_id)
-
-    def update_member(self, req, image_id, member_id):
-        return self._members.update(req, image_id, member_id)
-
-    def delete_member(self, req, image_id, member_id):
-        return self._members.delete(req, image_id, member_id)
+        """The DB API acting for *ctx* (see :func:`dbgateway.gateway`)."""
+        return dbgateway.gateway(self.conf, ctx)
 
     def schema(self, req, name):
-        return api.json_response(self.schemas.get(name))
+        """``GET /v2/schemas/<name>``: a JSON schema."""
+        return webapp.json_response(self.schemas.get(name))

@@ -1,4 +1,4 @@
-"""JSON schemas of the v2 API and validation against them (spec 10.8).
+"""JSON schemas of the v2 API and validation against them.
 
 Validation uses the ``jsonschema`` package (Draft 4, as Glance did);
 the message of a failure is the validator's own.
@@ -205,13 +205,13 @@ class Schemas(object):
         return copy.deepcopy(self._all[name])
 
     def validate_image(self, obj):
-        """400 unless *obj* matches the image schema (spec 10.3)."""
+        """400 unless *obj* matches the image schema."""
         _validate(self._object_validator, 'image', obj)
         _validate(self._image_validator, 'image', obj)
         _check_tags_text(obj.get('tags'))
 
     def validate_task(self, obj):
-        """400 unless *obj* matches the task schema (spec 10.11)."""
+        """400 unless *obj* matches the task schema."""
         _validate(self._object_validator, 'task', obj)
         _validate(self._task_validator, 'task', obj)
 

@@ -1,4 +1,4 @@
-"""``PUT``/``DELETE /v2/images/<id>/tags/<tag>`` (spec 10.9).
+"""``PUT``/``DELETE /v2/images/<id>/tags/<tag>``.
 
 The router's path is already percent-decoded (``gabe%40example.com`` is
 ``gabe@example.com``).  Each change is one save of the image, as in

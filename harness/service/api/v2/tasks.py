@@ -1,4 +1,4 @@
-"""``/v2/tasks`` (spec 10.11): create, list, show; delete is refused.
+"""``/v2/tasks``: create, list, show; delete is refused.
 
 A created task is run by :mod:`.task_runner` in the background
 (2014.1 left tasks ``pending``; issue 6 asks for real execution).  A
@@ -14,12 +14,11 @@ import urllib.parse
 import webob
 import webob.exc
 
-from harness.service import api as wsgi_api
+from harness.service import webapp
 from harness.service.api.v2 import listing
 from harness.service.api.v2 import repo
 from harness.service.api.v2 import task_runner
 from harness.service.api.v2 import view
-from harness.service.api.v2 import wsgi_json
 from harness.service.db import common as db_common
 from harness.service.db import errors as db_errors
 
@@ -109,7 +108,7 @@ class TasksController(object):
     def create(self, req):
         """``POST /v2/tasks``: 201 with the new ``pending`` task."""
         ctx, db = self._authorize(req, 'add_task')
-        body = wsgi_json.read_json(req)
+        body = webapp.read_json(req, missing=webapp.BODY_EXPECTED)
         if isinstance(body, dict):
             for key in ('type', 'input'):
                 if key not in body:
@@ -128,7 +127,7 @@ class TasksController(object):
         except db_errors.Invalid as exc:
             raise webob.exc.HTTPBadRequest(explanation=str(exc)) from None
         task_runner.start(self.api, ctx, task)
-        response = wsgi_api.json_response(task_view(task), status=201)
+        response = webapp.json_response(task_view(task), status=201)
         response.headers['Location'] = '%s/v2/tasks/%s' % (
             req.host_url, urllib.parse.quote(task['id'], safe=''))
         return response
@@ -148,7 +147,7 @@ class TasksController(object):
                 'schema': '/v2/schemas/tasks'}
         body.update(listing.page_links(req.GET, tasks, params['limit'],
                                        '/v2/tasks'))
-        return wsgi_api.json_response(body)
+        return webapp.json_response(body)
 
     def show(self, req, task_id):
         """``GET /v2/tasks/<id>``: the full task; 404 when not visible."""
@@ -166,10 +165,10 @@ class TasksController(object):
             raise missing from None
         if task.get('deleted'):
             raise missing
-        return wsgi_api.json_response(task_view(task))
+        return webapp.json_response(task_view(task))
 
     def delete(self, req, task_id):
-        """``DELETE /v2/tasks/<id>``: always 405 (spec 10.11)."""
+        """``DELETE /v2/tasks/<id>``: always 405."""
         return webob.Response(status=405, body=NOT_PERMITTED.encode(),
                               content_type='text/plain', charset='UTF-8',
                               headers={'Allow': 'GET'})

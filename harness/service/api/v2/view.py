@@ -1,9 +1,9 @@
-"""The JSON representation of v2 images and members (spec 10.2, 10.10).
+"""The JSON representation of v2 images and members.
 """
 
 import urllib.parse
 
-from harness.service import api as wsgi_api
+from harness.service import webapp
 
 #: Core attributes shown when not null, in representation order.
 CORE = ('name', 'disk_format', 'container_format', 'visibility', 'size',
@@ -28,7 +28,7 @@ def readable_properties(api, ctx, properties):
 
 
 def image(api, ctx, record):
-    """The spec 10.2 dict of *record* as *ctx* sees it."""
+    """The v2 JSON dict of image *record* as *ctx* sees it."""
     shown = readable_properties(api, ctx, record['properties'])
     for key in CORE:
         value = record.get(key)
@@ -62,11 +62,11 @@ def image_url(req, image_id):
 
 def image_response(api, req, ctx, record, status=200):
     """The JSON response of one image."""
-    return wsgi_api.json_response(image(api, ctx, record), status=status)
+    return webapp.json_response(image(api, ctx, record), status=status)
 
 
 def member(row):
-    """The spec 10.10 dict of a member row."""
+    """The v2 JSON dict of a member row."""
     return {'member_id': row['member'], 'image_id': row['image_id'],
             'status': row['status'],
             'created_at': timestamp(row['created_at']),

@@ -4,6 +4,7 @@ import testtools
 import webob
 import webob.exc
 
+from harness.service.api.imagedata import limits
 from harness.service.api.v1 import headers
 from harness.tests.unit.service import apitest_helpers as helpers
 
@@ -231,8 +232,8 @@ class TestBody(testtools.TestCase):
             {'HTTP_TRANSFER_ENCODING': 'chunked'}))
 
     def test_content_length(self):
-        self.assertEqual(0, headers.content_length({}))
-        self.assertEqual(12, headers.content_length({'CONTENT_LENGTH':
+        self.assertEqual(0, limits.content_length({}))
+        self.assertEqual(12, limits.content_length({'CONTENT_LENGTH':
                                                      '12'}))
 
 

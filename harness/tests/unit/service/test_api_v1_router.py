@@ -11,6 +11,7 @@ import webob
 from harness.errors import StartupError
 from harness.service import api
 from harness.service import property_protections
+from harness.service import webapp
 from harness.service.api.v1 import router as v1_router
 from harness.service.api.v2 import router as v2_router
 from harness.service.context import ENVIRON_KEY
@@ -135,24 +136,27 @@ class TestV1Router(testtools.TestCase):
     def test_routes_reach_handlers(self):
         app = self.app
         for method, path, handler, kwargs in (
-                ('POST', '/images', 'create', {}),
-                ('HEAD', '/images/abc', 'meta', {'image_id': 'abc'}),
-                ('GET', '/images/abc', 'show', {'image_id': 'abc'}),
-                ('PUT', '/images/abc', 'update', {'image_id': 'abc'}),
-                ('DELETE', '/images/abc', 'delete', {'image_id': 'abc'}),
-                ('GET', '/images/abc/members', 'get_members',
+                ('POST', '/images', app.images.create, {}),
+                ('HEAD', '/images/abc', app.download.meta,
                  {'image_id': 'abc'}),
-                ('PUT', '/images/abc/members', 'replace_members',
+                ('GET', '/images/abc', app.download.show,
                  {'image_id': 'abc'}),
-                ('PUT', '/images/abc/members/m', 'update_member',
+                ('PUT', '/images/abc', app.images.update,
+                 {'image_id': 'abc'}),
+                ('DELETE', '/images/abc', app.deletion.delete,
+                 {'image_id': 'abc'}),
+                ('GET', '/images/abc/members', app.members.index,
+                 {'image_id': 'abc'}),
+                ('PUT', '/images/abc/members', app.members.replace,
+                 {'image_id': 'abc'}),
+                ('PUT', '/images/abc/members/m', app.members.update,
                  {'image_id': 'abc', 'member_id': 'm'}),
-                ('DELETE', '/images/abc/members/m', 'delete_member',
+                ('DELETE', '/images/abc/members/m', app.members.delete,
                  {'image_id': 'abc', 'member_id': 'm'}),
-                ('GET', '/shared-images/m', 'shared_images',
+                ('GET', '/shared-images/m', app.members.shared_images,
                  {'member_id': 'm'})):
             found, found_kwargs = app.find(method, path)
-            self.assertEqual((handler, kwargs),
-                             (found.__name__, found_kwargs), path)
+            self.assertEqual((handler, kwargs), (found, found_kwargs), path)
 
     def test_detail_hides_unreadable_properties(self):
         conf = helpers.make_conf(policy_file=self.policy_file)
@@ -200,11 +204,11 @@ class TestV2Routes(testtools.TestCase):
 class TestRouterAndMap(testtools.TestCase):
 
     def test_route_kwargs(self):
-        class Items(api.Router):
+        class Items(webapp.Router):
             routes = (('GET', r'/items/(?P<item_id>[^/]+)', 'show'),)
 
             def show(self, req, item_id):
-                return api.json_response({'id': item_id}, status=202)
+                return webapp.json_response({'id': item_id}, status=202)
         res = webob.Request.blank('/items/7').get_response(Items())
         self.assertEqual(202, res.status_int)
         self.assertEqual({'id': '7'}, json.loads(res.body))
@@ -212,7 +216,7 @@ class TestRouterAndMap(testtools.TestCase):
     def test_prefix_map(self):
         root = helpers.EchoApp()
         v1 = helpers.EchoApp()
-        mapping = api.PrefixMap({'/': root, '/v1': v1})
+        mapping = webapp.PrefixMap({'/': root, '/v1': v1})
         for path, app, expected in (('/v1/images', v1, '/v1|/images'),
                                     ('/v1', v1, '/v1|'),
                                     ('/v10', root, '|/v10'),
@@ -221,7 +225,7 @@ class TestRouterAndMap(testtools.TestCase):
             self.assertEqual(expected, res.text, path)
 
     def test_prefix_map_no_match(self):
-        mapping = api.PrefixMap({'/v1': helpers.EchoApp()})
+        mapping = webapp.PrefixMap({'/v1': helpers.EchoApp()})
         res = webob.Request.blank('/v2').get_response(mapping)
         self.assertEqual(404, res.status_int)
 

@@ -11,10 +11,10 @@ import webob.exc
 import webob.multidict
 
 from harness.errors import StartupError
+from harness.service import webapp
 from harness.service.api.v2 import listing
 from harness.service.api.v2 import patch_parse
 from harness.service.api.v2 import schemas
-from harness.service.api.v2 import wsgi_json
 from harness.tests.unit.service import apitest_helpers as helpers
 
 
@@ -28,7 +28,8 @@ def patch_request(ops,
 class JsonBodyTest(testtools.TestCase):
 
     def read(self, body):
-        return wsgi_json.read_json(webob.Request.blank('/', body=body))
+        return webapp.read_json(webob.Request.blank('/', body=body),
+                                missing=webapp.BODY_EXPECTED)
 
     def test_any_json_whatever_the_content_type(self):
         self.assertEqual([1, {'a': None}], self.read(b'[1, {"a": null}]'))

@@ -7,7 +7,7 @@ import fixtures
 import testtools
 import webob
 
-from harness.service import api
+from harness.service import webapp
 from harness.service.api import versions
 from harness.service.api.middleware import version_negotiation as vn
 from harness.service.api.v1 import router as v1_router
@@ -26,7 +26,7 @@ class NegotiationTestBase(testtools.TestCase):
 
     def make_app(self, **conf_options):
         conf = helpers.make_conf(**conf_options)
-        root = api.PrefixMap({'/': versions.app_for(conf),
+        root = webapp.PrefixMap({'/': versions.app_for(conf),
                               '/v1': self.v1, '/v2': self.v2})
         return vn.VersionNegotiationFilter(root, conf=conf)
 
@@ -140,7 +140,7 @@ class TestRealRouters(NegotiationTestBase):
         self.calls = []
         v1 = v1_router.API(conf, helpers.fake_client_factory(
             [{'id': 'abc', 'name': 'Image1'}], self.calls))
-        root = api.PrefixMap({'/': versions.app_for(conf),
+        root = webapp.PrefixMap({'/': versions.app_for(conf),
                               '/v1': v1, '/v2': v2_router.API(conf)})
         app = vn.VersionNegotiationFilter(root, conf=conf)
 
