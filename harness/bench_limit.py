@@ -88,6 +88,7 @@ listener.bind(('127.0.0.1', 0))
 listener.listen(1)
 print(listener.getsockname()[1], flush=True)
 conn, _ = listener.accept()
+conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 block = memoryview(bytearray(%d))
 fd = os.open(sys.argv[1], os.O_RDONLY)
 offset = 0
@@ -106,7 +107,8 @@ def file_copy_seconds(path):
     cache) from another process over loopback TCP, with no HTTP.
 
     The sender does what the API server does for a download (``preadv``
-    into one reused buffer, then ``sendall``) and this process reads
+    into one reused buffer, then ``sendall``, on a ``TCP_NODELAY``
+    socket) and this process reads
     like the benchmark's client, so only the HTTP service is missing.
     """
     total = os.path.getsize(path)
