@@ -116,6 +116,7 @@ def file_copy_seconds(path):
                               stdout=subprocess.PIPE, text=True)
     buf = memoryview(bytearray(CHUNK))
     received = 0
+    done = False
     try:
         port = int(source.stdout.readline())
         with socket.create_connection(('127.0.0.1', port)) as conn:
@@ -126,8 +127,12 @@ def file_copy_seconds(path):
                     break
                 received += got
             elapsed = time.perf_counter() - start
+        done = True
     finally:
         source.stdout.close()
+        if not done:
+            # It may still wait for us to connect: do not wait on it.
+            source.kill()
         source.wait()
     if received != total:
         raise SystemExit('file copy lost bytes: %d of %d'
