@@ -24,10 +24,11 @@ Figures:
 * ``leaks``: processes, descriptors (ours and the fork-server's) and temp
   files left after N preload cycles;
 * ``upload`` / ``download``: a 1 GiB image through the v1 and the v2
-  API; downloads against a raw loopback copy, uploads against the
-  machine's own upload limit (the slower of MD5 over memory and writing
-  the bytes to a file in the store's directory), both measured in the
-  same run; and each server's peak RSS (:mod:`bench_transfer`);
+  API; downloads against a raw loopback copy and a plain file-to-socket
+  copy (interleaved with them), uploads against the machine's own upload
+  limit (the slower of MD5 over memory and writing the bytes to a file
+  in the store's directory), all measured in the same run; and each
+  server's peak RSS (:mod:`bench_transfer`);
 * ``cache ...``: the same large image served from the image cache, and a
   small image's cache hit against the uncached path (:mod:`bench_cache`);
 * ``patch round trip``: a ``Server.patch`` block applied in the running

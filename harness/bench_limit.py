@@ -1,14 +1,23 @@
-"""The machine's own upload limit, measured in the benchmark's run.
+"""The machine's own upload and download limits, measured in the
+benchmark's run.
 
 An upload cannot beat the slower of its two unavoidable steps: hashing
 the bytes with MD5 (the service must checksum while streaming) and
 writing them to a file in the store's directory.  The raw socket copy is
 not the bound for uploads; this is.
+
+A download cannot beat sending the image file to another process with
+no HTTP at all (:func:`file_copy_seconds`).  That is below the raw
+socket copy, which sends one cache-hot buffer over and over; a download
+reads every byte from the page cache first.
 """
 
 import hashlib
 import os
+import socket
 import statistics
+import subprocess
+import sys
 import time
 
 from harness.service.store import streaming
@@ -70,3 +79,62 @@ def upload_limit(directory, total, runs=3):
     write = statistics.median(write_seconds(directory, total)
                               for _ in range(runs))
     return max(md5, write), md5, write
+
+
+_SOURCE = """
+import os, socket, sys
+listener = socket.socket()
+listener.bind(('127.0.0.1', 0))
+listener.listen(1)
+print(listener.getsockname()[1], flush=True)
+conn, _ = listener.accept()
+conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+block = memoryview(bytearray(%d))
+fd = os.open(sys.argv[1], os.O_RDONLY)
+offset = 0
+while True:
+    count = os.preadv(fd, [block], offset)
+    if not count:
+        break
+    conn.sendall(block[:count])
+    offset += count
+conn.close()
+""" % CHUNK
+
+
+def file_copy_seconds(path):
+    """Seconds to receive the file at *path* (an image file, in the page
+    cache) from another process over loopback TCP, with no HTTP.
+
+    The sender does what the API server does for a download (``preadv``
+    into one reused buffer, then ``sendall``, on a ``TCP_NODELAY``
+    socket) and this process reads
+    like the benchmark's client, so only the HTTP service is missing.
+    """
+    total = os.path.getsize(path)
+    source = subprocess.Popen([sys.executable, '-c', _SOURCE, path],
+                              stdout=subprocess.PIPE, text=True)
+    buf = memoryview(bytearray(CHUNK))
+    received = 0
+    done = False
+    try:
+        port = int(source.stdout.readline())
+        with socket.create_connection(('127.0.0.1', port)) as conn:
+            start = time.perf_counter()
+            while True:
+                got = conn.recv_into(buf)
+                if not got:
+                    break
+                received += got
+            elapsed = time.perf_counter() - start
+        done = True
+    finally:
+        source.stdout.close()
+        if not done:
+            # It may still wait for us to connect: do not wait on it.
+            source.kill()
+        source.wait()
+    if received != total:
+        raise SystemExit('file copy lost bytes: %d of %d'
+                         % (received, total))
+    return elapsed
