@@ -13,9 +13,9 @@ import time
 
 import fixtures
 
-from harness import bench_transfer
+from harness import fixtures as harness_fixtures
 from harness import forkserver
-from harness import functional
+from harness import stacks
 
 TARGET = 'harness.service.db.api.image_get_all'
 #: What the README promises, in seconds.
@@ -25,20 +25,17 @@ GOAL = 0.005
 def patch_timings(runs):
     """Seconds of *runs* patch round trips (after a few not counted)."""
     timings = []
-
-    class Bench(functional.FunctionalTest):
-        def test_it(self):
-            self.start_with_retry(self.api_server, 'api_port', 3,
-                                  **self.__dict__.copy())
-            for n in range(runs + 10):
-                start = time.perf_counter()
-                with self.api_server.patch(TARGET, returns=[]):
-                    pass
-                if n >= 10:
-                    timings.append(time.perf_counter() - start)
-
-    with fixtures.EnvironmentVariable(forkserver.ENV, '1'):
-        bench_transfer.run_test(Bench('test_it'))
+    with fixtures.EnvironmentVariable(forkserver.ENV, '1'), \
+            harness_fixtures.TestDir() as test_dir, \
+            stacks.Stack(test_dir.path) as stack, \
+            harness_fixtures.ServerFixture(
+                stack.api_server, registry_port=stack.registry_port):
+        for n in range(runs + 10):
+            start = time.perf_counter()
+            with stack.api_server.patch(TARGET, returns=[]):
+                pass
+            if n >= 10:
+                timings.append(time.perf_counter() - start)
     return timings
 
 
