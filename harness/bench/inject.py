@@ -1,6 +1,6 @@
 """The round trip of a patch: applied in the server, then undone.
 
-``python -m harness.bench_inject`` prints just this part of
+``python -m harness.bench.inject`` prints just this part of
 ``python -m harness.bench``.  The API server runs alone, preloaded, one
 process; each timed round trip is a whole ``with api.patch(...):``
 block around nothing: the ``apply`` request, the server's answer, the
@@ -13,9 +13,9 @@ import time
 
 import fixtures
 
-from harness import bench_transfer
 from harness import forkserver
 from harness import functional
+from harness.bench import common
 
 TARGET = 'harness.service.db.api.image_get_all'
 #: What the README promises, in seconds.
@@ -38,7 +38,7 @@ def patch_timings(runs):
                     timings.append(time.perf_counter() - start)
 
     with fixtures.EnvironmentVariable(forkserver.ENV, '1'):
-        bench_transfer.run_test(Bench('test_it'))
+        common.run_case(Bench('test_it'))
     return timings
 
 
