@@ -286,8 +286,8 @@ class Server(reach.Reachable):
         self._mark_logs()
         proc.expect_ready_again()
         os.kill(proc.pid, self.reload_signal)
-        process.wait_ready([proc], self.exit_timeout,
-                           probes={proc: self.ready_check()})
+        readiness_checks.wait([proc], self.exit_timeout,
+                         probes={proc: self.ready_check()})
         stdout = self.log_path('stdout')
         return 0, logs.read_text(stdout, self.log_mark(stdout)), ''
 
