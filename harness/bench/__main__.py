@@ -152,7 +152,7 @@ def _snapshot(base):
     """Our descriptors (and the fork-server's), the processes whose command
     line names *base*, and the files in *base*."""
     fds = len(os.listdir('/proc/self/fd'))
-    server = forkserver._server
+    server = forkserver.current()
     if server is not None:
         fds += len(os.listdir('/proc/%d/fd' % server.proc.pid))
     children = subprocess.run(['pgrep', '-f', base], capture_output=True,

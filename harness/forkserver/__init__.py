@@ -1,10 +1,12 @@
 """Launch server programs as forks of a preloaded process.
 
 Importing the server modules is most of what starting a server costs, and
-every test used to pay it for every server.  :mod:`harness.preload` is a
-process that imported them once; :func:`spawn` asks it to fork a child
-that then becomes ``python -m <module> <args>`` (see
-:mod:`harness.preload_child`), in milliseconds.
+every test used to pay it for every server.  The fork-server
+(:mod:`harness.forkserver.server`) is a process that imported them once;
+:func:`spawn` asks it to fork a child that then becomes ``python -m
+<module> <args>`` (:mod:`harness.forkserver.child`), in milliseconds.
+This module is the test process's end; :mod:`harness.forkserver.protocol`
+the messages between the two.
 
 * One fork-server per test process, started on first use, in its own
   session; the janitor knows its group.  It exits when the test process
@@ -22,7 +24,6 @@ that then becomes ``python -m <module> <args>`` (see
 """
 
 import atexit
-import json
 import os
 import select
 import signal
@@ -33,7 +34,8 @@ import time
 import weakref
 
 from harness import janitor
-from harness import preload
+from harness import pgroups
+from harness.forkserver import protocol
 
 ENV = 'HARNESS_PRELOAD'
 #: Seconds the fork-server gets to import the server modules.
@@ -52,6 +54,12 @@ _accepted = []  # user modules a new fork-server must preload again
 def enabled():
     """True unless ``HARNESS_PRELOAD=0``."""
     return os.environ.get(ENV, '1').strip() != '0'
+
+
+def current():
+    """This process's fork-server (a :class:`ForkServer`: ``proc`` is its
+    ``Popen``), or None while none runs."""
+    return _server
 
 
 def refused():
@@ -157,13 +165,6 @@ def shutdown(kill=False):
         server.close(kill)
 
 
-def _kill(pgid):
-    try:
-        os.killpg(pgid, signal.SIGKILL)
-    except ProcessLookupError:
-        return  # gone already
-
-
 atexit.register(shutdown)
 
 
@@ -184,8 +185,10 @@ class ForkServer(object):
             # stdout onto our stderr: under stestr our stdout is the
             # subunit stream, and the fork-server only ever writes errors.
             self.proc = subprocess.Popen(
-                [sys.executable, '-m', 'harness.preload',
-                 str(theirs.fileno())] + list(modules),
+                [sys.executable, '-m', 'harness.forkserver.server',
+                 str(theirs.fileno())],
+                env=dict(os.environ,
+                         **{protocol.MODULES_ENV: ' '.join(modules)}),
                 stdin=subprocess.DEVNULL, stdout=sys.stderr.fileno(),
                 pass_fds=[theirs.fileno()], start_new_session=True)
         except BaseException:
@@ -203,12 +206,8 @@ class ForkServer(object):
 
     def call(self, request, fds=()):
         """Send *request*; return its reply (exit reports are kept)."""
-        data = json.dumps(request).encode('utf-8')
         try:
-            if fds:
-                socket.send_fds(self.sock, [data], list(fds))
-            else:
-                self.sock.send(data)
+            protocol.send(self.sock, request, fds)
         except OSError as exc:
             self.lost = True
             return {'ok': False, 'error': str(exc), 'tainted': True}
@@ -233,13 +232,12 @@ class ForkServer(object):
         if not select.select([self.sock], [], [], timeout)[0]:
             return None
         try:
-            data = self.sock.recv(preload.MAX_MESSAGE)
+            message, _fds = protocol.receive(self.sock)
         except OSError:
-            data = b''
-        if not data:
+            message = None
+        if message is None:
             self.lost = True
             return None
-        message = json.loads(data.decode('utf-8'))
         if message['op'] == 'exit':
             self.exits[message['pid']] = message['rc']
         return message
@@ -262,11 +260,11 @@ class ForkServer(object):
         if self.owner != os.getpid():
             return  # a forked copy: the owner keeps it running
         if kill:
-            _kill(self.proc.pid)
+            pgroups.kill_group(self.proc.pid, signal.SIGKILL)
         try:
             self.proc.wait(REPLY_TIMEOUT)
         except subprocess.TimeoutExpired:
-            _kill(self.proc.pid)
+            pgroups.kill_group(self.proc.pid, signal.SIGKILL)
             self.proc.wait()
         janitor.forget_group(self.proc.pid)
 
