@@ -1,5 +1,5 @@
 """Signals to process groups: the one kill helper and the one liveness
-check of the harness.
+check (of a group or of one pid) of the harness.
 
 Every server, fork-server and private database server leads its own
 process group (its own session), so the group id is the leader's pid and
@@ -25,8 +25,17 @@ def kill_group(pgid, signum):
 def group_alive(pgid):
     """True while process group *pgid* has a member (one this process may
     not signal counts: it is there)."""
+    return _answers(os.killpg, pgid)
+
+
+def pid_alive(pid):
+    """True while process *pid* exists (likewise)."""
+    return _answers(os.kill, pid)
+
+
+def _answers(send, target):
     try:
-        os.killpg(pgid, 0)
+        send(target, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
