@@ -18,9 +18,10 @@ the messages between the two.
   differs from the fork-server's (interpreter start-up settings cannot
   change after a fork), a module that fails to import or is not
   fork-safe.  The caller then uses fork/exec, transparently.
-* The fork-server is the parent and reaps; :class:`Child` is the
-  ``Popen``-like handle (``pid``, ``poll()``, ``wait(timeout)``,
-  ``returncode``) fed by the exit statuses it reports.
+* The fork-server is the parent and reaps; :class:`Child`
+  (:mod:`harness.forkserver.handle`) is the ``Popen``-like handle
+  (``pid``, ``poll()``, ``wait(timeout)``, ``returncode``) fed by the
+  exit statuses it reports.
 """
 
 import atexit
@@ -30,20 +31,16 @@ import signal
 import socket
 import subprocess
 import sys
-import time
-import weakref
 
 from harness import janitor
 from harness import pgroups
 from harness.forkserver import protocol
+from harness.forkserver.handle import LOST_STATUS  # noqa: F401 (public)
+from harness.forkserver.handle import Child
 
 ENV = 'HARNESS_PRELOAD'
 #: Seconds the fork-server gets to import the server modules.
 START_TIMEOUT = 120.0
-#: Seconds a reply (or the status of a child seen dead) may take.
-REPLY_TIMEOUT = 30.0
-#: Status reported for a child whose fork-server vanished before it.
-LOST_STATUS = 255
 
 _server = None  # this process's fork-server
 _broken = None  # why no fork-server can run in this process
@@ -212,7 +209,7 @@ class ForkServer(object):
             self.lost = True
             return {'ok': False, 'error': str(exc), 'tainted': True}
         reply = {'launch': 'started', 'load': 'loaded'}[request['op']]
-        return self.receive(reply, REPLY_TIMEOUT)
+        return self.receive(reply, protocol.REPLY_TIMEOUT)
 
     def receive(self, op, timeout):
         """Read messages until one of type *op*; return it."""
@@ -262,69 +259,8 @@ class ForkServer(object):
         if kill:
             pgroups.kill_group(self.proc.pid, signal.SIGKILL)
         try:
-            self.proc.wait(REPLY_TIMEOUT)
+            self.proc.wait(protocol.REPLY_TIMEOUT)
         except subprocess.TimeoutExpired:
             pgroups.kill_group(self.proc.pid, signal.SIGKILL)
             self.proc.wait()
         janitor.forget_group(self.proc.pid)
-
-
-class Child(object):
-    """A forked server, seen like a ``subprocess.Popen``.
-
-    The fork-server reaps it and reports its status; a pidfd says when it
-    died, so a status still on its way is waited for, not guessed.
-    """
-
-    def __init__(self, server, pid, args):
-        self.pid = pid
-        self.args = args
-        self.returncode = None
-        self._server = server
-        try:
-            self._pidfd = os.pidfd_open(pid)
-        except ProcessLookupError:
-            self._pidfd = None  # already dead and reaped
-        self._finalizer = weakref.finalize(self, _close_fd, self._pidfd)
-
-    def _dead(self):
-        if self._pidfd is None:
-            return True
-        return bool(select.select([self._pidfd], [], [], 0)[0])
-
-    def _collect(self):
-        status = self._server.exits.pop(self.pid, None)
-        if status is None and self._server.lost and self._dead():
-            status = LOST_STATUS
-        if status is not None:
-            self.returncode = status
-            self._finalizer()
-        return status
-
-    def poll(self):
-        """The exit status, or None while the child runs."""
-        if self.returncode is None:
-            self._server.pump(0)
-            if self._collect() is None and self._dead():
-                self.wait(REPLY_TIMEOUT)
-        return self.returncode
-
-    def wait(self, timeout=None):
-        """Wait for the exit status (``subprocess.TimeoutExpired``)."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while self.returncode is None and self._collect() is None:
-            left = None if deadline is None else deadline - time.monotonic()
-            if left is not None and left <= 0:
-                raise subprocess.TimeoutExpired(self.args, timeout)
-            if self._server.lost:
-                # Nobody reports any more: wait for the death itself.
-                select.select([self._pidfd] if self._pidfd else [], [], [],
-                              left)
-            else:
-                self._server.pump(left)
-        return self.returncode
-
-
-def _close_fd(fd):
-    if fd is not None:
-        os.close(fd)

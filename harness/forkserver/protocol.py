@@ -12,6 +12,8 @@ import socket
 MAX_MESSAGE = 1 << 18
 #: Most descriptors one launch carries.
 MAX_FDS = 16
+#: Seconds a reply (or the status of a child seen dead) may take.
+REPLY_TIMEOUT = 30.0
 #: The user modules a fork-server preloads at start, space-separated.
 #: Not on its command line: a fork's title (its exec'd command line) must
 #: not be shorter than the fork-server's, or ``/proc/<pid>/cmdline``
