@@ -1,19 +1,21 @@
-"""Test databases: the synced-sqlite cache, per-worker server databases, reset.
+"""A server's database: which URL it gets, and a synced database there.
 
-*sqlite* (the default): ``manage db sync`` runs once per schema; the synced
-file is cached under :func:`cache_dir` with the schema fingerprint in its
-name, so a schema change invalidates it and parallel workers share it
-safely (written to a temporary name, then renamed; a lock file makes one
-worker sync while the others wait).  Later tests copy it: milliseconds.
+:func:`default_url` is the URL a server gets, :func:`provision` puts a
+synced database behind it; both read ``HARNESS_TEST_SQL_CONNECTION``
+(:func:`sql_base_url`).
 
-*MySQL/PostgreSQL* (``HARNESS_TEST_SQL_CONNECTION``): every test process
-gets its own database, ``harness_<configured name>_<random token>``, so
-parallel workers never share one, even on several hosts sharing the
-server.  It is created and synced on first use, emptied through SQLAlchemy
-after each test, and dropped when the process exits; databases left by
-killed workers, on any host, are dropped on next use (see
-:mod:`harness.sqldb` and its leases).  ``postgresql`` or ``mysql`` alone
-starts a private server for the test process (:mod:`harness.privatedb`).
+*sqlite* (the default, a file in the test dir): ``manage db sync`` runs
+once per schema; the synced file is cached under :func:`cache_dir` with
+the schema fingerprint in its name, so a schema change invalidates it and
+parallel workers share it safely (written to a temporary name, then
+renamed; a lock file makes one worker sync while the others wait).
+Later tests copy it: milliseconds.
+
+*MySQL/PostgreSQL*: the test process's own database on that server,
+created and synced once by :mod:`harness.sqldb` (which also empties it
+after each test and drops it at exit); a bare ``postgresql`` or
+``mysql`` names a server the harness starts itself
+(:mod:`harness.privatedb`).
 """
 
 import fcntl
@@ -24,10 +26,50 @@ import sys
 import tempfile
 
 from harness import errors
+from harness import sqldb
+from harness import templates
 
 SQL_ENV = 'HARNESS_TEST_SQL_CONNECTION'
 SQLITE_FILE_ENV = 'HARNESS_DB_TEST_SQLITE_FILE'
 CACHE_DIR_ENV = 'HARNESS_DB_CACHE_DIR'
+#: A sqlite URL is this, then the file's absolute path.
+SQLITE_PREFIX = 'sqlite:///'
+#: The conf ``manage db sync`` runs with, in a server's ``etc`` dir.
+MANAGE_CONF = 'harness-manage.conf'
+
+
+def default_url(test_dir):
+    """sqlite in *test_dir*, or this worker's own server database."""
+    base = sql_base_url()
+    if base:
+        return sqldb.worker_url(base)
+    return SQLITE_PREFIX + os.path.join(test_dir, 'tests.sqlite')
+
+
+def provision(url, etc_dir):
+    """Put a synced database at *url* (what :func:`default_url` gave, or
+    any sqlite URL) unless one is there; ``manage``'s conf goes to
+    *etc_dir*.
+
+    :returns: the URL of the database.
+    """
+    if is_sqlite(url):
+        conf = write_manage_conf(etc_dir, url)
+        target = url[len(SQLITE_PREFIX):]
+        if not os.path.exists(target):
+            install_sqlite(target, conf)
+        return url
+    # The worker database: sqldb computes its URL and syncs that one.
+    return sqldb.create(sql_base_url(), lambda worker: run_db_sync(
+        write_manage_conf(etc_dir, worker)))
+
+
+def write_manage_conf(etc_dir, url):
+    """Write ``manage``'s conf for database *url*; return its path."""
+    path = os.path.join(etc_dir, MANAGE_CONF)
+    with open(path, 'w') as handle:
+        handle.write(templates.MANAGE_CONF % {'sql_connection': url})
+    return path
 
 
 def cache_dir():

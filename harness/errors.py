@@ -12,6 +12,21 @@ class HarnessError(Exception):
     """Root of every deliberate error in ``harness``."""
 
 
+class _LogTailError(HarnessError):
+    """An error about a process whose message ends with its log's last
+    lines.
+
+    :ivar name: the server (or program) name.
+    :ivar log_tail: the last lines of its console log.
+    """
+
+    def __init__(self, name, what, log_tail):
+        super().__init__("%s\n--- last lines of its log ---\n%s"
+                         % (what, log_tail))
+        self.name = name
+        self.log_tail = log_tail
+
+
 class ConfigError(HarnessError):
     """A configuration file or option is invalid.
 
@@ -54,7 +69,7 @@ class LaunchError(HarnessError):
         self.program = program
 
 
-class ServerDiedError(HarnessError):
+class ServerDiedError(_LogTailError):
     """A launched server exited while it was expected to be serving.
 
     :ivar name: the server name (``api``, ``registry``...).
@@ -63,43 +78,33 @@ class ServerDiedError(HarnessError):
     :ivar log_tail: the last lines of its console log.
     """
 
+    _WHEN = 'before it was ready'
+
     def __init__(self, name, pid, returncode, log_tail=''):
-        super().__init__(
-            "%s server (pid %d) exited with status %s before it was ready"
-            "\n--- last lines of its log ---\n%s"
-            % (name, pid, returncode, log_tail))
-        self.name = name
+        super().__init__(name, "%s server (pid %d) exited with status %s %s"
+                         % (name, pid, returncode, self._WHEN), log_tail)
         self.pid = pid
         self.returncode = returncode
-        self.log_tail = log_tail
 
 
-class ServerTimeoutError(HarnessError):
+class ServerTimeoutError(_LogTailError):
     """A launched server did not become ready (or exit) in time."""
 
     def __init__(self, name, pid, timeout, log_tail=''):
-        super().__init__(
-            "%s server (pid %d) was not ready after %.1f seconds"
-            "\n--- last lines of its log ---\n%s"
-            % (name, pid, timeout, log_tail))
-        self.name = name
+        super().__init__(name, "%s server (pid %d) was not ready after %.1f "
+                         "seconds" % (name, pid, timeout), log_tail)
         self.pid = pid
         self.timeout = timeout
-        self.log_tail = log_tail
 
 
-class UnexpectedExitCodeError(HarnessError):
+class UnexpectedExitCodeError(_LogTailError):
     """A process that was expected to exit returned the wrong status."""
 
     def __init__(self, name, returncode, expected, log_tail=''):
-        super().__init__(
-            "%s exited with status %s, expected %s"
-            "\n--- last lines of its log ---\n%s"
-            % (name, returncode, expected, log_tail))
-        self.name = name
+        super().__init__(name, "%s exited with status %s, expected %s"
+                         % (name, returncode, expected), log_tail)
         self.returncode = returncode
         self.expected = expected
-        self.log_tail = log_tail
 
 
 class StopError(HarnessError):
@@ -158,15 +163,7 @@ class ServerGoneError(ServerDiedError):
     """A server exited (or re-executed itself) while the test reached
     inside it; like :class:`ServerDiedError`, with its log tail."""
 
-    def __init__(self, name, pid, returncode, log_tail=''):
-        HarnessError.__init__(
-            self, "%s server (pid %d) exited with status %s while the test "
-            "reached inside it\n--- last lines of its log ---\n%s"
-            % (name, pid, returncode, log_tail))
-        self.name = name
-        self.pid = pid
-        self.returncode = returncode
-        self.log_tail = log_tail
+    _WHEN = 'while the test reached inside it'
 
 
 class ProgramMissingError(HarnessError):

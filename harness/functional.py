@@ -15,8 +15,8 @@ from harness import errors
 from harness import fixtures
 from harness import launch
 from harness import logs
-from harness import process
 from harness import reach
+from harness import readiness
 from harness import stacks
 from harness import utils
 from harness.server import Server
@@ -180,7 +180,7 @@ class FunctionalTest(utils.BaseTestCase):
 
     def ping_server(self, port):
         """Return True if something accepts TCP connections on *port*."""
-        return process.ping(port)
+        return readiness.connects(port)
 
     def wait_for_servers(self, servers, expect_launch=True, timeout=10):
         """Wait until *servers* are ready; fail fast if one dies.

@@ -24,9 +24,16 @@ import subprocess
 import sys
 import time
 
+from harness import pgroups
+
 GRACE = 5.0
 
 _janitor = None  # this process's janitor: one per test process
+
+
+def pid():
+    """The pid of this process's janitor, or None before its first use."""
+    return None if _janitor is None else _janitor.pid
 
 
 def _get():
@@ -60,22 +67,9 @@ def forget_group(pgid):
 
 
 # -- the janitor process itself ---------------------------------------------
-def _alive(pgid):
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _signal_all(pgids, signum):
     for pgid in pgids:
-        try:
-            os.killpg(pgid, signum)
-        except ProcessLookupError:
-            continue
+        pgroups.kill_group(pgid, signum)
 
 
 def _wait_gone(pgids, timeout):
@@ -100,10 +94,11 @@ def _wait_gone(pgids, timeout):
 
 def sweep(pgids, dirs):
     """Terminate *pgids*, then remove *dirs*."""
-    alive = [pgid for pgid in pgids if _alive(pgid)]
+    alive = [pgid for pgid in pgids if pgroups.group_alive(pgid)]
     _signal_all(alive, signal.SIGTERM)
     _wait_gone(alive, GRACE)
-    _signal_all([pgid for pgid in alive if _alive(pgid)], signal.SIGKILL)
+    _signal_all([pgid for pgid in alive if pgroups.group_alive(pgid)],
+                signal.SIGKILL)
     for path in dirs:
         if os.path.isdir(path):
             shutil.rmtree(path, onerror=_report)

@@ -7,7 +7,7 @@ Every function raises :class:`harness.errors.HarnessError` subclasses;
 
 from harness import database
 from harness import errors
-from harness import process
+from harness import readiness
 from harness import sqldb
 from harness import utils
 
@@ -27,7 +27,7 @@ def launch_message(servers, expect_launch=True, timeout=READY_TIMEOUT):
         return 'Unexpected server launch status: not launched', False
     probes = {s.process: s.ready_check() for s in servers}
     try:
-        process.wait_ready(procs, timeout, probes=probes)
+        readiness.wait(procs, timeout, probes=probes)
     except (errors.ServerDiedError, errors.ServerTimeoutError) as exc:
         return ('Unexpected server launch status for: %s' % exc
                 if expect_launch else None), True

@@ -11,6 +11,9 @@ output of foreign programs), so a failing test shows each line once.
 import collections
 import os
 
+#: Lines of a log an error message ends with.
+TAIL_LINES = 20
+
 
 def size(path):
     """Current size of *path* in bytes (0 when it does not exist yet)."""
@@ -28,6 +31,20 @@ def read_text(path, offset=0):
             return handle.read().decode('utf-8', 'replace')
     except FileNotFoundError:
         return ''
+
+
+def tail(path, lines=TAIL_LINES):
+    """Return the last *lines* lines of the text file *path* ('' if none)."""
+    try:
+        with open(path, 'rb') as handle:
+            handle.seek(0, os.SEEK_END)
+            size = handle.tell()
+            handle.seek(max(0, size - 16384))
+            data = handle.read()
+    except OSError:
+        return ''
+    text = data.decode('utf-8', 'replace')
+    return '\n'.join(text.splitlines()[-lines:])
 
 
 def lines_beyond(text, reference):

@@ -36,7 +36,6 @@ from harness import dbkinds
 from harness import errors
 from harness import janitor
 from harness import logs
-from harness import process
 from harness import readiness
 from harness import server
 
@@ -67,7 +66,7 @@ class PrivateServer(server.Server):
     def start_and_wait(self):
         """Launch and wait (bounded) until it accepts connections."""
         proc = self.launch()
-        process.wait_ready([proc], START_TIMEOUT,
+        readiness.wait([proc], START_TIMEOUT,
                            probes={proc: self.ready_check()})
 
     def shut_down(self):

@@ -32,32 +32,11 @@ import weakref
 from harness import errors
 from harness import forkserver
 from harness import janitor
-from harness import readiness
+from harness import logs
+from harness import pgroups
 
 #: Seconds ``stop()`` waits after SIGTERM, then again after SIGKILL.
 STOP_TIMEOUT = 10.0
-_TAIL_LINES = 20
-
-
-def tail(path, lines=_TAIL_LINES):
-    """Return the last *lines* lines of the text file *path* ('' if none)."""
-    try:
-        with open(path, 'rb') as handle:
-            handle.seek(0, os.SEEK_END)
-            size = handle.tell()
-            handle.seek(max(0, size - 16384))
-            data = handle.read()
-    except OSError:
-        return ''
-    text = data.decode('utf-8', 'replace')
-    return '\n'.join(text.splitlines()[-lines:])
-
-
-def ping(port, host='127.0.0.1'):
-    """Return True if a TCP connection to *host*:*port* succeeds."""
-    return readiness.connects(port, host)
-
-
 def wait_gone(pid, timeout):
     """Wait until process *pid* (any, not only a child) has exited.
 
@@ -81,7 +60,7 @@ def _close_fd(fd):
 def _reap(popen, fds, agent_sock=None):
     """Finalizer: kill and reap a child whose owner was garbage collected."""
     if popen.poll() is None:
-        _kill_group(popen.pid, signal.SIGKILL)
+        pgroups.kill_group(popen.pid, signal.SIGKILL)
         popen.wait()
     if agent_sock is not None:
         agent_sock.close()
@@ -90,15 +69,6 @@ def _reap(popen, fds, agent_sock=None):
             os.close(fd)
         except OSError:
             continue
-
-
-def _kill_group(pgid, signum):
-    """Signal a process group; return False when it no longer exists."""
-    try:
-        os.killpg(pgid, signum)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 class ServerProcess(object):
@@ -245,7 +215,7 @@ class ServerProcess(object):
 
     def log_tail(self):
         """The last lines of stderr (else stdout), for error messages."""
-        return tail(self.stderr_log) or tail(self.stdout_log)
+        return logs.tail(self.stderr_log) or logs.tail(self.stdout_log)
 
     def wait_exit(self, timeout):
         """Wait up to *timeout* seconds for the child to exit by itself."""
@@ -258,7 +228,7 @@ class ServerProcess(object):
     def signal(self, signum):
         """Send *signum* to the child's process group."""
         if self.popen is not None and self.popen.poll() is None:
-            _kill_group(self.popen.pid, signum)
+            pgroups.kill_group(self.popen.pid, signum)
 
     def terminate(self):
         """Ask the child to stop (SIGTERM) without waiting: stopping several
@@ -286,10 +256,10 @@ class ServerProcess(object):
         for signum in (signal.SIGTERM, signal.SIGKILL):
             if popen.poll() is not None:
                 break
-            _kill_group(popen.pid, signum)
+            pgroups.kill_group(popen.pid, signum)
             # A stopped (SIGSTOP, debugger) group only sees SIGTERM once
             # it runs again.
-            _kill_group(popen.pid, signal.SIGCONT)
+            pgroups.kill_group(popen.pid, signal.SIGCONT)
             try:
                 popen.wait(timeout)
             except subprocess.TimeoutExpired:
@@ -297,7 +267,7 @@ class ServerProcess(object):
         if popen.poll() is None:
             raise errors.StopError(self.name, popen.pid)
         # Workers the leader failed to take down with it must not linger.
-        _kill_group(popen.pid, signal.SIGKILL)
+        pgroups.kill_group(popen.pid, signal.SIGKILL)
         return popen.returncode
 
     def _close_fds(self):
@@ -316,16 +286,3 @@ class ServerProcess(object):
         """Wait up to *timeout* seconds for the child to exit."""
         if self._pidfd is not None:
             select.select([self._pidfd], [], [], timeout)
-
-
-def wait_ready(procs, timeout, probes=None):
-    """Wait until every process in *procs* is ready; fail fast on death.
-
-    A process is ready when its probe (``{proc: probe}``, see
-    :mod:`harness.readiness`) says so, any other when it writes its ready
-    byte.
-
-    :raises ServerDiedError: as soon as one of them exits.
-    :raises ServerTimeoutError: after *timeout* seconds.
-    """
-    readiness.wait(procs, timeout, probes or {})

@@ -170,7 +170,7 @@ def default_check(server):
     return TcpPort()
 
 
-def wait(procs, timeout, probes):
+def wait(procs, timeout, probes=None):
     """Wait until every process in *procs* is ready; fail fast on death.
 
     :param probes: ``{proc: probe}``; a process not in it waits for its
@@ -178,6 +178,7 @@ def wait(procs, timeout, probes):
     :raises ServerDiedError: as soon as one of them exits.
     :raises ServerTimeoutError: after *timeout* seconds.
     """
+    probes = probes or {}
     pending = [(p, probes.get(p) or ReadyByte()) for p in procs]
     deadline = time.monotonic() + timeout
     while pending:

@@ -23,8 +23,6 @@ from harness import process
 from harness import reach
 from harness import readiness as readiness_checks
 from harness import remote
-from harness import sqldb
-from harness import templates
 from harness import utils
 
 #: Seconds ``start(expect_exit=True)`` waits for the program to exit.
@@ -286,26 +284,16 @@ class Server(reach.Reachable):
         self._mark_logs()
         proc.expect_ready_again()
         os.kill(proc.pid, self.reload_signal)
-        process.wait_ready([proc], self.exit_timeout,
-                           probes={proc: self.ready_check()})
+        readiness_checks.wait([proc], self.exit_timeout,
+                         probes={proc: self.ready_check()})
         stdout = self.log_path('stdout')
         return 0, logs.read_text(stdout, self.log_mark(stdout)), ''
 
     def create_database(self):
         """Give the server a synced database, if it needs one."""
-        if not self.needs_database:
-            return
-        manage_conf = os.path.join(self.test_dir, 'etc',
-                                   'harness-manage.conf')
-        _write_text(manage_conf, templates.MANAGE_CONF
-                    % {'sql_connection': self.sql_connection})
-        if database.is_sqlite(self.sql_connection):
-            target = self.sql_connection[len('sqlite:///'):]
-            if not os.path.exists(target):
-                database.install_sqlite(target, manage_conf)
-        else:
-            sqldb.create(database.sql_base_url(),
-                         lambda url: database.run_db_sync(manage_conf))
+        if self.needs_database:
+            database.provision(self.sql_connection,
+                               os.path.join(self.test_dir, 'etc'))
 
     def terminate(self):
         """Send SIGTERM now; a later :meth:`stop` waits for the exit."""
@@ -339,15 +327,7 @@ class HarnessServer(Server):
 
     def __init__(self, test_dir, port, sock=None):
         super().__init__(test_dir, port, sock=sock)
-        self.sql_connection = default_sql_connection(test_dir)
-
-
-def default_sql_connection(test_dir):
-    """sqlite in *test_dir*, or this worker's own server database."""
-    base = database.sql_base_url()
-    if base:
-        return sqldb.worker_url(base)
-    return 'sqlite:///%s' % os.path.join(test_dir, 'tests.sqlite')
+        self.sql_connection = database.default_url(test_dir)
 
 
 def _write_text(path, text):

@@ -1,7 +1,8 @@
 """The reference service's servers, declared as Glance 2014.1 declared them.
 
-Attributes, defaults and template keys are the seed's; module paths use the
-rename table of harness.md (``glance.cmd.api`` -> ``harness.cmd.api``).
+Attributes, defaults and template keys are the seed's (Glance 2014.1's
+``glance/tests/functional/__init__.py``); module paths have ``glance``
+renamed ``harness`` (``glance.cmd.api`` -> ``harness.cmd.api``).
 """
 
 import os

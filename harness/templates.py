@@ -1,10 +1,10 @@
 """Conf and paste.ini templates the harness writes for each server.
 
-They are the seed's templates with the rename table of harness.md applied
-(``glance`` -> ``harness``).  Every ``%(name)s`` is filled from the server's
+They are the templates of Glance 2014.1's functional tests with
+``glance`` renamed ``harness`` in module paths and program names.  Every ``%(name)s`` is filled from the server's
 attributes, overridden by the keyword arguments of ``start()``.  Keys that
 the reference service does not use are still written, as Glance did: a
-server must accept every key (reference-service.md section 2).
+server must accept every key.
 """
 
 API_CONF = """[DEFAULT]

@@ -1,6 +1,6 @@
 """``harness-api``: the image API server (``python -m harness.cmd.api``).
 
-Start-up order (reference-service.md 1.1): configuration, logging, store
+Start-up order: configuration, logging, store
 check, paste pipeline, then the socket and the serve loop.  If the pipeline
 fails to load the inherited socket never listens, so the harness's ping is
 refused and the error line on stderr is the reason.

@@ -1,8 +1,7 @@
 """``harness-cache-manage``: manage the image cache of a running API
 (``python -m harness.cmd.cache_manage``).
 
-A thin command line over :mod:`harness.service.cache.manage_cli`
-(reference-service.md 15.5)::
+A thin command line over :mod:`harness.service.cache.manage_cli`::
 
     harness-cache-manage --port 9292 list-cached
     harness-cache-manage -f queue-image <IMAGE_ID>

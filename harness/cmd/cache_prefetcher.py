@@ -1,10 +1,9 @@
 """``harness-cache-prefetcher``: fetch every queued image into the cache
 (``python -m harness.cmd.cache_prefetcher --config-file <conf>``).
 
-A thin main over :class:`harness.service.cache.prefetcher.Prefetcher`
-(reference-service.md 15.4).  Nothing on stdout; exit 0 even when some
-images could not be cached (that is logged), 1 with one ``ERROR:`` line
-for a bad configuration.
+A thin main over :class:`harness.service.cache.prefetcher.Prefetcher`.
+Nothing on stdout; exit 0 even when some images could not be cached (that
+is logged), 1 with one ``ERROR:`` line for a bad configuration.
 """
 
 import sys

@@ -1,8 +1,7 @@
 """``harness-manage``: database schema commands (``python -m
 harness.cmd.manage``).
 
-A thin command line over :mod:`harness.service.db.migrate`
-(reference-service.md section 6.2)::
+A thin command line over :mod:`harness.service.db.migrate`::
 
     harness-manage --config-file harness-manage.conf db sync
     harness-manage db version            # prints 34

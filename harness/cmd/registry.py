@@ -1,7 +1,7 @@
 """``harness-registry``: the registry server (``python -m
 harness.cmd.registry``).
 
-Same start-up order as the API without the store check (spec 1.1).
+Same start-up order as the API without the store check.
 """
 
 

@@ -7,7 +7,7 @@ Two ways in, one behaviour:
   harness would have run without it (``setproctitle``), then runs the
   module as ``__main__`` as ``python -m`` does;
 * a fork of the preloaded fork-server calls :func:`start_from_env` just
-  before it runs the module (:mod:`harness.preload_child`).
+  before it runs the module (:mod:`harness.forkserver.child`).
 
 Either way the first request on the channel, ``init``, is read and
 applied before the module runs, so a patch set before ``start()`` can

@@ -1,4 +1,4 @@
-"""Transparent image caching through the ``caching`` flavor (spec 15.2).
+"""Transparent image caching through the ``caching`` flavor.
 
 Every test runs with both drivers (the xattr class skips where the
 filesystem refuses user xattrs).  Serving from the cache is proven by

@@ -1,5 +1,4 @@
-"""The cache management API against launched servers, with both drivers
-(reference-service.md 15.3)."""
+"""The cache management API against launched servers, with both drivers."""
 
 import os
 import time

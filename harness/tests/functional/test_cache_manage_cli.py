@@ -1,5 +1,5 @@
 """``python -m harness.cmd.cache_manage`` run as a user runs it, against
-launched servers (reference-service.md 15.5)."""
+launched servers."""
 
 import socket
 import sys

@@ -1,5 +1,5 @@
 """The cache prefetcher, pruner and cleaner run as real programs against
-launched servers, with both drivers (reference-service.md 15.4)."""
+launched servers, with both drivers."""
 
 import json
 import os

@@ -1,8 +1,8 @@
 """Servers forked from the preloaded fork-server keep every exec promise.
 
 Each test checks it really ran in preload mode (the server's parent is the
-fork-server, a ``python -m harness.preload`` process) or, where it says
-so, that it really did not.
+fork-server, a ``python -m harness.forkserver.server`` process) or, where
+it says so, that it really did not.
 """
 
 import json
@@ -42,7 +42,8 @@ class TinyServer(server_mod.Server):
 def is_preloaded(pid):
     """True if *pid* was forked by a fork-server."""
     parent = psutil.Process(pid).parent()
-    return parent is not None and 'harness.preload' in parent.cmdline()
+    return (parent is not None
+            and 'harness.forkserver.server' in parent.cmdline())
 
 
 def expected_argv(server):
@@ -249,7 +250,7 @@ class TestPreload(functional.FunctionalTest):
 
     def test_a_killed_fork_server_is_replaced(self):
         self.start_servers(**self.__dict__.copy())
-        old = forkserver._server.proc
+        old = forkserver.current().proc
         self.assertEqual(old.pid, psutil.Process(
             self.api_server.process_pid).ppid())
         old.kill()
@@ -265,7 +266,7 @@ class TestPreload(functional.FunctionalTest):
     def test_sigkill_of_the_test_process_leaves_nothing(self):
         runner, test_dir, pids = runner_support.start_stack(self)
         fork_server = psutil.Process(pids[0]).parent()
-        self.assertIn('harness.preload', fork_server.cmdline())
+        self.assertIn('harness.forkserver.server', fork_server.cmdline())
         self.assertEqual(runner.pid, fork_server.ppid())
         janitor = runner_support.janitor_of(self, runner)
         runner_support.kill_and_check(

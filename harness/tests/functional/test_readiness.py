@@ -10,7 +10,6 @@ import sys
 
 from harness import errors
 from harness import functional
-from harness import process
 from harness import readiness
 from harness import server
 
@@ -114,8 +113,8 @@ class TestReadinessChecks(functional.FunctionalTest):
             toy.start(expect_exit=False)
             # Its complaint is on stderr before the short wait begins.
             said = readiness.LogMatch('still warming up', source='stderr')
-            process.wait_ready([toy.process], 60,
-                               probes={toy.process: said.bind(toy)})
+            readiness.wait([toy.process], 60,
+                           probes={toy.process: said.bind(toy)})
             msg = self.wait_for_servers([toy], timeout=0.5)
             self.assertIn('toy server (pid %d) was not ready after 0.5 '
                           'seconds' % toy.process_pid, msg)

@@ -71,9 +71,9 @@ RUNNER = textwrap.dedent('''
     port, sock = utils.get_unused_port_and_socket()
     redis = RedisServer(test_dir, port, sock=sock)
     redis.start(expect_exit=False)
-    from harness import process
-    process.wait_ready([redis.process], 60,
-                       probes={redis.process: redis.ready_check()})
+    from harness import readiness
+    readiness.wait([redis.process], 60,
+                   probes={redis.process: redis.ready_check()})
     print(redis.process_pid, port, test_dir, flush=True)
     sys.stdin.read()
 ''')
@@ -98,7 +98,7 @@ class TestRedis(functional.FunctionalTest):
         rc, _, _ = self.redis.stop()
         self.assertEqual(0, rc)
         self.assertTrue(process.wait_gone(pid, 0))
-        self.assertFalse(process.ping(self.redis_port))
+        self.assertFalse(readiness.connects(self.redis_port))
         out, _ = self.redis.read_output()
         self.assertIn('Ready to accept connections', out)
 
@@ -144,4 +144,4 @@ class TestRedis(functional.FunctionalTest):
         janitor = runner_support.janitor_of(self, runner)
         # redis ignores the lifeline: the runner's janitor kills it.
         runner_support.kill_and_check(self, runner, [pid], janitor, test_dir)
-        self.assertFalse(process.ping(port))
+        self.assertFalse(readiness.connects(port))

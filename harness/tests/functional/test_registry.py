@@ -1,4 +1,4 @@
-"""The registry as a real process (spec 7.2, 7.3), driven with its HTTP
+"""The registry as a real process, driven with its HTTP
 client, its RPC client and raw HTTP; on whichever database the run uses.
 """
 

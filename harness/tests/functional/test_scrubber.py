@@ -1,4 +1,4 @@
-"""Delayed delete and the scrubber, end to end (reference-service.md 14).
+"""Delayed delete and the scrubber, end to end.
 
 Images are created and deleted through the v1 API with ``delayed_delete``
 on; the scrubber then runs as a real process (one-shot, or as a daemon

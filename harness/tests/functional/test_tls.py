@@ -1,4 +1,4 @@
-"""The API over TLS (reference-service.md section 17).
+"""The API over TLS.
 
 Certificates are made fresh for each test (:mod:`harness.tests.certs`) and
 verified for real: the client trusts only the test's own CA and checks the

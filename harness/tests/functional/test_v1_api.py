@@ -1,4 +1,4 @@
-"""The v1 images API end to end over real HTTP (spec 9, 14.1, 16)."""
+"""The v1 images API end to end over real HTTP."""
 
 import gzip
 import json

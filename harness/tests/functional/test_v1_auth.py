@@ -1,4 +1,4 @@
-"""Identity and policy through the v1 API (spec 3.3, 3.4, 7.1, 9.9, 11).
+"""Identity and policy through the v1 API.
 """
 
 import json

@@ -1,5 +1,5 @@
 """Bad input to the v1 API: each gets its 4xx and message, never a 5xx
-or a hang, and nothing half-written is left behind (spec 9.3-9.6)."""
+or a hang, and nothing half-written is left behind."""
 
 import json
 import os

@@ -1,4 +1,4 @@
-"""v1 facts of icehouse's final release, 2014.1.5 (spec section 0), and
+"""v1 facts of icehouse's final release, 2014.1.5, and
 the data-file invariant: an image has a file in the store iff it is
 ``active`` (or ``pending_delete`` under delayed delete)."""
 
@@ -123,7 +123,7 @@ class TestV1Icehouse(functional.FunctionalTest):
                     b'd' * 65536)[0])
             # Serial: upload then delete (200, 200), or delete first (the
             # upload finds no image, 404/403, or loses it under way: 412,
-            # spec 9.6's 2014.1 answer).
+            # what 2014.1 answers).
             self.assertEqual(200, deleted)
             self.assertIn(uploaded, (200, 403, 404, 412))
             self.assertIn(self.api.status_of(image['id']), ('deleted', None))

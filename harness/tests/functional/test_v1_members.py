@@ -1,4 +1,4 @@
-"""Image members through the v1 API (spec 9.9)."""
+"""Image members through the v1 API."""
 
 import json
 

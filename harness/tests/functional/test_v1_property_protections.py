@@ -1,4 +1,4 @@
-"""Property protections through the v1 API, both rule formats (spec 12).
+"""Property protections through the v1 API, both rule formats.
 """
 
 import json

@@ -1,4 +1,4 @@
-"""Quotas through the v1 API (spec 13): storage, properties, members."""
+"""Quotas through the v1 API: storage, properties, members."""
 
 import json
 

@@ -1,4 +1,4 @@
-"""Remote locations and copy-from through the v1 API (spec 16)."""
+"""Remote locations and copy-from through the v1 API."""
 
 import json
 import os
@@ -68,7 +68,7 @@ class TestV1ExternalSources(functional.FunctionalTest):
     def test_copy_from(self):
         image = self.api.create_ok(self.headers('Copied', **{
             'X-Glance-Api-Copy-From': self.remote.url()}))
-        # The reserved image already carries the remote size (spec 9.4).
+        # The reserved image already carries the remote size.
         self.assertEqual(('queued', len(self.data)),
                          (image['status'], image['size']))
         v1.wait_for(lambda: self.api.status_of(image['id']) == 'active')

@@ -1,4 +1,4 @@
-"""Policies and property protections through the v2 API (spec 11, 12).
+"""Policies and property protections through the v2 API.
 """
 
 import json

@@ -1,4 +1,4 @@
-"""Image data through the v2 API over real HTTP (spec 10.7, 13)."""
+"""Image data through the v2 API over real HTTP."""
 
 import os
 

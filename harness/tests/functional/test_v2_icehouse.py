@@ -1,4 +1,4 @@
-"""v2 facts of icehouse's final release, 2014.1.5 (spec section 0), and
+"""v2 facts of icehouse's final release, 2014.1.5, and
 the known v2 defects of issue 13 that need no race: each over real HTTP
 against launched servers."""
 

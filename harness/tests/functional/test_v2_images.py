@@ -1,5 +1,5 @@
 """v2 images end to end over real HTTP: create, show, list, delete,
-schemas and the v2 switches (spec 10.1-10.5, 10.8, 5)."""
+schemas and the v2 switches."""
 
 import json
 import os

@@ -1,5 +1,4 @@
-"""Locations and direct URLs through the v2 API over real HTTP (spec 8.3,
-8.5, 10.2, 10.6, 10.7, 13)."""
+"""Locations and direct URLs through the v2 API over real HTTP."""
 
 import os
 

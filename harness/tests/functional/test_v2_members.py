@@ -1,5 +1,5 @@
 """Members and tags of v2 images, and the end-to-end lifecycle of the
-issue, between tenants with fakeauth (spec 10.9, 10.10)."""
+issue, between tenants with fakeauth."""
 
 import hashlib
 import os

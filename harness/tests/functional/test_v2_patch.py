@@ -1,4 +1,4 @@
-"""PATCH and bad input on v2 images (spec 10.3, 10.6, 13): each bad
+"""PATCH and bad input on v2 images: each bad
 request gets its 4xx and message, and nothing half-written is kept."""
 
 import json
@@ -178,7 +178,7 @@ class TestV2Patch(functional.FunctionalTest):
 
 
 class TestV2Quotas(functional.FunctionalTest):
-    """Harness quotas: 10 properties, 10 tags, 10 members (spec 13)."""
+    """Harness quotas: 10 properties, 10 tags, 10 members."""
 
     def setUp(self):
         super().setUp()

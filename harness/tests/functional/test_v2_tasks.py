@@ -1,4 +1,4 @@
-"""v2 tasks over real HTTP (spec 10.11): create, list, show, the 405 on
+"""v2 tasks over real HTTP: create, list, show, the 405 on
 delete, the ``import`` task run against a local HTTP server, expiry."""
 
 import datetime

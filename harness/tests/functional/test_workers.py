@@ -1,4 +1,4 @@
-"""The API with pre-forked workers (reference-service.md section 18).
+"""The API with pre-forked workers.
 
 Children are found through ``/proc`` (their parent pid) and watched
 through pidfds, so a death is an event the test waits on, never a guess

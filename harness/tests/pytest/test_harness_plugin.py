@@ -36,10 +36,10 @@ from harness import janitor
 
 def report(stack):
     """Tell the outer test who runs this stack; block if asked to."""
-    server = forkserver._server
+    server = forkserver.current()
     info = {'worker': os.getpid(), 'test_dir': stack.test_dir,
             'db': stack.api_server.sql_connection,
-            'janitor': janitor._janitor.pid,
+            'janitor': janitor.pid(),
             'forkserver': server.proc.pid if server else None,
             'servers': [stack.api_server.process_pid,
                         stack.registry_server.process_pid]}

@@ -9,8 +9,8 @@ import fixtures
 import testtools
 
 from harness import forkserver
-from harness import preload
-from harness import preload_child
+from harness.forkserver import child as fork_child
+from harness.forkserver import server as fork_server
 from harness import process
 
 
@@ -63,13 +63,13 @@ class WhatIsPreloadedTest(testtools.TestCase):
 class ExitStatusTest(testtools.TestCase):
 
     def test_sys_exit_codes_as_an_interpreter_maps_them(self):
-        self.assertEqual(0, preload_child.exit_status(None))
-        self.assertEqual(3, preload_child.exit_status(3))
-        self.assertEqual(255, preload_child.exit_status(-1))
-        self.assertEqual(0, preload_child.exit_status(256))
+        self.assertEqual(0, fork_child.exit_status(None))
+        self.assertEqual(3, fork_child.exit_status(3))
+        self.assertEqual(255, fork_child.exit_status(-1))
+        self.assertEqual(0, fork_child.exit_status(256))
         stderr = self.useFixture(fixtures.StringStream('stderr')).stream
         self.useFixture(fixtures.MonkeyPatch('sys.stderr', stderr))
-        self.assertEqual(1, preload_child.exit_status('bad conf'))
+        self.assertEqual(1, fork_child.exit_status('bad conf'))
         stderr.seek(0)
         self.assertEqual('bad conf\n', stderr.read())
 
@@ -77,9 +77,10 @@ class ExitStatusTest(testtools.TestCase):
 class ForkSafetyTest(testtools.TestCase):
 
     def test_this_process_counts_its_threads_and_descriptors(self):
-        before = preload.open_fds()
+        before = fork_server.open_fds()
         read_end, write_end = os.pipe()
         self.addCleanup(os.close, read_end)
         self.addCleanup(os.close, write_end)
-        self.assertEqual({read_end, write_end}, preload.open_fds() - before)
-        self.assertGreaterEqual(preload.thread_count(), 1)
+        self.assertEqual({read_end, write_end},
+                         fork_server.open_fds() - before)
+        self.assertGreaterEqual(fork_server.thread_count(), 1)

@@ -10,6 +10,7 @@ import fixtures
 import testtools
 
 from harness import errors
+from harness import logs
 from harness import process
 from harness import readiness
 
@@ -46,7 +47,7 @@ class ProcessTest(testtools.TestCase):
     def test_ready_byte_is_an_event(self):
         proc = self.make(READY_CHILD, 'now')
         proc.launch()
-        process.wait_ready([proc], timeout=30)
+        readiness.wait([proc], timeout=30)
         self.assertTrue(proc.ready)
         self.assertEqual(0, proc.stop())
 
@@ -55,7 +56,7 @@ class ProcessTest(testtools.TestCase):
                          'sys.exit(3)')
         proc.launch()
         exc = self.assertRaises(errors.ServerDiedError,
-                                process.wait_ready, [proc], 60)
+                                readiness.wait, [proc], 60)
         self.assertEqual(3, exc.returncode)
         self.assertIn('boom here', str(exc))
 
@@ -63,7 +64,7 @@ class ProcessTest(testtools.TestCase):
         proc = self.make(READY_CHILD, 'never', name='slowpoke')
         proc.launch()
         exc = self.assertRaises(errors.ServerTimeoutError,
-                                process.wait_ready, [proc], 0.2)
+                                readiness.wait, [proc], 0.2)
         self.assertEqual('slowpoke', exc.name)
 
     def test_stop_escalates_to_sigkill(self):
@@ -73,14 +74,14 @@ class ProcessTest(testtools.TestCase):
                 'signal.pause()')
         proc = self.make(code)
         proc.launch()
-        process.wait_ready([proc], 30)
+        readiness.wait([proc], 30)
         self.assertEqual(-signal.SIGKILL, proc.stop(timeout=0.5))
 
     def test_stop_is_idempotent_and_fine_before_launch(self):
         proc = self.make(READY_CHILD, 'now')
         self.assertIsNone(proc.stop())
         proc.launch()
-        process.wait_ready([proc], 30)
+        readiness.wait([proc], 30)
         first = proc.stop()
         self.assertEqual(first, proc.stop())
 
@@ -96,7 +97,7 @@ class ProcessTest(testtools.TestCase):
         before = open_fds()
         proc = self.make(READY_CHILD, 'now')
         proc.launch()
-        process.wait_ready([proc], 30)
+        readiness.wait([proc], 30)
         proc.stop()
         self.assertEqual(before, open_fds())
 
@@ -116,7 +117,7 @@ class ProcessTest(testtools.TestCase):
         self.addCleanup(proc.stop)
         proc.launch()
         self.assertEqual(-1, sock.fileno())  # the harness copy is closed
-        process.wait_ready([proc], 30)
+        readiness.wait([proc], 30)
         import socket
         with socket.create_connection(('127.0.0.1', port)) as conn:
             self.assertEqual(b'hi', conn.recv(2))
@@ -127,7 +128,7 @@ class ProcessTest(testtools.TestCase):
                 'os.read(fd, 1); print("lifeline closed", flush=True)')
         proc = self.make(code)
         proc.launch()
-        process.wait_ready([proc], 30)
+        readiness.wait([proc], 30)
         os.close(proc._lifeline_fd)  # what the kernel does if we die
         proc._lifeline_fd = None
         self.assertEqual(0, proc.wait_exit(30))
@@ -146,13 +147,13 @@ class ProcessTest(testtools.TestCase):
             sock=sock)
         self.addCleanup(proc.stop)
         proc.launch()
-        process.wait_ready([proc], 30,
-                           probes={proc: readiness.TcpPort(port)})
+        readiness.wait([proc], 30,
+                       probes={proc: readiness.TcpPort(port)})
         self.assertFalse(proc.ready)  # it was the ping that answered
 
     def test_tail_reads_last_lines(self):
         path = os.path.join(self.dir, 'log')
         with open(path, 'w') as handle:
             handle.write(''.join('line %d\n' % i for i in range(100)))
-        self.assertEqual('line 98\nline 99', process.tail(path, 2))
-        self.assertEqual('', process.tail(os.path.join(self.dir, 'none')))
+        self.assertEqual('line 98\nline 99', logs.tail(path, 2))
+        self.assertEqual('', logs.tail(os.path.join(self.dir, 'none')))

@@ -1,5 +1,5 @@
 """PATCH bodies: JSON-pointer edges, bad operations and values, reserved
-attributes, both patch media types (spec 10.6)."""
+attributes, both patch media types."""
 
 import json
 

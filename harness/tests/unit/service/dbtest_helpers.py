@@ -22,6 +22,7 @@ import fixtures
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
+from harness import pgroups
 from harness.service.db import migrate
 from harness.service.db import schema
 
@@ -111,18 +112,8 @@ def _prune_dead(connection):
         names = connection.exec_driver_sql('SHOW DATABASES')
     for (name,) in list(names):
         found = re.fullmatch(r'harness_unit_(\d+)_\d+', name)
-        if found and not _pid_alive(int(found.group(1))):
+        if found and not pgroups.pid_alive(int(found.group(1))):
             connection.exec_driver_sql(_drop_sql(connection, name))
-
-
-def _pid_alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class SharedDatabase(object):

@@ -1,4 +1,4 @@
-"""The v1 upload's status changes and its error mapping (spec 9.6).
+"""The v1 upload's status changes and its error mapping.
 
 The registry is a small in-memory fake and the stores raise on demand:
 these are the failures a functional test cannot provoke (a full disk, a

@@ -1,4 +1,4 @@
-"""v2 location strategies and task helpers in-process (spec 8.5, 10.11).
+"""v2 location strategies and task helpers in-process.
 """
 
 import datetime

@@ -1,5 +1,5 @@
 """v2 request parsing in-process: JSON bodies, patch documents, schemas
-and listing parameters (spec 10.1, 10.4, 10.6, 10.8)."""
+and listing parameters."""
 
 import json
 import os

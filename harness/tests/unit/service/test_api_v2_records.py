@@ -1,5 +1,5 @@
 """v2 image records: DB rows to records and back (encrypted locations),
-and their JSON representation (spec 8.4, 10.2)."""
+and their JSON representation."""
 
 import datetime
 

@@ -1,4 +1,4 @@
-"""Which requests the ``cache`` filter handles (spec 15.2)."""
+"""Which requests the ``cache`` filter handles."""
 
 import testtools
 import webob

@@ -1,4 +1,4 @@
-"""Context filters, request context and fakeauth (spec 3.3)."""
+"""Context filters, request context and fakeauth."""
 
 import os
 import re

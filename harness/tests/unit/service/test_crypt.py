@@ -1,4 +1,4 @@
-"""Location encryption (spec 8.4)."""
+"""Location encryption."""
 
 import base64
 

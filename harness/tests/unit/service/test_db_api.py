@@ -1,4 +1,4 @@
-"""The image DB API (spec 7.1) on SQLite, MariaDB and PostgreSQL."""
+"""The image DB API on SQLite, MariaDB and PostgreSQL."""
 
 import datetime
 import uuid

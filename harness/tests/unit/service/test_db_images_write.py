@@ -1,4 +1,4 @@
-"""Image writes of the DB API (spec 7.1) on SQLite, MariaDB and
+"""Image writes of the DB API on SQLite, MariaDB and
 PostgreSQL: create, update, destroy, properties, storage usage."""
 
 import datetime

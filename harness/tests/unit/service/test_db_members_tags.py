@@ -1,4 +1,4 @@
-"""Image members and tags of the DB API (spec 7.1) on SQLite, MariaDB and
+"""Image members and tags of the DB API on SQLite, MariaDB and
 PostgreSQL."""
 
 import uuid

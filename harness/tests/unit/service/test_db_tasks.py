@@ -1,4 +1,4 @@
-"""Tasks of the DB API (spec 7.3) on SQLite, MariaDB and PostgreSQL."""
+"""Tasks of the DB API on SQLite, MariaDB and PostgreSQL."""
 
 import datetime
 import uuid

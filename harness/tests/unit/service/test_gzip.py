@@ -1,4 +1,4 @@
-"""The gzip filter (reference-service.md 3.3)."""
+"""The gzip filter."""
 
 import gzip
 

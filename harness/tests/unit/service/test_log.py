@@ -1,4 +1,4 @@
-"""Service logging: levels, line format, rotation (spec section 4)."""
+"""Service logging: levels, line format, rotation."""
 
 import io
 import logging

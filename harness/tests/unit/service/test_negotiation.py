@@ -1,4 +1,4 @@
-"""Version negotiation (reference-service.md 5.2) and the root URL map."""
+"""Version negotiation and the root URL map."""
 
 import json
 import logging

@@ -1,4 +1,4 @@
-"""Loading the API pipelines from the harness's paste file (spec 3)."""
+"""Loading the API pipelines from the harness's paste file."""
 
 import json
 import logging

@@ -1,4 +1,4 @@
-"""policy.json rule language, lookup and reloading (spec section 11)."""
+"""policy.json rule language, lookup and reloading."""
 
 import os
 

@@ -30,8 +30,8 @@ class RulesMixin(object):
 
 
 class TestRolesFile(RulesMixin, testtools.TestCase):
-    """The harness's ``property-protections.conf`` (spec 12, last bullet).
-    """
+    """The harness's own ``etc/property-protections.conf`` (roles format),
+    the one the templates name."""
 
     def setUp(self):
         super().setUp()

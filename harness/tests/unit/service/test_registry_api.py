@@ -1,4 +1,4 @@
-"""The registry WSGI app (spec 7.2, 7.3), driven in-process with WebOb."""
+"""The registry WSGI app, driven in-process with WebOb."""
 
 import uuid
 

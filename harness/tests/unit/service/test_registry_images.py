@@ -1,4 +1,4 @@
-"""The registry's image writes (spec 7.2): POST, PUT and DELETE of
+"""The registry's image writes: POST, PUT and DELETE of
 ``/images``, in-process."""
 
 import uuid

@@ -1,4 +1,4 @@
-"""The registry's member routes (spec 7.2), in-process."""
+"""The registry's member routes, in-process."""
 
 import uuid
 

@@ -1,4 +1,4 @@
-"""The registry's ``POST /rpc`` (spec 7.3), in-process, and its codec."""
+"""The registry's ``POST /rpc``, in-process, and its codec."""
 
 import datetime
 import json

@@ -1,4 +1,4 @@
-"""Scrubber runs (spec 14.2) against a fake registry and a fake deleter."""
+"""Scrubber runs against a fake registry and a fake deleter."""
 
 import os
 import uuid

@@ -1,4 +1,4 @@
-"""The versions document, byte for byte (reference-service.md 5.1)."""
+"""The versions document, byte for byte."""
 
 import testtools
 import webob
@@ -19,7 +19,8 @@ V1 = ('{"id": "v1.1", "status": "CURRENT", "links": [{"rel": "self", '
 
 
 def expected(url, parts=(V2, V1)):
-    """The document as a client of spec 5.1 builds it."""
+    """The document as a client builds it from Glance 2014.1's format
+    (not from the service's code)."""
     entries = ', '.join(part % {'url': url} for part in parts)
     return ('{"versions": [%s]}' % entries).encode('utf-8')
 

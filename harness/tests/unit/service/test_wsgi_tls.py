@@ -1,4 +1,4 @@
-"""TLS (reference-service.md section 17): start-up checks and https."""
+"""TLS: start-up checks and https."""
 
 import datetime
 import http.client

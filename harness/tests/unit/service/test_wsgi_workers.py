@@ -1,4 +1,4 @@
-"""Pre-forked workers (reference-service.md section 18) as real processes.
+"""Pre-forked workers as real processes.
 """
 
 import os

@@ -1,10 +1,12 @@
 """Launch server programs as forks of a preloaded process.
 
 Importing the server modules is most of what starting a server costs, and
-every test used to pay it for every server.  :mod:`harness.preload` is a
-process that imported them once; :func:`spawn` asks it to fork a child
-that then becomes ``python -m <module> <args>`` (see
-:mod:`harness.preload_child`), in milliseconds.
+every test used to pay it for every server.  The fork-server
+(:mod:`harness.forkserver.server`) is a process that imported them once;
+:func:`spawn` asks it to fork a child that then becomes ``python -m
+<module> <args>`` (:mod:`harness.forkserver.child`), in milliseconds.
+This module is the test process's end; :mod:`harness.forkserver.protocol`
+the messages between the two.
 
 * One fork-server per test process, started on first use, in its own
   session; the janitor knows its group.  It exits when the test process
@@ -16,32 +18,29 @@ that then becomes ``python -m <module> <args>`` (see
   differs from the fork-server's (interpreter start-up settings cannot
   change after a fork), a module that fails to import or is not
   fork-safe.  The caller then uses fork/exec, transparently.
-* The fork-server is the parent and reaps; :class:`Child` is the
-  ``Popen``-like handle (``pid``, ``poll()``, ``wait(timeout)``,
-  ``returncode``) fed by the exit statuses it reports.
+* The fork-server is the parent and reaps; :class:`Child`
+  (:mod:`harness.forkserver.handle`) is the ``Popen``-like handle
+  (``pid``, ``poll()``, ``wait(timeout)``, ``returncode``) fed by the
+  exit statuses it reports.
 """
 
 import atexit
-import json
 import os
 import select
 import signal
 import socket
 import subprocess
 import sys
-import time
-import weakref
 
 from harness import janitor
-from harness import preload
+from harness import pgroups
+from harness.forkserver import protocol
+from harness.forkserver.handle import LOST_STATUS  # noqa: F401 (public)
+from harness.forkserver.handle import Child
 
 ENV = 'HARNESS_PRELOAD'
 #: Seconds the fork-server gets to import the server modules.
 START_TIMEOUT = 120.0
-#: Seconds a reply (or the status of a child seen dead) may take.
-REPLY_TIMEOUT = 30.0
-#: Status reported for a child whose fork-server vanished before it.
-LOST_STATUS = 255
 
 _server = None  # this process's fork-server
 _broken = None  # why no fork-server can run in this process
@@ -52,6 +51,12 @@ _accepted = []  # user modules a new fork-server must preload again
 def enabled():
     """True unless ``HARNESS_PRELOAD=0``."""
     return os.environ.get(ENV, '1').strip() != '0'
+
+
+def current():
+    """This process's fork-server (a :class:`ForkServer`: ``proc`` is its
+    ``Popen``), or None while none runs."""
+    return _server
 
 
 def refused():
@@ -157,13 +162,6 @@ def shutdown(kill=False):
         server.close(kill)
 
 
-def _kill(pgid):
-    try:
-        os.killpg(pgid, signal.SIGKILL)
-    except ProcessLookupError:
-        return  # gone already
-
-
 atexit.register(shutdown)
 
 
@@ -184,8 +182,10 @@ class ForkServer(object):
             # stdout onto our stderr: under stestr our stdout is the
             # subunit stream, and the fork-server only ever writes errors.
             self.proc = subprocess.Popen(
-                [sys.executable, '-m', 'harness.preload',
-                 str(theirs.fileno())] + list(modules),
+                [sys.executable, '-m', 'harness.forkserver.server',
+                 str(theirs.fileno())],
+                env=dict(os.environ,
+                         **{protocol.MODULES_ENV: ' '.join(modules)}),
                 stdin=subprocess.DEVNULL, stdout=sys.stderr.fileno(),
                 pass_fds=[theirs.fileno()], start_new_session=True)
         except BaseException:
@@ -203,17 +203,13 @@ class ForkServer(object):
 
     def call(self, request, fds=()):
         """Send *request*; return its reply (exit reports are kept)."""
-        data = json.dumps(request).encode('utf-8')
         try:
-            if fds:
-                socket.send_fds(self.sock, [data], list(fds))
-            else:
-                self.sock.send(data)
+            protocol.send(self.sock, request, fds)
         except OSError as exc:
             self.lost = True
             return {'ok': False, 'error': str(exc), 'tainted': True}
         reply = {'launch': 'started', 'load': 'loaded'}[request['op']]
-        return self.receive(reply, REPLY_TIMEOUT)
+        return self.receive(reply, protocol.REPLY_TIMEOUT)
 
     def receive(self, op, timeout):
         """Read messages until one of type *op*; return it."""
@@ -233,13 +229,12 @@ class ForkServer(object):
         if not select.select([self.sock], [], [], timeout)[0]:
             return None
         try:
-            data = self.sock.recv(preload.MAX_MESSAGE)
+            message, _fds = protocol.receive(self.sock)
         except OSError:
-            data = b''
-        if not data:
+            message = None
+        if message is None:
             self.lost = True
             return None
-        message = json.loads(data.decode('utf-8'))
         if message['op'] == 'exit':
             self.exits[message['pid']] = message['rc']
         return message
@@ -262,71 +257,10 @@ class ForkServer(object):
         if self.owner != os.getpid():
             return  # a forked copy: the owner keeps it running
         if kill:
-            _kill(self.proc.pid)
+            pgroups.kill_group(self.proc.pid, signal.SIGKILL)
         try:
-            self.proc.wait(REPLY_TIMEOUT)
+            self.proc.wait(protocol.REPLY_TIMEOUT)
         except subprocess.TimeoutExpired:
-            _kill(self.proc.pid)
+            pgroups.kill_group(self.proc.pid, signal.SIGKILL)
             self.proc.wait()
         janitor.forget_group(self.proc.pid)
-
-
-class Child(object):
-    """A forked server, seen like a ``subprocess.Popen``.
-
-    The fork-server reaps it and reports its status; a pidfd says when it
-    died, so a status still on its way is waited for, not guessed.
-    """
-
-    def __init__(self, server, pid, args):
-        self.pid = pid
-        self.args = args
-        self.returncode = None
-        self._server = server
-        try:
-            self._pidfd = os.pidfd_open(pid)
-        except ProcessLookupError:
-            self._pidfd = None  # already dead and reaped
-        self._finalizer = weakref.finalize(self, _close_fd, self._pidfd)
-
-    def _dead(self):
-        if self._pidfd is None:
-            return True
-        return bool(select.select([self._pidfd], [], [], 0)[0])
-
-    def _collect(self):
-        status = self._server.exits.pop(self.pid, None)
-        if status is None and self._server.lost and self._dead():
-            status = LOST_STATUS
-        if status is not None:
-            self.returncode = status
-            self._finalizer()
-        return status
-
-    def poll(self):
-        """The exit status, or None while the child runs."""
-        if self.returncode is None:
-            self._server.pump(0)
-            if self._collect() is None and self._dead():
-                self.wait(REPLY_TIMEOUT)
-        return self.returncode
-
-    def wait(self, timeout=None):
-        """Wait for the exit status (``subprocess.TimeoutExpired``)."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while self.returncode is None and self._collect() is None:
-            left = None if deadline is None else deadline - time.monotonic()
-            if left is not None and left <= 0:
-                raise subprocess.TimeoutExpired(self.args, timeout)
-            if self._server.lost:
-                # Nobody reports any more: wait for the death itself.
-                select.select([self._pidfd] if self._pidfd else [], [], [],
-                              left)
-            else:
-                self._server.pump(left)
-        return self.returncode
-
-
-def _close_fd(fd):
-    if fd is not None:
-        os.close(fd)

@@ -1,9 +1,10 @@
 """A child of the fork-server becomes the server an exec would have started.
 
 :func:`run` is called in the freshly forked child of
-:mod:`harness.preload`.  It turns that copy of a warm interpreter into what
-``python -m <module> <args>`` would be, then runs the module as
-``__main__`` (``runpy``, as ``-m`` does) and exits with its status:
+:mod:`harness.forkserver.server`.  It turns that copy of a warm
+interpreter into what ``python -m <module> <args>`` would be, then runs
+the module as ``__main__`` (``runpy``, as ``-m`` does) and exits with its
+status:
 
 * its own session and process group (``setsid``);
 * stdin from the null device, stdout/stderr on the logs it was sent, and

@@ -4,7 +4,7 @@ the v1 and the v2 API.
 Downloads are set against a raw loopback socket copy of the same number
 of bytes, made in the same run: the ceiling for moving bytes between two
 processes on this machine.  Uploads are set against the machine's own
-upload limit (:mod:`harness.bench_limit`), also measured in the run.
+upload limit (:mod:`harness.bench.limit`), also measured in the run.
 Peak RSS (``VmHWM``) of each server process is read from ``/proc`` after
 all the transfers.
 """
@@ -18,8 +18,8 @@ import subprocess
 import sys
 import time
 
-from harness import bench_limit
 from harness import fixtures
+from harness.bench import limit as bench_limit
 
 CHUNK = bench_limit.CHUNK
 

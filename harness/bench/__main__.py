@@ -28,11 +28,12 @@ Figures:
   copy (interleaved with them), uploads against the machine's own upload
   limit (the slower of MD5 over memory and writing the bytes to a file
   in the store's directory), all measured in the same run; and each
-  server's peak RSS (:mod:`bench_transfer`);
+  server's peak RSS (:mod:`harness.bench.transfer`);
 * ``cache ...``: the same large image served from the image cache, and a
-  small image's cache hit against the uncached path (:mod:`bench_cache`);
+  small image's cache hit against the uncached path
+  (:mod:`harness.bench.cache`);
 * ``patch round trip``: a ``Server.patch`` block applied in the running
-  (preloaded) API server and undone (:mod:`bench_inject`).
+  (preloaded) API server and undone (:mod:`harness.bench.inject`).
 """
 
 import argparse
@@ -43,14 +44,14 @@ import sys
 import time
 
 import fixtures
-import testtools
 
-from harness import bench_cache
-from harness import bench_inject
-from harness import bench_transfer
 from harness import fixtures as harness_fixtures
 from harness import forkserver
 from harness import functional
+from harness.bench import cache as bench_cache
+from harness.bench import common
+from harness.bench import inject as bench_inject
+from harness.bench import transfer as bench_transfer
 
 MODULES = ('harness.cmd.api', 'harness.cmd.registry', 'harness.cmd.scrubber')
 
@@ -118,14 +119,9 @@ class _CycleTest(functional.FunctionalTest):
 def case_cycle():
     """Seconds of one whole FunctionalTest run that starts and stops the
     servers."""
-    result = testtools.TestResult()
     start = time.perf_counter()
-    _CycleTest('test_cycle').run(result)
-    elapsed = time.perf_counter() - start
-    if not result.wasSuccessful():
-        raise SystemExit(''.join(t for _, t in result.errors
-                                 + result.failures))
-    return elapsed
+    common.run_case(_CycleTest('test_cycle'))
+    return time.perf_counter() - start
 
 
 def fixture_cycle():
@@ -157,7 +153,7 @@ def _snapshot(base):
     """Our descriptors (and the fork-server's), the processes whose command
     line names *base*, and the files in *base*."""
     fds = len(os.listdir('/proc/self/fd'))
-    server = forkserver._server
+    server = forkserver.current()
     if server is not None:
         fds += len(os.listdir('/proc/%d/fd' % server.proc.pid))
     children = subprocess.run(['pgrep', '-f', base], capture_output=True,

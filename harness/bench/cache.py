@@ -13,8 +13,8 @@ import statistics
 import time
 
 
-from harness import bench_transfer as bt
 from harness import fixtures
+from harness.bench import transfer as bt
 
 SMALL = 1024
 DEADLINE = 120.0

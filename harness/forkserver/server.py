@@ -1,12 +1,14 @@
-"""The preloaded fork-server: ``python -m harness.preload <fd> [module...]``.
+"""The preloaded fork-server: ``python -m harness.forkserver.server <fd>``.
 
 One per test process (:mod:`harness.forkserver` starts it on first use).
 It imports the reference server modules, and the user modules it is asked
-to, once; then every server launch is a ``fork()`` of this warm process
-instead of a fresh interpreter importing everything again.
+to (at start: ``HARNESS_FORKSERVER_MODULES``), once; then every server
+launch is a ``fork()`` of this warm process instead of a fresh
+interpreter importing everything again.
 
 It talks to its test process over the Unix socket *fd* (SOCK_SEQPACKET,
-one JSON object per message, descriptors as ``SCM_RIGHTS``):
+one JSON object per message, descriptors as ``SCM_RIGHTS``: see
+:mod:`harness.forkserver.protocol`):
 
 * ``hello`` (sent at start): ``loaded``, ``refused`` ({module: reason});
 * ``load`` {module} -> ``loaded`` {ok, error, tainted};
@@ -24,21 +26,17 @@ stop through their own lifelines and the janitor sweeps their groups.
 
 import gc
 import importlib
-import json
 import os
 import select
 import socket
 import sys
 import traceback
 
-from harness import preload_child
+from harness.forkserver import child
+from harness.forkserver import protocol
 
 #: Modules every fork-server preloads: the reference service's programs.
 MODULES = ('harness.cmd.api', 'harness.cmd.registry', 'harness.cmd.scrubber')
-#: Largest message (an environment fits many times over).
-MAX_MESSAGE = 1 << 18
-#: Most descriptors one launch carries.
-MAX_FDS = 16
 #: Seconds a child gets to call setsid() before its pid is told anyway.
 SET_UP_TIMEOUT = 10.0
 
@@ -83,16 +81,7 @@ def load(name):
     return error, False
 
 
-def send(ctl, message, fds=()):
-    """Send one message (and descriptors) to the test process."""
-    data = json.dumps(message).encode('utf-8')
-    if fds:
-        socket.send_fds(ctl, [data], list(fds))
-    else:
-        ctl.send(data)
-
-
-class ForkServer(object):
+class ForkLoop(object):
     """The serving loop: launches from the socket, exits from pidfds."""
 
     def __init__(self, ctl):
@@ -132,20 +121,19 @@ class ForkServer(object):
 
     def handle(self):
         """Serve one request; False on EOF (the test process is gone)."""
-        data, fds, _flags, _addr = socket.recv_fds(self.ctl, MAX_MESSAGE,
-                                                   MAX_FDS)
-        if not data:
+        request, fds = protocol.receive(self.ctl, protocol.MAX_FDS)
+        if request is None:
             _close(fds)
             return False
-        request = json.loads(data.decode('utf-8'))
         if request['op'] == 'load':
             self.handle_load(request['module'])
         elif request['op'] == 'launch':
             self.handle_launch(request, fds)
         else:
             _close(fds)
-            send(self.ctl, {'op': 'error',
-                            'error': 'unknown op %r' % request['op']})
+            protocol.send(self.ctl, {'op': 'error',
+                                     'error': 'unknown op %r'
+                                     % request['op']})
         return True
 
     def handle_load(self, name):
@@ -154,14 +142,15 @@ class ForkServer(object):
             error = 'this fork-server is tainted'
         elif name not in self.loaded:
             error = self.preload([name]).get(name)
-        send(self.ctl, {'op': 'loaded', 'ok': error is None,
-                        'error': error, 'tainted': self.tainted})
+        protocol.send(self.ctl, {'op': 'loaded', 'ok': error is None,
+                                 'error': error, 'tainted': self.tainted})
 
     def handle_launch(self, request, fds):
         if self.tainted or request['module'] not in self.loaded:
             _close(fds)
             error = '%s is not preloaded' % request['module']
-            send(self.ctl, {'op': 'started', 'pid': None, 'error': error})
+            protocol.send(self.ctl, {'op': 'started', 'pid': None,
+                                     'error': error})
             return
         sys.stdout.flush()
         sys.stderr.flush()
@@ -169,7 +158,7 @@ class ForkServer(object):
         pid = os.fork()
         if pid == 0:
             os.close(set_up_r)
-            preload_child.run(request, fds, set_up_w)  # never returns
+            child.run(request, fds, set_up_w)  # never returns
         os.close(set_up_w)
         _close(fds)
         pidfd = os.pidfd_open(pid)
@@ -178,15 +167,16 @@ class ForkServer(object):
         # signal to that group must not miss it.  EOF if it died.
         select.select([set_up_r], [], [], SET_UP_TIMEOUT)
         os.close(set_up_r)
-        send(self.ctl, {'op': 'started', 'pid': pid, 'error': None})
+        protocol.send(self.ctl, {'op': 'started', 'pid': pid,
+                                 'error': None})
 
     def reap(self, pidfd):
         """Reap the child behind *pidfd*; report its status."""
         pid = self.children.pop(pidfd)
         os.close(pidfd)
         _pid, status = os.waitpid(pid, 0)
-        send(self.ctl, {'op': 'exit', 'pid': pid,
-                        'rc': os.waitstatus_to_exitcode(status)})
+        protocol.send(self.ctl, {'op': 'exit', 'pid': pid,
+                                 'rc': os.waitstatus_to_exitcode(status)})
 
 
 def _close(fds):
@@ -198,10 +188,11 @@ def main(argv=None):
     """Preload, say hello, serve."""
     argv = sys.argv[1:] if argv is None else argv
     ctl = socket.socket(fileno=int(argv[0]))
-    server = ForkServer(ctl)
-    refused = server.preload(list(MODULES) + argv[1:])
-    send(ctl, {'op': 'hello', 'loaded': sorted(server.loaded),
-               'refused': refused, 'tainted': server.tainted})
+    server = ForkLoop(ctl)
+    users = os.environ.pop(protocol.MODULES_ENV, '').split()
+    refused = server.preload(list(MODULES) + users)
+    protocol.send(ctl, {'op': 'hello', 'loaded': sorted(server.loaded),
+                        'refused': refused, 'tainted': server.tainted})
     try:
         return server.serve()
     except (BrokenPipeError, ConnectionResetError):

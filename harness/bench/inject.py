@@ -1,6 +1,6 @@
 """The round trip of a patch: applied in the server, then undone.
 
-``python -m harness.bench_inject`` prints just this part of
+``python -m harness.bench.inject`` prints just this part of
 ``python -m harness.bench``.  The API server runs alone, preloaded, one
 process; each timed round trip is a whole ``with api.patch(...):``
 block around nothing: the ``apply`` request, the server's answer, the
