@@ -34,6 +34,7 @@ from harness import forkserver
 from harness import janitor
 from harness import logs
 from harness import pgroups
+from harness.inject import wire
 
 #: Seconds ``stop()`` waits after SIGTERM, then again after SIGKILL.
 STOP_TIMEOUT = 10.0
@@ -82,11 +83,14 @@ class ServerProcess(object):
     :param sock: a bound, not listening socket to hand over, or ``None``.
     :param preload: try a fork of the preloaded fork-server
         (:mod:`harness.forkserver`) before a plain fork/exec.
-    :param agent: give the (Python) program an agent channel.
+    :param agent: give the (Python) program an agent channel, with this
+        first message (:mod:`harness.inject.wire`) already in it, so the
+        agent reads it at once instead of waiting for the test; ``None``:
+        no channel.
     """
 
     def __init__(self, name, argv, stdout_log, stderr_log, env=None,
-                 sock=None, preload=False, agent=False):
+                 sock=None, preload=False, agent=None):
         self.name = name
         self.argv = list(argv)
         self.stdout_log = stdout_log
@@ -119,8 +123,9 @@ class ServerProcess(object):
         env['HARNESS_LIFELINE_FD'] = str(life_r)
         pass_fds = [ready_w, life_r]
         theirs = None
-        if self.agent:
+        if self.agent is not None:
             self.agent_sock, theirs = socket.socketpair()
+            wire.send(self.agent_sock, self.agent)
             env['HARNESS_AGENT_FD'] = str(theirs.fileno())
             pass_fds.append(theirs.fileno())
         else:
@@ -163,7 +168,7 @@ class ServerProcess(object):
             if child is not None:
                 return child
         argv = self.argv
-        if self.agent:
+        if self.agent is not None:
             argv = [argv[0], '-m', 'harness.inject.boot'] + argv[1:]
         return subprocess.Popen(
             argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err,

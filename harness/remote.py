@@ -146,8 +146,16 @@ class Injector(object):
 
     # -- launch and stop --------------------------------------------------
 
+    def init_request(self):
+        """``init``: what the agent applies before the module runs; sent
+        in the channel at launch (:class:`harness.process.ServerProcess`).
+        """
+        return {'op': 'init', 'layers': list(self.layers.values()),
+                'clock': self.clock_state}
+
     def attach(self, proc):
-        """Open the channel of a just launched *proc*; send ``init``.
+        """Open the channel of a just launched *proc*, which holds
+        :meth:`init_request` already.
 
         With anything to apply, wait until the server applied it (before
         its module ran), so a bad target fails ``start()``.
@@ -158,13 +166,11 @@ class Injector(object):
                 raise errors.NotPythonError(self.name, proc.argv[0])
             return
         self.channel = Channel(self.name, proc)
-        request = {'op': 'init', 'layers': list(self.layers.values()),
-                   'clock': self.clock_state}
-        if not request['layers'] and request['clock'] is None:
-            self.channel.send(request)
+        self.channel.unread = 1  # the reply to init
+        if not self.layers and self.clock_state is None:
             return
         try:
-            self._check(self.channel.call(request))
+            self._check(self.channel.receive(REPLY_TIMEOUT))
         except errors.HarnessError:
             self.channel = None
             proc.stop()

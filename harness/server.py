@@ -199,7 +199,8 @@ class Server(reach.Reachable):
             self.server_name, argv, self.log_path('stdout'),
             self.log_path('stderr'), env=self.exec_env,
             sock=self._launch_socket(), preload=self.preload,
-            agent=remote.is_python(argv))
+            agent=self.injector.init_request() if remote.is_python(argv)
+            else None)
         self._mark_logs()
         try:
             proc.launch()
