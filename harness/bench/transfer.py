@@ -102,6 +102,18 @@ def _read_head(sock):
     return int(lines[0].split()[1]), headers, rest
 
 
+def _timed_send(port, head, total):
+    """Send request *head* and *total* body bytes; return (seconds to the
+    answer's head, status, headers, what of the body came with it)."""
+    with socket.create_connection(('127.0.0.1', port)) as sock:
+        start = time.perf_counter()
+        sock.sendall(head.encode('latin-1'))
+        _send(sock, total)
+        status, headers, rest = _read_head(sock)
+        elapsed = time.perf_counter() - start
+    return elapsed, status, headers, rest
+
+
 def upload(port, total):
     """POST *total* bytes as a new image; return (seconds, image id)."""
     head = ('POST /v1/images HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n'
@@ -110,13 +122,7 @@ def upload(port, total):
             'X-Image-Meta-Disk-Format: raw\r\n'
             'X-Image-Meta-Container-Format: bare\r\n'
             'X-Image-Meta-Is-Public: True\r\n\r\n' % (port, total))
-    with socket.create_connection(('127.0.0.1', port)) as sock:
-        start = time.perf_counter()
-        sock.sendall(head.encode('latin-1'))
-        _send(sock, total)
-        status, headers, rest = _read_head(sock)
-        elapsed = time.perf_counter() - start
-        body = rest + sock.recv(65536)
+    elapsed, status, headers, body = _timed_send(port, head, total)
     if status != 201:
         raise SystemExit('upload failed with %d: %r' % (status, body))
     if headers.get('ETag', '').strip('"') != expected_md5(total):
@@ -161,14 +167,9 @@ def v2_upload(port, total):
     head = ('PUT /v2/images/%s/file HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n'
             'Content-Type: application/octet-stream\r\n'
             'Content-Length: %d\r\n\r\n' % (image['id'], port, total))
-    with socket.create_connection(('127.0.0.1', port)) as sock:
-        start = time.perf_counter()
-        sock.sendall(head.encode('latin-1'))
-        _send(sock, total)
-        status, _, rest = _read_head(sock)
-        elapsed = time.perf_counter() - start
+    elapsed, status, _, body = _timed_send(port, head, total)
     if status != 204:
-        raise SystemExit('v2 upload failed with %d: %r' % (status, rest))
+        raise SystemExit('v2 upload failed with %d: %r' % (status, body))
     status, image = _json(port, 'GET', '/v2/images/%s' % image['id'])
     if image.get('checksum') != expected_md5(total):
         raise SystemExit('v2 upload checksum mismatch: %r' % image)
