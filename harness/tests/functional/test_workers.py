@@ -149,7 +149,11 @@ class TestWorkers(functional.FunctionalTest):
         now = self.wait_for(replaced, 'no worker replaced %d' % victim)
         self.assertTrue(survivor < now, (survivor, now))
         (newcomer,) = now - survivor
-        self.assertIn('Started child %d' % newcomer, self.read_log())
+        # The parent logs the fork after it returns: the newcomer can be
+        # seen among its children a moment before the line is written.
+        line = 'Started child %d' % newcomer
+        self.wait_for(lambda: line in self.read_log(),
+                      'no %r in the log' % line)
         self.assert_serving()
         self.assertEqual(now, children_of(parent))
 
