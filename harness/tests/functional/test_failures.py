@@ -8,6 +8,8 @@ import testtools
 
 from harness import functional
 
+CONFIGURE_STORES = 'harness.service.store.configure_stores'
+
 
 def run_inner(test_method, set_up_hook=None):
     """Run one inner FunctionalTest; return (result, case, seen)."""
@@ -115,14 +117,18 @@ class TestFailureHandling(testtools.TestCase):
     def test_hung_server_times_out_and_is_still_stopped(self):
         def hung(case, seen):
             server = case.api_server
-            server.start(expect_exit=False, **case.__dict__.copy())
-            seen['pids'] = [server.process_pid]
+            # The patch holds the start-up before the server can be ready
+            # (a preloaded fork can be ready before a SIGSTOP sent once
+            # start() returns lands, on a busy machine); the sleeping
+            # call outlives the patch's block.
+            with server.patch(CONFIGURE_STORES, delay=60):
+                server.start(expect_exit=False, **case.__dict__.copy())
+                seen['pids'] = [server.process_pid]
+                seen['msg'] = case.wait_for_servers([server], timeout=0.5)
+            # And now it cannot even handle the stop's SIGTERM.
             os.kill(server.process_pid, signal.SIGSTOP)
-            seen['msg'] = case.wait_for_servers([server], timeout=0.5)
 
         result, case, seen = run_inner(hung)
         self.assertTrue(result.wasSuccessful(), result.errors)
-        # SIGSTOP lands microseconds after the launch; the server needs a
-        # tenth of a second of imports before it can listen.
         self.assertIn('was not ready after 0.5 seconds', seen['msg'])
         self.assert_nothing_left(seen)
