@@ -276,6 +276,21 @@ class Injector(object):
             raise
         return state
 
+    # -- quiescence -------------------------------------------------------
+
+    def ask(self, op, timeout=REPLY_TIMEOUT, **fields):
+        """Send the agent request *op* (``status``, ``pause``, ``resume``:
+        :mod:`harness.inject.hooks`) to the running server; return its
+        value.
+
+        :raises InjectError: the server is not running, or failed it.
+        """
+        if not self.running():
+            raise errors.InjectError('%s server is not running'
+                                     % self.name, self.name)
+        return self._check(self.channel.call(dict(fields, op=op),
+                                             timeout))
+
     # -- helpers ----------------------------------------------------------
 
     def running(self):
