@@ -207,7 +207,8 @@ class TestFreshStack(ReuseTestBase):
         proc = stack.api_server.process
         proc.expect_ready_again()
         os.kill(proc.pid, signal.SIGHUP)
-        readiness.wait([proc], 30, probes={proc: stack.api_server.ready_check()})
+        readiness.wait([proc], 30,
+                       probes={proc: stack.api_server.ready_check()})
         self.next_test(stack)
         self.assert_restarted(stack, before, 'api server was reloaded')
 
