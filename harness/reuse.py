@@ -98,12 +98,24 @@ class ReusableStack(object):
     # -- per test -----------------------------------------------------------
 
     def begin(self, api=None, registry=None, scrubber=None, **kwargs):
-        """Make the stack ready for a test; remember where its logs end.
+        """Make the stack ready for a test (:meth:`prepare`); remember
+        where its logs end, so that :meth:`log_details` gives only what
+        the servers write from now on.
+
+        :returns: self.
+        """
+        self.prepare(api, registry, scrubber, **kwargs)
+        self.used = True
+        self._marks = {path: logs.size(path) for server in self.servers()
+                       for path in _log_paths(server)}
+        return self
+
+    def prepare(self, api=None, registry=None, scrubber=None, **kwargs):
+        """Reset the stack if a test used it; start a fresh one if it is
+        dirty, not started yet, or cannot be reset.
 
         Keyword arguments other than the configured ones give this test a
         fresh stack of its own, dirty for the next test.
-
-        :returns: self.
         """
         wanted = _config(api, registry, scrubber, kwargs)
         special = (api, registry, scrubber) != (None, None, None) or kwargs
@@ -120,10 +132,7 @@ class ReusableStack(object):
                 self._restart(reason, self.config)
             else:
                 self.last_reset = 'reset'
-        self.used = True
-        self._marks = {path: logs.size(path) for server in self.servers()
-                       for path in _log_paths(server)}
-        return self
+                self.used = False
 
     def end(self, failed=False):
         """The test is over; a failed one leaves the stack dirty."""
