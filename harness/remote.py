@@ -285,11 +285,23 @@ class Injector(object):
 
         :raises InjectError: the server is not running, or failed it.
         """
+        self.send_ask(op, **fields)
+        return self.answer(timeout)
+
+    def send_ask(self, op, **fields):
+        """The first half of :meth:`ask`: send, do not wait (ask several
+        servers at once, then read each :meth:`answer`)."""
         if not self.running():
             raise errors.InjectError('%s server is not running'
                                      % self.name, self.name)
-        return self._check(self.channel.call(dict(fields, op=op),
-                                             timeout))
+        self.channel.send(dict(fields, op=op))
+
+    def answer(self, timeout=REPLY_TIMEOUT):
+        """The second half of :meth:`ask`: the value of the answer."""
+        reply = None
+        while self.channel.unread:
+            reply = self.channel.receive(timeout)
+        return self._check(reply)
 
     # -- helpers ----------------------------------------------------------
 
