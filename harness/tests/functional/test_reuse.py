@@ -6,9 +6,11 @@ Each test here plays two consecutive tests on one
 ``begin`` again), with real servers and a real database.
 """
 
+import datetime
 import json
 import os
 import signal
+import threading
 
 import testtools
 
@@ -19,6 +21,7 @@ from harness.tests.functional import cache_support
 from harness.tests.functional import client
 from harness.tests.functional import v1_support as v1
 
+UTC = datetime.timezone.utc
 IMAGE_HEADERS = {'Content-Type': 'application/octet-stream',
                  'x-image-meta-name': 'Image1',
                  'x-image-meta-is_public': 'True',
@@ -161,6 +164,45 @@ class TestResetIsReal(ReuseTestBase):
         self.assertEqual('reset', stack.last_reset)
         with open(conf, 'rb') as handle:
             self.assertEqual(original, handle.read())
+
+
+    def test_waits_for_a_request_left_in_flight(self):
+        stack = self.reused()
+        before = pids(stack)
+        answers = []
+
+        def slow_listing():
+            answers.append(client.request(
+                stack.api_port, 'GET', '/v1/images?name=left-in-flight'))
+
+        with stack.registry_server.patch(
+                'harness.service.db.api.image_get_all', delay=1.0):
+            thread = threading.Thread(target=slow_listing)
+            thread.start()
+            self.addCleanup(thread.join, 60)
+            v1.wait_for(lambda: stack.api_server.injector.ask(
+                'status')['busy'])
+        # The test ends with the request still running in both servers.
+        self.next_test(stack)
+        self.assert_reset(stack, before)
+        with open(stack.api_server.log_file) as handle:
+            self.assertIn('left-in-flight', handle.read())
+        thread.join(60)
+        self.assertEqual(200, answers[0][0])
+
+    def test_clock_reset(self):
+        stack = self.reused()
+        stack.clock.freeze(datetime.datetime(2001, 2, 3, tzinfo=UTC))
+        image_id = create_v1(stack)
+        status, headers, _ = client.request(stack.api_port, 'HEAD',
+                                            '/v1/images/%s' % image_id)
+        self.assertIn('2001-02-03', str(headers))
+        self.next_test(stack)
+        self.assertEqual('reset', stack.last_reset)
+        image_id = create_v1(stack)
+        status, headers, _ = client.request(stack.api_port, 'HEAD',
+                                            '/v1/images/%s' % image_id)
+        self.assertNotIn('2001-02-03', str(headers))
 
 
 class TestFreshStack(ReuseTestBase):
