@@ -11,7 +11,13 @@ package is enough (``-p no:harness`` turns it off).  Fixtures:
   every stack it started is stopped after the test;
 * ``harness_server_factory(server_class, *args, **kwargs)``: the same for
   any ``Server`` class taking ``(test_dir, port, *args, sock=None)``; it
-  returns the :class:`harness.fixtures.ServerFixture`.
+  returns the :class:`harness.fixtures.ServerFixture`;
+* ``harness_reused_stack``: a :class:`harness.reuse.ReusableStack` shared
+  by the tests of this process (each xdist worker has its own), reset
+  and verified before each test; a failed test leaves it dirty, so the
+  next one gets a fresh stack.  ``@pytest.mark.harness_stack(**kwargs)``
+  gives a test a fresh stack with those arguments instead;
+  ``harness_reused_stack_config`` (override it) configures the shared one.
 
 When a test fails, each server log of its stacks and servers is a section
 of its report (``api.log``, ``api.stderr.log``...), de-duplicated like the
@@ -26,6 +32,15 @@ import pytest
 
 #: Per test item: callables returning ``[(name, text)]`` of its logs.
 _LOGS = pytest.StashKey()
+#: Per test item: True once its setup or call failed.
+_FAILED = pytest.StashKey()
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        'markers', 'harness_stack(api=None, registry=None, scrubber=None, '
+        '**kwargs): harness_reused_stack gives this test a fresh stack '
+        'with these arguments (dirty for the next test)')
 
 
 def _remember_logs(node, source):
@@ -111,6 +126,44 @@ def harness_server_factory(request):
     _clean_up(started)
 
 
+@pytest.fixture(scope='session')
+def harness_reused_stack_config():
+    """``StackFixture``'s arguments for the shared stack (override this
+    fixture to change them): ``{}``, the default stack."""
+    return {}
+
+
+@pytest.fixture(scope='session')
+def harness_shared_stack(harness_reused_stack_config):
+    """The :class:`harness.reuse.ReusableStack` of this process,
+    started by its first test, stopped at the end of the session."""
+    from harness import reuse
+    stack = reuse.ReusableStack(**harness_reused_stack_config)
+    yield stack
+    stack.stop()
+
+
+@pytest.fixture
+def harness_reused_stack(request, harness_shared_stack):
+    """The shared stack, reset and verified for this test (or fresh)."""
+    from harness import errors
+    marker = request.node.get_closest_marker('harness_stack')
+    stack, failure = harness_shared_stack, None
+    try:
+        stack.begin(**(marker.kwargs if marker else {}))
+    except errors.HarnessError as exc:
+        details = sorted(getattr(exc, 'details', {}).items())
+        _remember_logs(request.node, lambda: details)
+        stack.mark_dirty('its start failed')
+        failure = '%s: %s' % (type(exc).__name__, exc)
+    if failure:
+        pytest.fail(failure, pytrace=False)
+    # Only what the servers wrote during this test goes to its report.
+    _remember_logs(request.node, stack.log_details)
+    yield stack
+    stack.end(failed=request.node.stash.get(_FAILED, False))
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     """A failed setup or call carries the logs, one section each."""
@@ -118,6 +171,7 @@ def pytest_runtest_makereport(item, call):
     report = outcome.get_result()
     if not report.failed or report.when == 'teardown':
         return
+    item.stash[_FAILED] = True
     seen = set()
     for source in item.stash.get(_LOGS, []):
         for name, text in source():

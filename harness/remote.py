@@ -276,6 +276,33 @@ class Injector(object):
             raise
         return state
 
+    # -- quiescence -------------------------------------------------------
+
+    def ask(self, op, timeout=REPLY_TIMEOUT, **fields):
+        """Send the agent request *op* (``status``, ``pause``, ``resume``:
+        :mod:`harness.inject.hooks`) to the running server; return its
+        value.
+
+        :raises InjectError: the server is not running, or failed it.
+        """
+        self.send_ask(op, **fields)
+        return self.answer(timeout)
+
+    def send_ask(self, op, **fields):
+        """The first half of :meth:`ask`: send, do not wait (ask several
+        servers at once, then read each :meth:`answer`)."""
+        if not self.running():
+            raise errors.InjectError('%s server is not running'
+                                     % self.name, self.name)
+        self.channel.send(dict(fields, op=op))
+
+    def answer(self, timeout=REPLY_TIMEOUT):
+        """The second half of :meth:`ask`: the value of the answer."""
+        reply = None
+        while self.channel.unread:
+            reply = self.channel.receive(timeout)
+        return self._check(reply)
+
     # -- helpers ----------------------------------------------------------
 
     def running(self):

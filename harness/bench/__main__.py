@@ -51,6 +51,7 @@ from harness import functional
 from harness.bench import cache as bench_cache
 from harness.bench import common
 from harness.bench import inject as bench_inject
+from harness.bench import reuse as bench_reuse
 from harness.bench import transfer as bench_transfer
 
 MODULES = ('harness.cmd.api', 'harness.cmd.registry', 'harness.cmd.scrubber')
@@ -238,6 +239,8 @@ def main(argv=None):
     if args.patch_runs:
         for line in bench_inject.report(args.patch_runs):
             print(line)
+    for line in bench_reuse.report():
+        print(line)
     if args.transfer_mib:
         for line in bench_transfer.report(args.transfer_mib * 1024 * 1024):
             print(line)

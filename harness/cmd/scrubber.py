@@ -9,6 +9,7 @@ now and then every ``wakeup_time`` seconds until SIGTERM/SIGINT (spec
 import logging
 import time
 
+from harness.inject import hooks
 from harness.service import config
 from harness.service import launcher
 from harness.service import log
@@ -33,7 +34,9 @@ def run_daemon(scrubber, runtime, wakeup_time):
     :returns: 0, the exit status.
     """
     interval = max(float(wakeup_time), 0.1)
-    scrubber.run()
+    # A reused stack pauses the loop between two runs (harness.reuse).
+    gate = hooks.new_gate()
+    _run_unless_paused(scrubber, gate)
     runtime.notify_ready()
     next_run = time.monotonic() + interval
     while True:
@@ -44,8 +47,18 @@ def run_daemon(scrubber, runtime, wakeup_time):
                 return 0
         # wait() returns no event exactly when the timeout expired.
         if not events or time.monotonic() >= next_run:
-            scrubber.run()
+            _run_unless_paused(scrubber, gate)
             next_run = time.monotonic() + interval
+
+
+def _run_unless_paused(scrubber, gate):
+    if not gate.enter():
+        LOG.debug('Scrubber paused: run skipped')
+        return
+    try:
+        scrubber.run()
+    finally:
+        gate.leave()
 
 
 def run(conf, prog=PROG):

@@ -7,7 +7,14 @@ Requests (dicts, see :mod:`harness.inject.wire`), each answered by
 * ``init`` {layers, clock}: the state to have before the module runs;
 * ``apply`` {layer}, ``remove`` {id}: a patch or spy layer on or off;
 * ``calls`` {id}: the records of a spy, from every process;
-* ``clock`` {state}: see :mod:`harness.inject.clock`.
+* ``clock`` {state}: see :mod:`harness.inject.clock`;
+* ``status`` {wait}: ``{'pid', 'boot', 'busy'}``: this process's pid,
+  a token new with every agent (a re-exec gets a new one) and the
+  requests in flight in it and its children, after waiting up to *wait*
+  seconds for none (see :mod:`harness.inject.hooks`);
+* ``pause`` {timeout} / ``resume``: hold the program's loops at a pass
+  boundary, and let them go (``pause`` answers True once none is
+  mid-pass).
 
 Every process of the server answers for itself and for the processes it
 forked.  Fork hooks (registered when the first agent starts, never at
@@ -38,6 +45,7 @@ import sys
 import threading
 
 from harness.inject import clock as clock_mod
+from harness.inject import hooks
 from harness.inject import layers as layers_mod
 from harness.inject import wire
 
@@ -67,6 +75,8 @@ class Agent(object):
         self.clock = clock or clock_mod.Clock()
         self.children = []  # sockets to forked children
         self._fork_pair = None
+        # New with every agent: a re-exec of the same pid shows a new one.
+        self.boot = os.urandom(8).hex()
 
     # -- serving ----------------------------------------------------------
 
@@ -118,8 +128,7 @@ class Agent(object):
                     self.relay({'op': 'remove',
                                 'id': request['layer']['id']})
                 return reply
-            if request['op'] == 'calls':
-                value = value + reply['value']
+            value = _merge(request['op'], value, reply['value'])
         return {'ok': True, 'value': value}
 
     def apply_local(self, request):
@@ -137,6 +146,13 @@ class Agent(object):
             return self.table.calls(request['id'])
         elif op == 'clock':
             self.clock.set(request['state'])
+        elif op == 'status':
+            return {'pid': os.getpid(), 'boot': self.boot,
+                    'busy': hooks.wait_idle(request.get('wait', 0))}
+        elif op == 'pause':
+            return hooks.pause(request.get('timeout', 0))
+        elif op == 'resume':
+            hooks.resume()
         elif op != 'ping':
             raise ValueError('unknown request %r' % (op,))
         return None
@@ -201,6 +217,17 @@ class Agent(object):
         parents.close()
         self.table.forget_calls()
         Agent(mine, self.table, self.clock).start()
+
+
+def _merge(op, value, child_value):
+    """*value* of this process with a child's answer to *op*."""
+    if op == 'calls':
+        return value + child_value
+    if op == 'status':
+        return dict(value, busy=value['busy'] + child_value['busy'])
+    if op == 'pause':
+        return value and child_value
+    return value
 
 
 def _before():

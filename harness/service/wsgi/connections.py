@@ -122,6 +122,13 @@ class ServerState(object):
         with self._lock:
             return len(self._busy)
 
+    def wait_idle(self, timeout):
+        """Wait up to *timeout* seconds for no request in flight; return
+        how many are still busy (the agent's ``status``)."""
+        with self._changed:
+            self._changed.wait_for(lambda: not self._busy, timeout)
+            return len(self._busy)
+
     def is_full(self, waiting):
         """Whether a new connection must evict one of *waiting* first."""
         return waiting and len(self._connections) >= self.max_connections

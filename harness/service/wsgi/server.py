@@ -20,6 +20,7 @@ import signal
 import sys
 
 from harness.errors import StartupError
+from harness.inject import hooks
 from harness.service import runtime as runtime_mod
 from harness.service.wsgi import connections
 from harness.service.wsgi import sockets
@@ -57,6 +58,8 @@ def serve(app, conf, prog, runtime=None, default_port=None):
     runtime.install_signal_handlers()
     state = connections.ServerState(app, conf, listener, tls_context,
                                     multiprocess=workers > 0)
+    # Forked workers inherit the registration with their copy of *state*.
+    hooks.register_idle(state.wait_idle)
     runtime.notify_ready()
     if workers:
         from harness.service.wsgi import workers as workers_mod

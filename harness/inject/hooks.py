@@ -1,0 +1,103 @@
+"""What a server program offers the agent beyond patches: quiescence.
+
+A reused stack (:mod:`harness.reuse`) resets the state a test left only
+once nothing runs in the servers.  It asks each server's agent:
+
+* ``status`` {wait}: how many requests are in flight, after waiting up
+  to *wait* seconds for none (:func:`wait_idle`);
+* ``pause`` {timeout} / ``resume``: hold the daemon loops (the scrubber)
+  at a pass boundary, never in the middle of a pass (:class:`Gate`).
+
+The server's code registers what it has, when it starts serving (never at
+import): :func:`register_idle` with a ``wait_idle(timeout)`` callable,
+:func:`new_gate` for each loop.  A process that registered nothing is
+idle and has nothing to pause.
+"""
+
+import threading
+import time
+
+#: ``wait_idle(timeout) -> busy count`` callables of this process.  Module
+#: state on purpose, like the agent's: the agent and the server's code
+#: meet here without knowing each other.
+_idle_waiters = []
+#: The :class:`Gate` of each loop of this process.
+_gates = []
+
+
+def register_idle(wait_idle):
+    """Let the agent ask *wait_idle(timeout)* for the requests in flight
+    (it returns how many are left after waiting at most *timeout* s)."""
+    _idle_waiters.append(wait_idle)
+
+
+def wait_idle(timeout):
+    """Wait up to *timeout* seconds for every registered server of this
+    process to be idle; return the requests still in flight."""
+    deadline = time.monotonic() + timeout
+    return sum(wait(max(deadline - time.monotonic(), 0))
+               for wait in list(_idle_waiters))
+
+
+class Gate(object):
+    """The boundary between two passes of a loop, which the agent can hold.
+
+    The loop brackets each pass with :meth:`enter` (False: paused, skip
+    this pass) and :meth:`leave`; :meth:`pause` waits for a pass under
+    way to end, so a paused loop is never half-way through one.  The loop
+    itself never blocks on the gate: a stop signal is handled as ever.
+    """
+
+    def __init__(self):
+        self._changed = threading.Condition()
+        self._paused = False
+        self._running = False
+
+    def enter(self):
+        """Begin a pass; False if paused (then skip it)."""
+        with self._changed:
+            if self._paused:
+                return False
+            self._running = True
+            return True
+
+    def leave(self):
+        """End the pass :meth:`enter` began."""
+        with self._changed:
+            self._running = False
+            self._changed.notify_all()
+
+    def pause(self, timeout):
+        """Hold further passes; wait up to *timeout* s for the current one.
+
+        :returns: True once no pass runs (False: one still runs).
+        """
+        with self._changed:
+            self._paused = True
+            return self._changed.wait_for(lambda: not self._running,
+                                          timeout)
+
+    def resume(self):
+        """Let passes run again."""
+        with self._changed:
+            self._paused = False
+
+
+def new_gate():
+    """A :class:`Gate` the agent's ``pause`` and ``resume`` reach."""
+    gate = Gate()
+    _gates.append(gate)
+    return gate
+
+
+def pause(timeout):
+    """Pause every gate of this process; True if none is mid-pass."""
+    deadline = time.monotonic() + timeout
+    return all([gate.pause(max(deadline - time.monotonic(), 0))
+                for gate in list(_gates)])
+
+
+def resume():
+    """Resume every gate of this process."""
+    for gate in list(_gates):
+        gate.resume()
