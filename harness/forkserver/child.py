@@ -33,6 +33,11 @@ import signal
 import sys
 import time
 import traceback
+import types
+
+# Imported here, so in the fork-server, not once per fork (a C extension:
+# about 1 ms each time).
+import setproctitle
 
 from harness.inject import boot
 
@@ -40,12 +45,14 @@ from harness.inject import boot
 _PYTHON_IGNORES = ('SIGPIPE', 'SIGXFSZ')
 
 
-def run(request, fds, leader_fd):
+def run(request, fds, leader_fd, main=None):
     """Become the server of *request* (a ``launch`` message); never return.
 
     *leader_fd* is closed as soon as the child leads its own session and
     process group: the fork-server waits for that before it tells the pid,
     so a signal the harness sends that group cannot miss the child.
+    *main* is the module's ``(spec, code)`` the fork-server read once
+    (:func:`harness.forkserver.warm.main_code`), or None.
     """
     status = 1
     try:
@@ -63,7 +70,8 @@ def run(request, fds, leader_fd):
         random.seed()
         reopen_stdio()
         boot.start_from_env()
-        status = run_module(request['module'], request['args'], request['cwd'])
+        status = run_module(request['module'], request['args'],
+                            request['cwd'], main)
     except BaseException:
         traceback.print_exc()
     finally:
@@ -155,14 +163,17 @@ def reopen_stdio():
 
 def set_title(title):
     """Show *title* as the command line; keep the thread name (comm)."""
-    import setproctitle
     comm = setproctitle.getthreadtitle()
     setproctitle.setproctitle(title)
     setproctitle.setthreadtitle(comm)
 
 
-def run_module(module, args, cwd):
-    """Run *module* as ``python -m`` does; return the exit status."""
+def run_module(module, args, cwd, main=None):
+    """Run *module* as ``python -m`` does; return the exit status.
+
+    :param main: its ``(spec, code)``, read once by the fork-server; None:
+        ``runpy`` finds and reads it.
+    """
     sys.argv = [module] + list(args)  # runpy puts the file in argv[0]
     if sys.path and not getattr(sys.flags, 'safe_path', False):
         sys.path[0] = cwd  # what -m puts first (unless -P)
@@ -170,13 +181,29 @@ def run_module(module, args, cwd):
     # module again as __main__ is what -m does (and keeps runpy quiet).
     sys.modules.pop(module, None)
     try:
-        runpy.run_module(module, run_name='__main__', alter_sys=True)
+        if main is None:
+            runpy.run_module(module, run_name='__main__', alter_sys=True)
+        else:
+            run_code(*main)
     except SystemExit as exc:
         return exit_status(exc.code)
     except BaseException:
         traceback.print_exc()
         return 1
     return 0
+
+
+def run_code(spec, code):
+    """Run *code* as the ``__main__`` module of *spec*, as ``-m`` runs
+    it: a fresh module in ``sys.modules['__main__']``, ``sys.argv[0]`` its
+    file."""
+    main = types.ModuleType('__main__')
+    main.__dict__.update(__file__=spec.origin, __cached__=spec.cached,
+                         __loader__=spec.loader, __package__=spec.parent,
+                         __spec__=spec)
+    sys.modules['__main__'] = main
+    sys.argv[0] = spec.origin
+    exec(code, main.__dict__)
 
 
 def exit_status(code):

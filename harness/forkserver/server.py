@@ -34,6 +34,7 @@ import traceback
 
 from harness.forkserver import child
 from harness.forkserver import protocol
+from harness.forkserver import warm
 
 #: Modules every fork-server preloads: the reference service's programs.
 MODULES = ('harness.cmd.api', 'harness.cmd.registry', 'harness.cmd.scrubber')
@@ -87,6 +88,7 @@ class ForkLoop(object):
     def __init__(self, ctl):
         self.ctl = ctl
         self.loaded = set()
+        self.mains = {}  # module -> (spec, code) to run it as __main__
         self.tainted = False
         self.children = {}  # pidfd -> pid
 
@@ -99,14 +101,28 @@ class ForkLoop(object):
                 refused[name] = error
             else:
                 self.loaded.add(name)
+                self.mains[name] = warm.main_code(name)
             if tainted:
                 self.tainted = True
                 break
+        self.freeze()
+        return refused
+
+    def warm(self, names):
+        """Import the optional modules *names* (:mod:`.warm`): one that
+        fails to import is skipped; one that taints us stops the forks."""
+        for name in names:
+            if load(name)[1]:
+                self.tainted = True
+                return
+        self.freeze()
+
+    @staticmethod
+    def freeze():
         # What the imports made lives as long as any server: the children's
         # collector need not walk it (nor touch, hence copy, its pages).
         gc.collect()
         gc.freeze()
-        return refused
 
     def serve(self):
         """Serve until the test process closes its end."""
@@ -158,7 +174,8 @@ class ForkLoop(object):
         pid = os.fork()
         if pid == 0:
             os.close(set_up_r)
-            child.run(request, fds, set_up_w)  # never returns
+            child.run(request, fds, set_up_w,
+                      self.mains.get(request['module']))  # never returns
         os.close(set_up_w)
         _close(fds)
         pidfd = os.pidfd_open(pid)
@@ -191,6 +208,8 @@ def main(argv=None):
     server = ForkLoop(ctl)
     users = os.environ.pop(protocol.MODULES_ENV, '').split()
     refused = server.preload(list(MODULES) + users)
+    if not server.tainted:
+        server.warm(warm.database_modules(os.environ))
     protocol.send(ctl, {'op': 'hello', 'loaded': sorted(server.loaded),
                         'refused': refused, 'tainted': server.tainted})
     try:

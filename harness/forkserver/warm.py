@@ -1,0 +1,70 @@
+"""What the fork-server does once so that no fork does it again.
+
+A preloaded fork still paid, at every launch, for work its parent could
+have done once (measured in the children of a ``start_servers()``, CPU
+per child): importing the database dialect and driver SQLAlchemy loads
+on ``create_engine`` (8-10 ms for sqlite), and ``runpy`` finding and
+reading the main module's code again (1.5-2 ms).  This module gives the
+fork-server both:
+
+* :func:`database_modules`: the dialect and driver modules of the
+  databases a server of this test process may use (the embedded sqlite,
+  and the one ``HARNESS_TEST_SQL_CONNECTION`` names), imported like the
+  server modules, under the same fork-safety check, but optional: one
+  that does not import is skipped, not refused;
+* :func:`main_code`: a server module's spec and code object, so that a
+  fork runs the module as ``__main__`` without reading it from disk
+  (:func:`harness.forkserver.child.run_module`).
+"""
+
+import importlib.util
+
+#: The environment variable naming the test database (as in
+#: :mod:`harness.database`, which this process does not import).
+SQL_ENV = 'HARNESS_TEST_SQL_CONNECTION'
+#: SQLAlchemy's default driver of each dialect.
+DEFAULT_DRIVERS = {'sqlite': 'pysqlite', 'mysql': 'mysqldb',
+                   'postgresql': 'psycopg2'}
+#: The DB-API module of a driver whose name is not the module's.
+DBAPI_MODULES = {'pysqlite': 'sqlite3', 'mysqldb': 'MySQLdb'}
+
+
+def _driver_modules(scheme):
+    dialect, _sep, driver = scheme.partition('+')
+    driver = driver or DEFAULT_DRIVERS.get(dialect)
+    if not driver:
+        return []
+    return ['sqlalchemy.dialects.%s.%s' % (dialect, driver),
+            DBAPI_MODULES.get(driver, driver)]
+
+
+def database_modules(environ):
+    """The dialect and DB-API modules the servers' ``create_engine`` will
+    import: sqlite's, and those of the URL (or bare scheme) in
+    ``HARNESS_TEST_SQL_CONNECTION``."""
+    names = _driver_modules('sqlite')
+    scheme = (environ.get(SQL_ENV) or '').split(':', 1)[0].strip()
+    if scheme and scheme != 'sqlite':
+        if scheme == 'mysql' and ':' not in environ[SQL_ENV]:
+            scheme = 'mysql+pymysql'  # the private server's URL
+        names += _driver_modules(scheme)
+    return names
+
+
+def main_code(name):
+    """``(spec, code)`` of module *name* as ``python -m`` would run it,
+    or ``None`` (a package, or no code to read: let ``runpy`` decide)."""
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return None
+    if spec is None or spec.loader is None or spec.submodule_search_locations:
+        return None
+    get_code = getattr(spec.loader, 'get_code', None)
+    if get_code is None:
+        return None
+    try:
+        code = get_code(name)
+    except (ImportError, SyntaxError, OSError):
+        return None
+    return (spec, code) if code is not None else None
