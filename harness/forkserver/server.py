@@ -210,6 +210,8 @@ def main(argv=None):
     refused = server.preload(list(MODULES) + users)
     if not server.tainted:
         server.warm(warm.database_modules(os.environ))
+    if not server.tainted and set(MODULES) <= server.loaded:
+        warm.reference_service()
     protocol.send(ctl, {'op': 'hello', 'loaded': sorted(server.loaded),
                         'refused': refused, 'tainted': server.tainted})
     try:

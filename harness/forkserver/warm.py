@@ -14,10 +14,18 @@ fork-server both:
   that does not import is skipped, not refused;
 * :func:`main_code`: a server module's spec and code object, so that a
   fork runs the module as ``__main__`` without reading it from disk
-  (:func:`harness.forkserver.child.run_module`).
+  (:func:`harness.forkserver.child.run_module`);
+* :func:`reference_service`: what every start of a reference server runs
+  whatever its conf, run once here so that the caches it fills (the
+  ``re`` and ``abc`` caches, the type attribute cache) are the forks'
+  too: argument parsing (0.5-0.7 ms less per fork), a conf file parse, a
+  log record with arguments (0.4 ms less).  It reads no conf, writes no
+  file and keeps nothing but those caches.
 """
 
 import importlib.util
+import logging
+import os
 
 #: The environment variable naming the test database (as in
 #: :mod:`harness.database`, which this process does not import).
@@ -68,3 +76,18 @@ def main_code(name):
     except (ImportError, SyntaxError, OSError):
         return None
     return (spec, code) if code is not None else None
+
+
+#: The reference programs (``harness.cmd.<name>.PROG``).
+PROGRAMS = ('harness-api', 'harness-registry', 'harness-scrubber')
+
+
+def reference_service():
+    """Run once the conf-independent start-up work of the reference
+    servers (see the module docstring)."""
+    from harness.service import config
+    for prog in PROGRAMS:
+        config.build_parser(prog).parse_args(['--config-file', os.devnull])
+    config.read_files([os.devnull])
+    logging.LogRecord('harness', logging.DEBUG, __file__, 0, '%s %d %r',
+                      ('', 0, None), None).getMessage()
