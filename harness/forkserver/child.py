@@ -26,6 +26,7 @@ status:
 
 import atexit
 import fcntl
+import functools
 import os
 import random
 import runpy
@@ -64,8 +65,7 @@ def run(request, fds, leader_fd, main=None):
         # may overwrite from the original environ.
         set_title(request['title'])
         os.chdir(request['cwd'])
-        os.environ.clear()
-        os.environ.update(request['env'])
+        set_environ(request['env'])
         forget_environment_caches()
         random.seed()
         reopen_stdio()
@@ -116,8 +116,22 @@ def reset_signals(inherited):
     :param inherited: ``{'ignored': [...], 'blocked': [...]}`` of the
         launching thread (:func:`harness.forkserver.inherited_signals`).
     """
-    ignored = set(inherited['ignored'])
     signal.pthread_sigmask(signal.SIG_SETMASK, inherited['blocked'])
+    for signum, handler in signal_plan(tuple(sorted(inherited['ignored']))):
+        signal.signal(signum, handler)
+
+
+@functools.lru_cache(maxsize=16)
+def signal_plan(ignored):
+    """The ``(signal, handler)`` changes that :func:`reset_signals` makes
+    for the *ignored* signals of a launcher.
+
+    The fork-server never changes its own dispositions, so it works the
+    plan out once (per set of *ignored* signals) and every fork inherits
+    it: 64 look-ups less per launch.
+    """
+    ignored = set(ignored)
+    plan = []
     for signum in signal.valid_signals():
         if signum in (signal.SIGKILL, signal.SIGSTOP):
             continue
@@ -132,9 +146,21 @@ def reset_signals(inherited):
             handler = signal.SIG_DFL
         try:
             if signal.getsignal(signum) != handler:
-                signal.signal(signum, handler)
+                plan.append((signum, handler))
         except (OSError, ValueError):
             continue  # reserved by the C library (32, 33)
+    return tuple(plan)
+
+
+def set_environ(env):
+    """Make ``os.environ`` (and the C environment) *env*, changing only
+    what differs: a launch's environment is mostly the fork-server's, and
+    clearing and refilling it costs a ``putenv`` per variable."""
+    for key in [key for key in os.environ if key not in env]:
+        del os.environ[key]
+    for key, value in env.items():
+        if os.environ.get(key) != value:
+            os.environ[key] = value
 
 
 def forget_environment_caches():

@@ -170,6 +170,8 @@ class ForkLoop(object):
             return
         sys.stdout.flush()
         sys.stderr.flush()
+        # Worked out here once, inherited by this and later forks.
+        child.signal_plan(tuple(sorted(request['signals']['ignored'])))
         set_up_r, set_up_w = os.pipe()
         pid = os.fork()
         if pid == 0:
