@@ -30,20 +30,25 @@ import os
 #: The environment variable naming the test database (as in
 #: :mod:`harness.database`, which this process does not import).
 SQL_ENV = 'HARNESS_TEST_SQL_CONNECTION'
-#: SQLAlchemy's default driver of each dialect.
-DEFAULT_DRIVERS = {'sqlite': 'pysqlite', 'mysql': 'mysqldb',
-                   'postgresql': 'psycopg2'}
+#: What a bare scheme in it names: the server the harness starts itself
+#: (:mod:`harness.dbkinds`) and the driver the harness gives its URL.
+BARE_SCHEMES = {'postgresql': 'postgresql+psycopg2',
+                'postgres': 'postgresql+psycopg2', 'mysql': 'mysql+pymysql'}
 #: The DB-API module of a driver whose name is not the module's.
 DBAPI_MODULES = {'pysqlite': 'sqlite3', 'mysqldb': 'MySQLdb'}
 
 
 def _driver_modules(scheme):
-    dialect, _sep, driver = scheme.partition('+')
-    driver = driver or DEFAULT_DRIVERS.get(dialect)
-    if not driver:
+    """The dialect module of *scheme* (``dialect[+driver]``) and its
+    driver's DB-API module; none for a scheme SQLAlchemy does not know."""
+    from sqlalchemy import exc
+    from sqlalchemy.engine import url as sa_url
+    try:
+        dialect = sa_url.make_url(scheme + '://').get_dialect()
+    except (exc.ArgumentError, exc.NoSuchModuleError, ImportError):
         return []
-    return ['sqlalchemy.dialects.%s.%s' % (dialect, driver),
-            DBAPI_MODULES.get(driver, driver)]
+    return [dialect.__module__,
+            DBAPI_MODULES.get(dialect.driver, dialect.driver)]
 
 
 def database_modules(environ):
@@ -51,10 +56,9 @@ def database_modules(environ):
     import: sqlite's, and those of the URL (or bare scheme) in
     ``HARNESS_TEST_SQL_CONNECTION``."""
     names = _driver_modules('sqlite')
-    scheme = (environ.get(SQL_ENV) or '').split(':', 1)[0].strip()
+    value = (environ.get(SQL_ENV) or '').strip()
+    scheme = BARE_SCHEMES.get(value, value.split(':', 1)[0])
     if scheme and scheme != 'sqlite':
-        if scheme == 'mysql' and ':' not in environ[SQL_ENV]:
-            scheme = 'mysql+pymysql'  # the private server's URL
         names += _driver_modules(scheme)
     return names
 

@@ -148,7 +148,7 @@ class TestPreload(functional.FunctionalTest):
         self.assertEqual(tmp, state['tempdir'])
         self.assertEqual('XYZ', state['tzname'][0])
         for key in ('SigBlk', 'SigIgn', 'SigCgt', 'cwd', 'name', 'path0',
-                    'inheritable', 'tempdir', 'tzname'):
+                    'inheritable', 'tempdir', 'tzname', 'main'):
             self.assertEqual(exec_state[key], state[key], key)
         for report in (state, exec_state):
             self.assertEqual(self._given_fds(report), report['fds'])
@@ -156,6 +156,10 @@ class TestPreload(functional.FunctionalTest):
         self.assertEqual(state['pid'], state['sid'])
         self.assertEqual(self._env(exec_state), self._env(state))
         self.assertTrue(state['argv'][0].endswith('programs/tiny.py'))
+        # The module ran as __main__ from the code the fork-server read.
+        self.assertTrue(state['main']['is_main'])
+        self.assertEqual(forked.server_module, state['main']['spec'])
+        self.assertEqual(state['argv'][0], state['main']['file'])
         self.assertEqual(['--config-file', forked.conf_file_name],
                          state['argv'][1:])
         self.assertEqual(' '.join(expected_argv(forked)),

@@ -3,6 +3,8 @@ and exit statuses.  Real processes only (the functional tests start real
 servers through it)."""
 
 import os
+import signal
+import subprocess
 import sys
 
 import fixtures
@@ -11,6 +13,7 @@ import testtools
 from harness import forkserver
 from harness.forkserver import child as fork_child
 from harness.forkserver import server as fork_server
+from harness.forkserver import warm
 from harness import process
 
 
@@ -84,3 +87,69 @@ class ForkSafetyTest(testtools.TestCase):
         self.assertEqual({read_end, write_end},
                          fork_server.open_fds() - before)
         self.assertGreaterEqual(fork_server.thread_count(), 1)
+
+
+class WarmTest(testtools.TestCase):
+    """What the fork-server does once instead of every fork."""
+
+    def test_database_modules_follow_the_test_database(self):
+        sqlite = ['sqlalchemy.dialects.sqlite.pysqlite', 'sqlite3']
+        self.assertEqual(sqlite, warm.database_modules({}))
+        self.assertEqual(sqlite, warm.database_modules(
+            {warm.SQL_ENV: 'sqlite:////tmp/x.db'}))
+        self.assertEqual(
+            sqlite + ['sqlalchemy.dialects.mysql.pymysql', 'pymysql'],
+            warm.database_modules(
+                {warm.SQL_ENV: 'mysql+pymysql://root@127.0.0.1/test'}))
+        # A bare scheme: the server the harness starts itself.
+        self.assertEqual(
+            sqlite + ['sqlalchemy.dialects.mysql.pymysql', 'pymysql'],
+            warm.database_modules({warm.SQL_ENV: 'mysql'}))
+        self.assertEqual(
+            sqlite + ['sqlalchemy.dialects.postgresql.psycopg2',
+                      'psycopg2'],
+            warm.database_modules({warm.SQL_ENV: 'postgresql'}))
+
+    def test_the_dialect_modules_are_those_sqlalchemy_loads(self):
+        from sqlalchemy.engine import url as sa_url
+        for name in ('sqlite:////tmp/x', 'mysql+pymysql://h/db',
+                     'postgresql://h/db'):
+            dialect = sa_url.make_url(name).get_dialect()
+            self.assertIn(dialect.__module__, warm.database_modules(
+                {warm.SQL_ENV: name}), name)
+
+    def test_main_code_is_the_module_s_own(self):
+        spec, code = warm.main_code('harness.cmd.scrubber')
+        self.assertEqual('harness.cmd.scrubber', spec.name)
+        self.assertTrue(spec.origin.endswith('harness/cmd/scrubber.py'))
+        self.assertEqual(spec.origin, code.co_filename)
+        self.assertIsNone(warm.main_code('harness.cmd'))  # a package
+        self.assertIsNone(warm.main_code('harness.no_such_module'))
+
+    def test_signal_plan_ignores_what_the_launcher_ignores(self):
+        self.addCleanup(signal.signal, signal.SIGHUP,
+                        signal.getsignal(signal.SIGHUP))
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
+        fork_child.signal_plan.cache_clear()
+        self.addCleanup(fork_child.signal_plan.cache_clear)
+        plan = dict(fork_child.signal_plan((int(signal.SIGHUP),)))
+        self.assertEqual(signal.SIG_IGN, plan[signal.SIGHUP])
+        self.assertNotIn(signal.SIGHUP,
+                         dict(fork_child.signal_plan(())))
+
+    def test_set_environ_changes_the_c_environment_too(self):
+        self.useFixture(fixtures.EnvironmentVariable('HARNESS_T_GONE', 'x'))
+        self.useFixture(fixtures.EnvironmentVariable('HARNESS_T_SAME', 's'))
+        self.useFixture(fixtures.EnvironmentVariable('HARNESS_T_NEW'))
+        env = dict(os.environ, HARNESS_T_NEW='n')
+        del env['HARNESS_T_GONE']
+        saved = dict(os.environ)
+        self.addCleanup(fork_child.set_environ, saved)
+        fork_child.set_environ(env)
+        self.assertEqual(env, dict(os.environ))
+        # What a program exec'd now inherits: the C environment.
+        shown = subprocess.run(['env'], capture_output=True, text=True,
+                               check=True).stdout.splitlines()
+        self.assertIn('HARNESS_T_NEW=n', shown)
+        self.assertIn('HARNESS_T_SAME=s', shown)
+        self.assertNotIn('HARNESS_T_GONE=x', shown)
