@@ -116,8 +116,11 @@ class Stack(fixtures.Fixture):
         self._reserve(self.api_server)
         pair = [self.registry_server, self.api_server]
         try:
-            procs = [s.launch(**kwargs) for s in pair +
+            # Each launch returns once forked: the three start together.
+            procs = [s.launch_overlapped(kwargs) for s in pair +
                      [self.scrubber_daemon]]
+            for proc in procs:
+                proc.wait_group()
             message = launch.launch_message(pair)[0]
             clash = any(s.died_of_port_clash() for s in pair)
         except errors.PortInUseError as exc:

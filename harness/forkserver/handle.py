@@ -26,11 +26,31 @@ class Child(object):
         self.args = args
         self.returncode = None
         self._server = server
+        self._leads = False
         try:
             self._pidfd = os.pidfd_open(pid)
         except ProcessLookupError:
             self._pidfd = None  # already dead and reaped
         self._finalizer = weakref.finalize(self, _close_fd, self._pidfd)
+
+    def wait_group(self, timeout=protocol.REPLY_TIMEOUT):
+        """Wait until the child leads its own process group (or died), as
+        a ``Popen`` child does when ``Popen`` returns.
+
+        :returns: False if the fork-server did not say so in *timeout*
+            seconds (lost, or the child is stuck before its ``setsid``).
+        """
+        deadline = time.monotonic() + timeout
+        while not self._leads:
+            if self.pid in self._server.leaders:
+                self._server.leaders.discard(self.pid)
+                self._leads = True
+            elif (self.returncode is not None or self._server.lost
+                  or time.monotonic() >= deadline):
+                return False
+            else:
+                self._server.pump(deadline - time.monotonic())
+        return True
 
     def _dead(self):
         if self._pidfd is None:
@@ -43,6 +63,7 @@ class Child(object):
             status = LOST_STATUS
         if status is not None:
             self.returncode = status
+            self._server.leaders.discard(self.pid)  # pids are reused
             self._finalizer()
         return status
 
