@@ -17,6 +17,7 @@ import psutil
 
 from harness import forkserver
 from harness import functional
+from harness import pgroups
 from harness import process
 from harness import server as server_mod
 from harness.tests.functional import client
@@ -209,6 +210,33 @@ class TestPreload(functional.FunctionalTest):
         msg = self.wait_for_servers([self.api_server], timeout=600)
         self.assertIn('exited with status 1 before it was ready', msg)
         self.assertIn('Unable to load harness-api-nosuchflavor', msg)
+
+    def test_a_fork_signalled_right_after_its_launch_is_stopped(self):
+        # An overlapped launch returns before the fork leads its process
+        # group; a stop at once must still reach that group.
+        port, sock = functional.utils.get_unused_port_and_socket()
+        server = TinyServer(self.test_dir, port, sock=sock)
+        self.addCleanup(server.stop)
+        proc = server.launch_overlapped({})
+        self.assertIsInstance(proc.popen, forkserver.Child)
+        pid = proc.pid
+        rc = server.stop()[0]
+        self.assertIn(rc, (0, -signal.SIGTERM))
+        self.assertFalse(psutil.pid_exists(pid))
+        self.assertFalse(pgroups.group_alive(pid))
+
+    def test_overlapped_launches_lead_their_groups_once_waited(self):
+        servers = []
+        for name in ('one', 'two', 'three'):
+            port, sock = functional.utils.get_unused_port_and_socket()
+            server = TinyServer(self.test_dir, port, sock=sock, name=name)
+            self.addCleanup(server.stop)
+            servers.append(server)
+        procs = [server.launch_overlapped({}) for server in servers]
+        for proc in procs:
+            proc.wait_group()
+            self.assertEqual(proc.pid, os.getpgid(proc.pid))
+            self.assertEqual(proc.pid, os.getsid(proc.pid))
 
     def test_scrubber_exit_codes(self):
         scrubber = self.scrubber_daemon

@@ -4,6 +4,7 @@ servers through it)."""
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 
@@ -153,3 +154,67 @@ class WarmTest(testtools.TestCase):
         self.assertIn('HARNESS_T_NEW=n', shown)
         self.assertIn('HARNESS_T_SAME=s', shown)
         self.assertNotIn('HARNESS_T_GONE=x', shown)
+
+
+class SettingUpTest(testtools.TestCase):
+    """A fork-server whose test process is gone kills the forks that did
+    not lead their group yet (the janitor's group kill missed them)."""
+
+    def _fork(self, leads):
+        """A child that waits for a byte on a pipe, then (if *leads*)
+        calls setsid and closes its set-up pipe; returns ``(pid, set_up_r,
+        go_w)``."""
+        go_r, go_w = os.pipe()
+        set_up_r, set_up_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            try:
+                os.close(go_w)
+                os.close(set_up_r)
+                os.read(go_r, 1)
+                if leads:
+                    os.setsid()
+                    os.close(set_up_w)
+                os.read(go_r, 1)  # EOF only when the test is gone
+            finally:
+                os._exit(0)
+        os.close(go_r)
+        os.close(set_up_w)
+        self.addCleanup(os.close, go_w)
+        self.addCleanup(_reap_if_needed, pid)
+        return pid, set_up_r, go_w
+
+    def _loop(self):
+        ours, theirs = socket.socketpair(socket.AF_UNIX,
+                                         socket.SOCK_SEQPACKET)
+        self.addCleanup(ours.close)
+        self.addCleanup(theirs.close)
+        return fork_server.ForkLoop(theirs)
+
+    def test_a_fork_that_leads_its_group_is_killed_with_it(self):
+        pid, set_up_r, go_w = self._fork(leads=True)
+        loop = self._loop()
+        loop.setting_up[set_up_r] = pid
+        os.write(go_w, b'1')
+        loop.kill_setting_up()
+        _pid, status = os.waitpid(pid, 0)
+        self.assertEqual(-signal.SIGKILL, os.waitstatus_to_exitcode(status))
+        self.assertEqual({}, loop.setting_up)
+
+    def test_a_fork_stuck_before_setsid_is_killed_after_the_timeout(self):
+        self.useFixture(fixtures.MonkeyPatch(
+            'harness.forkserver.server.SET_UP_TIMEOUT', 0.05))
+        pid, set_up_r, _go_w = self._fork(leads=False)
+        loop = self._loop()
+        loop.setting_up[set_up_r] = pid
+        loop.kill_setting_up()
+        _pid, status = os.waitpid(pid, 0)
+        self.assertEqual(-signal.SIGKILL, os.waitstatus_to_exitcode(status))
+
+
+def _reap_if_needed(pid):
+    try:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    except (ProcessLookupError, ChildProcessError):
+        return
