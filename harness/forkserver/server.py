@@ -109,6 +109,9 @@ class ForkLoop(object):
             if tainted:
                 self.tainted = True
                 break
+        # An import may change a signal disposition: work the plans out
+        # again from what this process has now.
+        child.signal_plan.cache_clear()
         self.freeze()
         return refused
 
