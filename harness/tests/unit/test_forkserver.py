@@ -2,6 +2,7 @@
 and exit statuses.  Real processes only (the functional tests start real
 servers through it)."""
 
+import gc
 import os
 import signal
 import socket
@@ -137,6 +138,22 @@ class WarmTest(testtools.TestCase):
         self.assertEqual(signal.SIG_IGN, plan[signal.SIGHUP])
         self.assertNotIn(signal.SIGHUP,
                          dict(fork_child.signal_plan(())))
+
+    def test_signal_plan_is_worked_out_again_after_a_load(self):
+        # A module loaded later may have changed a disposition at import.
+        self.addCleanup(signal.signal, signal.SIGUSR2,
+                        signal.getsignal(signal.SIGUSR2))
+        signal.signal(signal.SIGUSR2, signal.SIG_DFL)
+        self.addCleanup(fork_child.signal_plan.cache_clear)
+        self.assertNotIn(signal.SIGUSR2, dict(fork_child.signal_plan(())))
+        signal.signal(signal.SIGUSR2, signal.SIG_IGN)
+        ours, theirs = socket.socketpair()
+        self.addCleanup(ours.close)
+        self.addCleanup(theirs.close)
+        self.addCleanup(gc.unfreeze)
+        fork_server.ForkLoop(theirs).preload([])
+        self.assertEqual(signal.SIG_DFL,
+                         dict(fork_child.signal_plan(()))[signal.SIGUSR2])
 
     def test_set_environ_changes_the_c_environment_too(self):
         self.useFixture(fixtures.EnvironmentVariable('HARNESS_T_GONE', 'x'))
