@@ -260,6 +260,7 @@ def main(argv=None):
         server.warm(warm.database_modules(os.environ))
     if not server.tainted and set(MODULES) <= server.loaded:
         warm.reference_service()
+        server.freeze()
     protocol.send(ctl, {'op': 'hello', 'loaded': sorted(server.loaded),
                         'refused': refused, 'tainted': server.tainted})
     try:
