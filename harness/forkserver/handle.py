@@ -12,6 +12,10 @@ from harness.forkserver import protocol
 
 #: Status reported for a child whose fork-server vanished before it.
 LOST_STATUS = 255
+#: Seconds :meth:`Child.wait_group` waits for the fork-server to report
+#: that the child leads its process group (as long as the fork-server
+#: once waited before telling the pid).
+GROUP_TIMEOUT = 10.0
 
 
 class Child(object):
@@ -33,7 +37,7 @@ class Child(object):
             self._pidfd = None  # already dead and reaped
         self._finalizer = weakref.finalize(self, _close_fd, self._pidfd)
 
-    def wait_group(self, timeout=protocol.REPLY_TIMEOUT):
+    def wait_group(self, timeout=GROUP_TIMEOUT):
         """Wait until the child leads its own process group (or died), as
         a ``Popen`` child does when ``Popen`` returns.
 
