@@ -17,9 +17,9 @@ fork-server both:
   (:func:`harness.forkserver.child.run_module`);
 * :func:`reference_service`: what every start of a reference server runs
   whatever its conf, run once here so that the caches it fills (the
-  ``re`` and ``abc`` caches, the type attribute cache) are the forks'
-  too: argument parsing (0.5-0.7 ms less per fork), a conf file parse, a
-  log record with arguments (0.4 ms less).  It reads no conf, writes no
+  ``re`` and ``abc`` caches among them) are the forks' too: argument
+  parsing (0.5-0.7 ms less per fork), a conf file parse, a log record
+  with arguments (0.4 ms less).  It reads no conf, writes no
   file and keeps nothing but those caches.
 """
 
