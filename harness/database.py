@@ -19,6 +19,7 @@ after each test and drops it at exit); a bare ``postgresql`` or
 """
 
 import fcntl
+import functools
 import os
 import shutil
 import subprocess
@@ -92,7 +93,10 @@ def cache_key():
     return hashlib.sha256('|'.join(parts).encode()).hexdigest()[:20]
 
 
+@functools.lru_cache(maxsize=1)
 def _sqlalchemy_version():
+    # Once per process: reading the distribution's metadata costs about
+    # 1 ms, on every server start otherwise.
     from importlib import metadata
     return metadata.version('SQLAlchemy')
 

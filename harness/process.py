@@ -58,9 +58,19 @@ def _close_fd(fd):
         os.close(fd)
 
 
+def _wait_group(popen):
+    """Wait until *popen*'s child leads its own process group: at once
+    for a ``Popen`` (its ``setsid`` came before the exec it waited for);
+    a preloaded fork's is reported a moment after its pid."""
+    wait = getattr(popen, 'wait_group', None)
+    if wait is not None:
+        wait()
+
+
 def _reap(popen, fds, agent_sock=None):
     """Finalizer: kill and reap a child whose owner was garbage collected."""
     if popen.poll() is None:
+        _wait_group(popen)
         pgroups.kill_group(popen.pid, signal.SIGKILL)
         popen.wait()
     if agent_sock is not None:
@@ -114,8 +124,14 @@ class ServerProcess(object):
         """The child's pid, or ``None`` before launch."""
         return self.popen.pid if self.popen else None
 
-    def launch(self):
-        """Start the child; returns at once (readiness comes later)."""
+    def launch(self, wait_group=True):
+        """Start the child; returns at once (readiness comes later).
+
+        :param wait_group: return only once the child leads its own
+            process group; False: the caller will call :meth:`wait_group`
+            (or signal it: that waits too), so that several launches
+            overlap.
+        """
         ready_r, ready_w = os.pipe()
         life_r, life_w = os.pipe()
         env = dict(os.environ, **self.env)
@@ -159,6 +175,14 @@ class ServerProcess(object):
             self, _reap, self.popen,
             [fd for fd in (ready_r, life_w, self._pidfd) if fd is not None],
             self.agent_sock)
+        if wait_group:
+            self.wait_group()
+
+    def wait_group(self):
+        """Wait until the child leads its own process group (its pid is its
+        group's id), as after ``Popen`` (bounded)."""
+        if self.popen is not None:
+            _wait_group(self.popen)
 
     def _spawn(self, env, out, err, pass_fds):
         """A preloaded fork if possible, else fork/exec: same promises."""
@@ -233,6 +257,7 @@ class ServerProcess(object):
     def signal(self, signum):
         """Send *signum* to the child's process group."""
         if self.popen is not None and self.popen.poll() is None:
+            _wait_group(self.popen)
             pgroups.kill_group(self.popen.pid, signum)
 
     def terminate(self):
@@ -258,6 +283,7 @@ class ServerProcess(object):
         return self.returncode
 
     def _terminate(self, popen, timeout):
+        _wait_group(popen)
         for signum in (signal.SIGTERM, signal.SIGKILL):
             if popen.poll() is not None:
                 break

@@ -185,7 +185,18 @@ class Server(reach.Reachable):
         return rc, out, err
 
     def launch(self, **kwargs):
-        """Write confs, create the DB and start the process; don't wait."""
+        """Write confs, create the DB and start the process; don't wait
+        (but for the process to lead its own process group)."""
+        proc = self.launch_overlapped(kwargs)
+        proc.wait_group()
+        return proc
+
+    def launch_overlapped(self, kwargs):
+        """:meth:`launch` with the overrides *kwargs* (a dict), returning
+        as soon as the process is forked: it leads its own process group
+        a moment later (``proc.wait_group()``; signalling it waits too).
+        ``Stack.start_servers`` overlaps its launches so."""
+        kwargs = dict(kwargs)
         if self.process is not None and self.process.poll() is None:
             raise errors.HarnessError(
                 '%s server is already running (pid %d); stop it first'
@@ -203,7 +214,7 @@ class Server(reach.Reachable):
             else None)
         self._mark_logs()
         try:
-            proc.launch()
+            proc.launch(wait_group=False)
         except OSError as exc:  # no such program, not executable...
             raise errors.LaunchError(self.server_name, argv[0],
                                      exc.strerror) from None

@@ -14,6 +14,10 @@ Figures:
 * ``preload cycle``: the same, every server forked from the preloaded
   fork-server (:mod:`harness.forkserver`), with its ratio to the exec
   cycle;
+* ``in-process build``: the registry and API apps built in this process
+  from the conf files a laid-out stack writes for ``start_servers()``
+  (:mod:`harness.bench.anchor`), and the preload cycle as a multiple of
+  it (``preload/build``);
 * ``single``: the API server alone through ``ServerFixture``, each way;
 * ``test cycle`` / ``fixture cycle``: a whole ``FunctionalTest`` whose
   test starts and stops the servers (``setUp`` to the last cleanup), and
@@ -48,6 +52,7 @@ import fixtures
 from harness import fixtures as harness_fixtures
 from harness import forkserver
 from harness import functional
+from harness.bench import anchor
 from harness.bench import cache as bench_cache
 from harness.bench import common
 from harness.bench import inject as bench_inject
@@ -216,7 +221,10 @@ def main(argv=None):
     # Half the floor runs before the cycles, half after: a machine that is
     # busier in one phase then weighs on both figures alike.
     floors = [floor_once() for _ in range(args.runs)]
+    # The anchor likewise: half before the preload cycles, half after.
+    builds = anchor.build_runs((args.runs + 1) // 2)
     cycles = _both_ways(_cycle, args.runs)
+    builds += anchor.build_runs(args.runs // 2)
     singles = _both_ways(_single, args.runs)
     whole = whole_cycles(args.runs)
     floors += [floor_once() for _ in range(args.runs)]
@@ -229,6 +237,9 @@ def main(argv=None):
         print('%-16s %.3fx the exec %s' % (
             'preload/exec', statistics.median(timings['preload'])
             / statistics.median(timings['exec']), name))
+        if name == 'cycle':
+            print(_line('in-process build', builds, floor))
+            print(anchor.ratio_line(timings['preload'], builds))
     for name, timings in zip(('test cycle', 'fixture cycle'), whole):
         print(_line(name, timings, floor))
     print('%-16s %.3fx the test cycle' % (

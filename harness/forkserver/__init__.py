@@ -22,6 +22,12 @@ the messages between the two.
   (:mod:`harness.forkserver.handle`) is the ``Popen``-like handle
   (``pid``, ``poll()``, ``wait(timeout)``, ``returncode``) fed by the
   exit statuses it reports.
+* :func:`spawn` returns as soon as the child is forked; the child leads
+  its own session and process group a moment later, which the
+  fork-server reports too: ``Child.wait_group()`` waits for that, and
+  :class:`harness.process.ServerProcess` calls it before it signals the
+  group, so several launches overlap without ever signalling a group
+  that is not there yet.
 """
 
 import atexit
@@ -177,6 +183,8 @@ class ForkServer(object):
         self.owner = os.getpid()
         self.lost = False
         self.exits = {}  # pid -> status, reported but not yet collected
+        self.leaders = set()  # pids reported leading their group, not yet
+        # collected by their Child
         self.python_env = _python_env(os.environ)
         try:
             # stdout onto our stderr: under stestr our stdout is the
@@ -237,6 +245,8 @@ class ForkServer(object):
             return None
         if message['op'] == 'exit':
             self.exits[message['pid']] = message['rc']
+        elif message['op'] == 'leader':
+            self.leaders.add(message['pid'])
         return message
 
     def pump(self, timeout):

@@ -26,6 +26,7 @@ status:
 
 import atexit
 import fcntl
+import functools
 import os
 import random
 import runpy
@@ -33,6 +34,11 @@ import signal
 import sys
 import time
 import traceback
+import types
+
+# Imported here, so in the fork-server, not once per fork (a C extension:
+# about 1 ms each time).
+import setproctitle
 
 from harness.inject import boot
 
@@ -40,12 +46,14 @@ from harness.inject import boot
 _PYTHON_IGNORES = ('SIGPIPE', 'SIGXFSZ')
 
 
-def run(request, fds, leader_fd):
+def run(request, fds, leader_fd, main=None):
     """Become the server of *request* (a ``launch`` message); never return.
 
     *leader_fd* is closed as soon as the child leads its own session and
     process group: the fork-server waits for that before it tells the pid,
     so a signal the harness sends that group cannot miss the child.
+    *main* is the module's ``(spec, code)`` the fork-server read once
+    (:func:`harness.forkserver.warm.main_code`), or None.
     """
     status = 1
     try:
@@ -57,13 +65,13 @@ def run(request, fds, leader_fd):
         # may overwrite from the original environ.
         set_title(request['title'])
         os.chdir(request['cwd'])
-        os.environ.clear()
-        os.environ.update(request['env'])
+        set_environ(request['env'])
         forget_environment_caches()
         random.seed()
         reopen_stdio()
         boot.start_from_env()
-        status = run_module(request['module'], request['args'], request['cwd'])
+        status = run_module(request['module'], request['args'],
+                            request['cwd'], main)
     except BaseException:
         traceback.print_exc()
     finally:
@@ -108,8 +116,22 @@ def reset_signals(inherited):
     :param inherited: ``{'ignored': [...], 'blocked': [...]}`` of the
         launching thread (:func:`harness.forkserver.inherited_signals`).
     """
-    ignored = set(inherited['ignored'])
     signal.pthread_sigmask(signal.SIG_SETMASK, inherited['blocked'])
+    for signum, handler in signal_plan(tuple(sorted(inherited['ignored']))):
+        signal.signal(signum, handler)
+
+
+@functools.lru_cache(maxsize=16)
+def signal_plan(ignored):
+    """The ``(signal, handler)`` changes that :func:`reset_signals` makes
+    for the *ignored* signals of a launcher.
+
+    The fork-server never changes its own dispositions, so it works the
+    plan out once (per set of *ignored* signals) and every fork inherits
+    it: 64 look-ups less per launch.
+    """
+    ignored = set(ignored)
+    plan = []
     for signum in signal.valid_signals():
         if signum in (signal.SIGKILL, signal.SIGSTOP):
             continue
@@ -124,9 +146,21 @@ def reset_signals(inherited):
             handler = signal.SIG_DFL
         try:
             if signal.getsignal(signum) != handler:
-                signal.signal(signum, handler)
+                plan.append((signum, handler))
         except (OSError, ValueError):
             continue  # reserved by the C library (32, 33)
+    return tuple(plan)
+
+
+def set_environ(env):
+    """Make ``os.environ`` (and the C environment) *env*, changing only
+    what differs: a launch's environment is mostly the fork-server's, and
+    clearing and refilling it costs a ``putenv`` per variable."""
+    for key in [key for key in os.environ if key not in env]:
+        del os.environ[key]
+    for key, value in env.items():
+        if os.environ.get(key) != value:
+            os.environ[key] = value
 
 
 def forget_environment_caches():
@@ -155,14 +189,17 @@ def reopen_stdio():
 
 def set_title(title):
     """Show *title* as the command line; keep the thread name (comm)."""
-    import setproctitle
     comm = setproctitle.getthreadtitle()
     setproctitle.setproctitle(title)
     setproctitle.setthreadtitle(comm)
 
 
-def run_module(module, args, cwd):
-    """Run *module* as ``python -m`` does; return the exit status."""
+def run_module(module, args, cwd, main=None):
+    """Run *module* as ``python -m`` does; return the exit status.
+
+    :param main: its ``(spec, code)``, read once by the fork-server; None:
+        ``runpy`` finds and reads it.
+    """
     sys.argv = [module] + list(args)  # runpy puts the file in argv[0]
     if sys.path and not getattr(sys.flags, 'safe_path', False):
         sys.path[0] = cwd  # what -m puts first (unless -P)
@@ -170,13 +207,29 @@ def run_module(module, args, cwd):
     # module again as __main__ is what -m does (and keeps runpy quiet).
     sys.modules.pop(module, None)
     try:
-        runpy.run_module(module, run_name='__main__', alter_sys=True)
+        if main is None:
+            runpy.run_module(module, run_name='__main__', alter_sys=True)
+        else:
+            run_code(*main)
     except SystemExit as exc:
         return exit_status(exc.code)
     except BaseException:
         traceback.print_exc()
         return 1
     return 0
+
+
+def run_code(spec, code):
+    """Run *code* as the ``__main__`` module of *spec*, as ``-m`` runs
+    it: a fresh module in ``sys.modules['__main__']``, ``sys.argv[0]`` its
+    file."""
+    main = types.ModuleType('__main__')
+    main.__dict__.update(__file__=spec.origin, __cached__=spec.cached,
+                         __loader__=spec.loader, __package__=spec.parent,
+                         __spec__=spec)
+    sys.modules['__main__'] = main
+    sys.argv[0] = spec.origin
+    exec(code, main.__dict__)
 
 
 def exit_status(code):

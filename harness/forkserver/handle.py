@@ -12,6 +12,10 @@ from harness.forkserver import protocol
 
 #: Status reported for a child whose fork-server vanished before it.
 LOST_STATUS = 255
+#: Seconds :meth:`Child.wait_group` waits for the fork-server to report
+#: that the child leads its process group (as long as the fork-server
+#: once waited before telling the pid).
+GROUP_TIMEOUT = 10.0
 
 
 class Child(object):
@@ -26,11 +30,31 @@ class Child(object):
         self.args = args
         self.returncode = None
         self._server = server
+        self._leads = False
         try:
             self._pidfd = os.pidfd_open(pid)
         except ProcessLookupError:
             self._pidfd = None  # already dead and reaped
         self._finalizer = weakref.finalize(self, _close_fd, self._pidfd)
+
+    def wait_group(self, timeout=GROUP_TIMEOUT):
+        """Wait until the child leads its own process group (or died), as
+        a ``Popen`` child does when ``Popen`` returns.
+
+        :returns: False if the fork-server did not say so in *timeout*
+            seconds (lost, or the child is stuck before its ``setsid``).
+        """
+        deadline = time.monotonic() + timeout
+        while not self._leads:
+            if self.pid in self._server.leaders:
+                self._server.leaders.discard(self.pid)
+                self._leads = True
+            elif (self.returncode is not None or self._server.lost
+                  or time.monotonic() >= deadline):
+                return False
+            else:
+                self._server.pump(deadline - time.monotonic())
+        return True
 
     def _dead(self):
         if self._pidfd is None:
@@ -43,6 +67,7 @@ class Child(object):
             status = LOST_STATUS
         if status is not None:
             self.returncode = status
+            self._server.leaders.discard(self.pid)  # pids are reused
             self._finalizer()
         return status
 

@@ -13,7 +13,8 @@ one JSON object per message, descriptors as ``SCM_RIGHTS``: see
 * ``hello`` (sent at start): ``loaded``, ``refused`` ({module: reason});
 * ``load`` {module} -> ``loaded`` {ok, error, tainted};
 * ``launch`` {module, args, env, cwd, title, targets} + descriptors ->
-  ``started`` {pid, error};
+  ``started`` {pid, error}, at once, then ``leader`` {pid} once the child
+  leads its own session and process group (or died);
 * ``exit`` {pid, rc}: sent when a child it forked is reaped.
 
 Fork safety: when it forks it runs no other thread and holds no descriptor
@@ -28,16 +29,19 @@ import gc
 import importlib
 import os
 import select
+import signal
 import socket
 import sys
 import traceback
 
 from harness.forkserver import child
 from harness.forkserver import protocol
+from harness.forkserver import warm
 
 #: Modules every fork-server preloads: the reference service's programs.
 MODULES = ('harness.cmd.api', 'harness.cmd.registry', 'harness.cmd.scrubber')
-#: Seconds a child gets to call setsid() before its pid is told anyway.
+#: Seconds a child gets to call setsid() before it is reported a leader
+#: anyway (and, when the test process is gone, killed anyway).
 SET_UP_TIMEOUT = 10.0
 
 
@@ -87,8 +91,10 @@ class ForkLoop(object):
     def __init__(self, ctl):
         self.ctl = ctl
         self.loaded = set()
+        self.mains = {}  # module -> (spec, code) to run it as __main__
         self.tainted = False
         self.children = {}  # pidfd -> pid
+        self.setting_up = {}  # set-up pipe -> pid not yet its group leader
 
     def preload(self, names):
         """Load *names* in order; stop at the first that taints us."""
@@ -99,23 +105,45 @@ class ForkLoop(object):
                 refused[name] = error
             else:
                 self.loaded.add(name)
+                self.mains[name] = warm.main_code(name)
             if tainted:
                 self.tainted = True
                 break
+        # An import may change a signal disposition: work the plans out
+        # again from what this process has now.
+        child.signal_plan.cache_clear()
+        self.freeze()
+        return refused
+
+    def warm(self, names):
+        """Import the optional modules *names* (:mod:`.warm`): one that
+        fails to import is skipped; one that taints us stops the forks."""
+        for name in names:
+            if load(name)[1]:
+                self.tainted = True
+                return
+        self.freeze()
+
+    @staticmethod
+    def freeze():
         # What the imports made lives as long as any server: the children's
         # collector need not walk it (nor touch, hence copy, its pages).
         gc.collect()
         gc.freeze()
-        return refused
 
     def serve(self):
         """Serve until the test process closes its end."""
         while True:
-            ready = select.select([self.ctl] + list(self.children), [], [])[0]
-            for fd in ready:
+            ready = select.select([self.ctl] + list(self.setting_up)
+                                  + list(self.children), [], [])[0]
+            # A child's leader report goes before its exit report.
+            for fd in sorted(ready, key=lambda fd: fd not in self.setting_up):
                 if fd is self.ctl:
                     if not self.handle():
+                        self.kill_setting_up()
                         return 0
+                elif fd in self.setting_up:
+                    self.report_leader(fd)
                 else:
                     self.reap(fd)
 
@@ -154,21 +182,51 @@ class ForkLoop(object):
             return
         sys.stdout.flush()
         sys.stderr.flush()
+        # Worked out here once, inherited by this and later forks.
+        child.signal_plan(tuple(sorted(request['signals']['ignored'])))
         set_up_r, set_up_w = os.pipe()
         pid = os.fork()
         if pid == 0:
             os.close(set_up_r)
-            child.run(request, fds, set_up_w)  # never returns
+            child.run(request, fds, set_up_w,
+                      self.mains.get(request['module']))  # never returns
         os.close(set_up_w)
         _close(fds)
         pidfd = os.pidfd_open(pid)
         self.children[pidfd] = pid
-        # The pid is told once the child leads its own process group: a
-        # signal to that group must not miss it.  EOF if it died.
-        select.select([set_up_r], [], [], SET_UP_TIMEOUT)
-        os.close(set_up_r)
+        # The pid is told at once, so the next launch need not wait for
+        # this child to run; that it leads its own process group (a signal
+        # to the group cannot miss it) is told when its set-up pipe reaches
+        # EOF: ``leader`` (EOF too if it died).
+        self.setting_up[set_up_r] = pid
         protocol.send(self.ctl, {'op': 'started', 'pid': pid,
                                  'error': None})
+
+    def report_leader(self, fd):
+        """The child of set-up pipe *fd* leads its group (or died): say so.
+        """
+        pid = self.setting_up.pop(fd)
+        os.close(fd)
+        protocol.send(self.ctl, {'op': 'leader', 'pid': pid})
+
+    def kill_setting_up(self):
+        """The test process is gone: kill the children it may have missed.
+
+        Its janitor kills the group of every server when it dies, but a
+        child still on its way to leading its group is not in that group
+        yet.  Wait (bounded) until they lead it, then kill the groups.
+        """
+        pending = dict(self.setting_up)
+        self.setting_up.clear()
+        if pending:
+            select.select(list(pending), [], [], SET_UP_TIMEOUT)
+            # What is still not ready after the timeout is killed alone.
+            for fd, pid in pending.items():
+                os.close(fd)
+                try:
+                    os.killpg(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    _kill_pid(pid)
 
     def reap(self, pidfd):
         """Reap the child behind *pidfd*; report its status."""
@@ -177,6 +235,13 @@ class ForkLoop(object):
         _pid, status = os.waitpid(pid, 0)
         protocol.send(self.ctl, {'op': 'exit', 'pid': pid,
                                  'rc': os.waitstatus_to_exitcode(status)})
+
+
+def _kill_pid(pid):
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        return  # gone already
 
 
 def _close(fds):
@@ -191,6 +256,11 @@ def main(argv=None):
     server = ForkLoop(ctl)
     users = os.environ.pop(protocol.MODULES_ENV, '').split()
     refused = server.preload(list(MODULES) + users)
+    if not server.tainted:
+        server.warm(warm.database_modules(os.environ))
+    if not server.tainted and set(MODULES) <= server.loaded:
+        warm.reference_service()
+        server.freeze()
     protocol.send(ctl, {'op': 'hello', 'loaded': sorted(server.loaded),
                         'refused': refused, 'tainted': server.tainted})
     try:

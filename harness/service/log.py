@@ -125,10 +125,7 @@ def setup(conf, prog):
     :returns: the ``harness`` project logger.
     """
     root = logging.getLogger()
-    for handler in _installed:
-        root.removeHandler(handler)
-        handler.close()
-    del _installed[:]
+    teardown()
     root.setLevel(logging.WARNING)
     project = logging.getLogger(PROJECT)
     project.setLevel(level_for(conf))
@@ -139,6 +136,17 @@ def setup(conf, prog):
         root.addHandler(handler)
         _installed.append(handler)
     return project
+
+
+def teardown():
+    """Remove and close the handlers the last :func:`setup` installed
+    (for an app built in a process that goes on: the benchmark's
+    in-process build)."""
+    root = logging.getLogger()
+    for handler in _installed:
+        root.removeHandler(handler)
+        handler.close()
+    del _installed[:]
 
 
 def _make_handlers(conf, prog):

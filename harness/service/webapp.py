@@ -54,6 +54,14 @@ class PrefixMap(object):
         return app
 
 
+@functools.lru_cache(maxsize=None)
+def compile_routes(routes):
+    """``routes`` (a tuple of ``(METHOD, regex, handler_name)``) with each
+    regex compiled, once per process."""
+    return tuple((method, re.compile(pattern), name)
+                 for method, pattern, name in routes)
+
+
 class Router(object):
     """Dispatch ``(method, path pattern)`` to a handler method.
 
@@ -69,9 +77,13 @@ class Router(object):
 
     routes = ()
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # At import, so that a preloaded server's forks find them compiled.
+        compile_routes(cls.routes)
+
     def __init__(self):
-        self._table = [(method, re.compile(pattern), name)
-                       for method, pattern, name in self.routes]
+        self._table = compile_routes(self.routes)
 
     @classmethod
     def factory(cls, global_conf, **local_conf):

@@ -42,6 +42,9 @@ _RPC_ROUTES = (
     ('POST', r'/rpc', 'rpc'),
 )
 
+# Compiled at import, as the routers' class routes are (webapp.Router).
+webapp.compile_routes(_V1_ROUTES + _RPC_ROUTES)
+
 #: Methods answered on the paths of the two 405 routes.
 _ALLOWED = {'members': ('GET', 'PUT'), 'member': ('PUT', 'DELETE')}
 

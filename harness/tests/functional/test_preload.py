@@ -17,6 +17,7 @@ import psutil
 
 from harness import forkserver
 from harness import functional
+from harness import pgroups
 from harness import process
 from harness import server as server_mod
 from harness.tests.functional import client
@@ -148,7 +149,7 @@ class TestPreload(functional.FunctionalTest):
         self.assertEqual(tmp, state['tempdir'])
         self.assertEqual('XYZ', state['tzname'][0])
         for key in ('SigBlk', 'SigIgn', 'SigCgt', 'cwd', 'name', 'path0',
-                    'inheritable', 'tempdir', 'tzname'):
+                    'inheritable', 'tempdir', 'tzname', 'main'):
             self.assertEqual(exec_state[key], state[key], key)
         for report in (state, exec_state):
             self.assertEqual(self._given_fds(report), report['fds'])
@@ -156,6 +157,10 @@ class TestPreload(functional.FunctionalTest):
         self.assertEqual(state['pid'], state['sid'])
         self.assertEqual(self._env(exec_state), self._env(state))
         self.assertTrue(state['argv'][0].endswith('programs/tiny.py'))
+        # The module ran as __main__ from the code the fork-server read.
+        self.assertTrue(state['main']['is_main'])
+        self.assertEqual(forked.server_module, state['main']['spec'])
+        self.assertEqual(state['argv'][0], state['main']['file'])
         self.assertEqual(['--config-file', forked.conf_file_name],
                          state['argv'][1:])
         self.assertEqual(' '.join(expected_argv(forked)),
@@ -205,6 +210,33 @@ class TestPreload(functional.FunctionalTest):
         msg = self.wait_for_servers([self.api_server], timeout=600)
         self.assertIn('exited with status 1 before it was ready', msg)
         self.assertIn('Unable to load harness-api-nosuchflavor', msg)
+
+    def test_a_fork_signalled_right_after_its_launch_is_stopped(self):
+        # An overlapped launch returns before the fork leads its process
+        # group; a stop at once must still reach that group.
+        port, sock = functional.utils.get_unused_port_and_socket()
+        server = TinyServer(self.test_dir, port, sock=sock)
+        self.addCleanup(server.stop)
+        proc = server.launch_overlapped({})
+        self.assertIsInstance(proc.popen, forkserver.Child)
+        pid = proc.pid
+        rc = server.stop()[0]
+        self.assertIn(rc, (0, -signal.SIGTERM))
+        self.assertFalse(psutil.pid_exists(pid))
+        self.assertFalse(pgroups.group_alive(pid))
+
+    def test_overlapped_launches_lead_their_groups_once_waited(self):
+        servers = []
+        for name in ('one', 'two', 'three'):
+            port, sock = functional.utils.get_unused_port_and_socket()
+            server = TinyServer(self.test_dir, port, sock=sock, name=name)
+            self.addCleanup(server.stop)
+            servers.append(server)
+        procs = [server.launch_overlapped({}) for server in servers]
+        for proc in procs:
+            proc.wait_group()
+            self.assertEqual(proc.pid, os.getpgid(proc.pid))
+            self.assertEqual(proc.pid, os.getsid(proc.pid))
 
     def test_scrubber_exit_codes(self):
         scrubber = self.scrubber_daemon

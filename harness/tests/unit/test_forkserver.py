@@ -2,7 +2,11 @@
 and exit statuses.  Real processes only (the functional tests start real
 servers through it)."""
 
+import gc
 import os
+import signal
+import socket
+import subprocess
 import sys
 
 import fixtures
@@ -11,6 +15,7 @@ import testtools
 from harness import forkserver
 from harness.forkserver import child as fork_child
 from harness.forkserver import server as fork_server
+from harness.forkserver import warm
 from harness import process
 
 
@@ -84,3 +89,149 @@ class ForkSafetyTest(testtools.TestCase):
         self.assertEqual({read_end, write_end},
                          fork_server.open_fds() - before)
         self.assertGreaterEqual(fork_server.thread_count(), 1)
+
+
+class WarmTest(testtools.TestCase):
+    """What the fork-server does once instead of every fork."""
+
+    def test_database_modules_follow_the_test_database(self):
+        sqlite = ['sqlalchemy.dialects.sqlite.pysqlite', 'sqlite3']
+        self.assertEqual(sqlite, warm.database_modules({}))
+        self.assertEqual(sqlite, warm.database_modules(
+            {warm.SQL_ENV: 'sqlite:////tmp/x.db'}))
+        self.assertEqual(
+            sqlite + ['sqlalchemy.dialects.mysql.pymysql', 'pymysql'],
+            warm.database_modules(
+                {warm.SQL_ENV: 'mysql+pymysql://root@127.0.0.1/test'}))
+        # A bare scheme: the server the harness starts itself.
+        self.assertEqual(
+            sqlite + ['sqlalchemy.dialects.mysql.pymysql', 'pymysql'],
+            warm.database_modules({warm.SQL_ENV: 'mysql'}))
+        self.assertEqual(
+            sqlite + ['sqlalchemy.dialects.postgresql.psycopg2',
+                      'psycopg2'],
+            warm.database_modules({warm.SQL_ENV: 'postgresql'}))
+
+    def test_the_dialect_modules_are_those_sqlalchemy_loads(self):
+        from sqlalchemy.engine import url as sa_url
+        for name in ('sqlite:////tmp/x', 'mysql+pymysql://h/db',
+                     'postgresql://h/db'):
+            dialect = sa_url.make_url(name).get_dialect()
+            self.assertIn(dialect.__module__, warm.database_modules(
+                {warm.SQL_ENV: name}), name)
+
+    def test_main_code_is_the_module_s_own(self):
+        spec, code = warm.main_code('harness.cmd.scrubber')
+        self.assertEqual('harness.cmd.scrubber', spec.name)
+        self.assertTrue(spec.origin.endswith('harness/cmd/scrubber.py'))
+        self.assertEqual(spec.origin, code.co_filename)
+        self.assertIsNone(warm.main_code('harness.cmd'))  # a package
+        self.assertIsNone(warm.main_code('harness.no_such_module'))
+
+    def test_signal_plan_ignores_what_the_launcher_ignores(self):
+        self.addCleanup(signal.signal, signal.SIGHUP,
+                        signal.getsignal(signal.SIGHUP))
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
+        fork_child.signal_plan.cache_clear()
+        self.addCleanup(fork_child.signal_plan.cache_clear)
+        plan = dict(fork_child.signal_plan((int(signal.SIGHUP),)))
+        self.assertEqual(signal.SIG_IGN, plan[signal.SIGHUP])
+        self.assertNotIn(signal.SIGHUP,
+                         dict(fork_child.signal_plan(())))
+
+    def test_signal_plan_is_worked_out_again_after_a_load(self):
+        # A module loaded later may have changed a disposition at import.
+        self.addCleanup(signal.signal, signal.SIGUSR2,
+                        signal.getsignal(signal.SIGUSR2))
+        signal.signal(signal.SIGUSR2, signal.SIG_DFL)
+        self.addCleanup(fork_child.signal_plan.cache_clear)
+        self.assertNotIn(signal.SIGUSR2, dict(fork_child.signal_plan(())))
+        signal.signal(signal.SIGUSR2, signal.SIG_IGN)
+        ours, theirs = socket.socketpair()
+        self.addCleanup(ours.close)
+        self.addCleanup(theirs.close)
+        self.addCleanup(gc.unfreeze)
+        fork_server.ForkLoop(theirs).preload([])
+        self.assertEqual(signal.SIG_DFL,
+                         dict(fork_child.signal_plan(()))[signal.SIGUSR2])
+
+    def test_set_environ_changes_the_c_environment_too(self):
+        self.useFixture(fixtures.EnvironmentVariable('HARNESS_T_GONE', 'x'))
+        self.useFixture(fixtures.EnvironmentVariable('HARNESS_T_SAME', 's'))
+        self.useFixture(fixtures.EnvironmentVariable('HARNESS_T_NEW'))
+        env = dict(os.environ, HARNESS_T_NEW='n')
+        del env['HARNESS_T_GONE']
+        saved = dict(os.environ)
+        self.addCleanup(fork_child.set_environ, saved)
+        fork_child.set_environ(env)
+        self.assertEqual(env, dict(os.environ))
+        # What a program exec'd now inherits: the C environment.
+        shown = subprocess.run(['env'], capture_output=True, text=True,
+                               check=True).stdout.splitlines()
+        self.assertIn('HARNESS_T_NEW=n', shown)
+        self.assertIn('HARNESS_T_SAME=s', shown)
+        self.assertNotIn('HARNESS_T_GONE=x', shown)
+
+
+class SettingUpTest(testtools.TestCase):
+    """A fork-server whose test process is gone kills the forks that did
+    not lead their group yet (the janitor's group kill missed them)."""
+
+    def _fork(self, leads):
+        """A child that waits for a byte on a pipe, then (if *leads*)
+        calls setsid and closes its set-up pipe; returns ``(pid, set_up_r,
+        go_w)``."""
+        go_r, go_w = os.pipe()
+        set_up_r, set_up_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            try:
+                os.close(go_w)
+                os.close(set_up_r)
+                os.read(go_r, 1)
+                if leads:
+                    os.setsid()
+                    os.close(set_up_w)
+                os.read(go_r, 1)  # EOF only when the test is gone
+            finally:
+                os._exit(0)
+        os.close(go_r)
+        os.close(set_up_w)
+        self.addCleanup(os.close, go_w)
+        self.addCleanup(_reap_if_needed, pid)
+        return pid, set_up_r, go_w
+
+    def _loop(self):
+        ours, theirs = socket.socketpair(socket.AF_UNIX,
+                                         socket.SOCK_SEQPACKET)
+        self.addCleanup(ours.close)
+        self.addCleanup(theirs.close)
+        return fork_server.ForkLoop(theirs)
+
+    def test_a_fork_that_leads_its_group_is_killed_with_it(self):
+        pid, set_up_r, go_w = self._fork(leads=True)
+        loop = self._loop()
+        loop.setting_up[set_up_r] = pid
+        os.write(go_w, b'1')
+        loop.kill_setting_up()
+        _pid, status = os.waitpid(pid, 0)
+        self.assertEqual(-signal.SIGKILL, os.waitstatus_to_exitcode(status))
+        self.assertEqual({}, loop.setting_up)
+
+    def test_a_fork_stuck_before_setsid_is_killed_after_the_timeout(self):
+        self.useFixture(fixtures.MonkeyPatch(
+            'harness.forkserver.server.SET_UP_TIMEOUT', 0.05))
+        pid, set_up_r, _go_w = self._fork(leads=False)
+        loop = self._loop()
+        loop.setting_up[set_up_r] = pid
+        loop.kill_setting_up()
+        _pid, status = os.waitpid(pid, 0)
+        self.assertEqual(-signal.SIGKILL, os.waitstatus_to_exitcode(status))
+
+
+def _reap_if_needed(pid):
+    try:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    except (ProcessLookupError, ChildProcessError):
+        return

@@ -19,7 +19,6 @@ would skip forever.
 """
 
 import logging
-import re
 
 import webob.exc
 
@@ -27,6 +26,7 @@ from harness.service import cache as cache_mod
 from harness.service import context as context_mod
 from harness.service import policy
 from harness.service import state
+from harness.service import webapp
 from harness.service.api.middleware import base
 from harness.service.registry import client as registry_client
 from harness.service.webapp import json_response
@@ -137,13 +137,14 @@ class CacheManageFilter(base.Middleware):
         ('DELETE', r'/v1/queued_images/' + _ID, 'delete_queued_image'),
         ('DELETE', r'/v1/queued_images', 'delete_queued_images'),
     )
+    # Compiled at import, as the routers' are (webapp.Router).
+    webapp.compile_routes(routes)
 
     def __init__(self, application, conf=None, controller=None):
         super().__init__(application)
         conf = state.get_conf() if conf is None else conf
         self.controller = controller or CacheController(conf)
-        self._table = [(method, re.compile(pattern), name)
-                       for method, pattern, name in self.routes]
+        self._table = webapp.compile_routes(self.routes)
 
     def process_request(self, req):
         for method, regex, name in self._table:

@@ -38,12 +38,23 @@ def open_fds():
     return sorted(fds)
 
 
+def main_fields():
+    """How this module runs as ``__main__`` (as ``python -m`` runs it)."""
+    main = sys.modules['__main__']
+    spec = getattr(main, '__spec__', None)
+    return dict(
+        is_main=main.__dict__ is globals(), spec=spec and spec.name,
+        origin=spec and spec.origin, file=globals().get('__file__'),
+        cached=globals().get('__cached__'), package=__package__,
+        loader=type(__loader__).__name__)
+
+
 def report():
     """The state of this process, taken before it opens anything."""
     with open('/proc/self/cmdline', 'rb') as handle:
         cmdline = handle.read()
     return dict(
-        status_fields(), fds=open_fds(),
+        status_fields(), fds=open_fds(), main=main_fields(),
         argv=sys.argv, name=__name__, cwd=os.getcwd(), env=dict(os.environ),
         cmdline=cmdline.decode('utf-8', 'replace'),
         inheritable=[os.get_inheritable(fd) for fd in (0, 1, 2)],

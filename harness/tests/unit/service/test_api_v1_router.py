@@ -213,6 +213,15 @@ class TestRouterAndMap(testtools.TestCase):
         self.assertEqual(202, res.status_int)
         self.assertEqual({'id': '7'}, json.loads(res.body))
 
+    def test_routes_are_compiled_when_the_class_is_made(self):
+        routes = (('GET', r'/compiled-at-class-creation/(?P<n>\d+)', 'x'),)
+        before = webapp.compile_routes.cache_info()
+        Sub = type('Sub', (webapp.Router,), {'routes': routes})
+        self.assertEqual(before.misses + 1,
+                         webapp.compile_routes.cache_info().misses)
+        # An instance uses the table compiled then.
+        self.assertIs(webapp.compile_routes(routes), Sub()._table)
+
     def test_prefix_map(self):
         root = helpers.EchoApp()
         v1 = helpers.EchoApp()

@@ -114,6 +114,18 @@ class TestLevels(LogTestBase):
         logging.getLogger('harness.test').debug('once')
         self.assertEqual(1, self.read_log().count('once'))
 
+    def test_teardown_removes_and_closes_the_handlers(self):
+        before = list(logging.getLogger().handlers)
+        self.setup_log(debug=True)
+        installed = list(log._installed)
+        self.assertEqual(1, len(installed))
+        log.teardown()
+        self.assertEqual(before, logging.getLogger().handlers)
+        self.assertEqual([], log._installed)
+        self.assertIsNone(installed[0].stream)  # the file is closed
+        logging.getLogger('harness.test').warning('after teardown')
+        self.assertNotIn('after teardown', self.read_log())
+
     def test_stderr(self):
         stream = io.StringIO()
         self.useFixture(fixtures.MonkeyPatch('sys.stderr', stream))
