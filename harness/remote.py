@@ -2,7 +2,7 @@
 
 Each :class:`harness.server.Server` has one :class:`Injector`.  It keeps
 what the test asked for (the active patch and spy layers, the clock) and,
-while the server runs, a :class:`Channel` to the server's agent
+while the server runs, a :class:`harness.channel.Channel` to the server's agent
 (:mod:`harness.inject`).  What is asked before ``start()`` is sent at
 launch and applied before the server module runs; what is asked while
 it runs is applied at once, acknowledged by every process of the server
@@ -16,17 +16,14 @@ import contextlib
 import itertools
 import os
 import pickle
-import select
 import sys
 
 from harness import errors
-from harness.inject import wire
+from harness.channel import Channel
+from harness.channel import REPLY_TIMEOUT
 from harness.reach import Calls
 from harness.reach import Clock
 from harness.reach import UNSET
-
-#: Seconds the test waits for the agent's answer.
-REPLY_TIMEOUT = 30.0
 
 #: One recorded call: reprs of its arguments and of its outcome.
 Call = collections.namedtuple(
@@ -56,73 +53,6 @@ def _pickled(what, value):
     except Exception as exc:
         raise errors.InjectError('%s=%r cannot be sent to the server: %s'
                                  % (what, value, exc)) from None
-
-
-class Channel(object):
-    """The test's end of one running process's agent channel.
-
-    :param name: the server name, for messages.
-    :param proc: the :class:`harness.process.ServerProcess`; owns the
-        socket and says whether the server died.
-    """
-
-    def __init__(self, name, proc):
-        self.name = name
-        self.proc = proc
-        self.unread = 0  # replies sent for but not read yet (init)
-        # Bounded even when a wedged server stops reading: never a hang.
-        proc.agent_sock.settimeout(REPLY_TIMEOUT)
-
-    def send(self, request):
-        try:
-            wire.send(self.proc.agent_sock, request)
-        except OSError:
-            raise self._gone() from None
-        self.unread += 1
-
-    def call(self, request, timeout=REPLY_TIMEOUT):
-        """Send *request*; return the agent's reply (earlier ones read)."""
-        self.send(request)
-        reply = None
-        while self.unread:
-            reply = self.receive(timeout)
-        return reply
-
-    def receive(self, timeout):
-        sock = self.proc.agent_sock
-        if sock is None:
-            raise self._gone()
-        ready = select.select([sock] + self.proc.exit_fds(), [], [],
-                              timeout)[0]
-        if sock not in ready:
-            if ready:
-                raise self._gone()
-            raise errors.InjectError(
-                '%s server (pid %d) did not answer within %.0f seconds'
-                % (self.name, self.proc.pid, timeout), self.name)
-        try:
-            reply = wire.recv(sock)
-        except (wire.ChannelClosed, OSError):
-            raise self._gone() from None
-        self.unread -= 1
-        return reply
-
-    def alive(self):
-        return self.proc.agent_sock is not None and self.proc.poll() is None
-
-    def _gone(self):
-        rc = self.proc.poll()
-        if rc is None:
-            self.proc.wait_gone(2.0)  # closing the channel: on its way out
-            rc = self.proc.poll()
-        if rc is None:
-            return errors.InjectError(
-                '%s server (pid %d) closed its agent channel (it '
-                're-executed a program other than python -m; restart it '
-                'to reach inside it again)' % (self.name, self.proc.pid),
-                self.name)
-        return errors.ServerGoneError(self.name, self.proc.pid, rc,
-                                      self.proc.log_tail())
 
 
 class Injector(object):
