@@ -9,7 +9,6 @@ filled the same way.  The process itself is a
 is the class's choice.
 """
 
-import logging
 import os
 import re
 import signal
@@ -18,6 +17,7 @@ import sys
 
 from harness import database
 from harness import errors
+from harness import launchlogs
 from harness import logs
 from harness import process
 from harness import reach
@@ -47,7 +47,7 @@ def bind_port(port):
     return sock
 
 
-class Server(reach.Reachable):
+class Server(reach.Reachable, launchlogs.LaunchLogs):
     """Class used to easily manage starting and stopping a server.
 
     ``patch``, ``spy`` and ``clock`` reach inside its (Python) program:
@@ -160,11 +160,6 @@ class Server(reach.Reachable):
         return [sys.executable, '-m', self.server_module,
                 '--config-file', self.conf_file_name]
 
-    def log_path(self, stream):
-        """Path of the captured *stream* (``stdout``/``stderr``) file."""
-        return os.path.join(self.test_dir,
-                            '%s.%s.log' % (self.server_name, stream))
-
     # -- lifecycle -------------------------------------------------------
     def start(self, expect_exit=True, expected_exitcode=0, **kwargs):
         """Start the server; kwargs override conf values.
@@ -244,39 +239,11 @@ class Server(reach.Reachable):
             self.sock.close()
             self.sock = None
 
-    def read_output(self):
-        """Return the captured ``(stdout, stderr)`` text so far."""
-        return tuple(logs.read_text(self.log_path(name))
-                     for name in ('stdout', 'stderr'))
-
-    # -- readiness and what a launch wrote -------------------------------
+    # -- readiness -------------------------------------------------------
     def ready_check(self):
         """The readiness probe of the current launch."""
         check = self.readiness or readiness_checks.default_check(self)
         return check.bind(self)
-
-    def _log_files(self):
-        return [p for p in (self.log_file, self.log_path('stdout'),
-                            self.log_path('stderr')) if p]
-
-    def _mark_logs(self):
-        self._log_marks = {p: logs.size(p) for p in self._log_files()}
-
-    def log_mark(self, path):
-        """Size *path* had when the current launch (or reload) began."""
-        return self._log_marks.get(path, 0)
-
-    def output_since_launch(self):
-        """What the program wrote to its log, stdout and stderr files since
-        the current launch began (each file's text once)."""
-        return ''.join(logs.read_text(p, self.log_mark(p))
-                       for p in self._log_files())
-
-    def died_of_port_clash(self):
-        """True if the program exited saying that its port was taken."""
-        if self.process is None or self.process.poll() is None:
-            return False
-        return bool(self.port_clash.search(self.output_since_launch()))
 
     def reload(self, expect_exit=True, expected_exitcode=0, **kwargs):
         """Make the server re-read its (rewritten) conf.
@@ -319,15 +286,6 @@ class Server(reach.Reachable):
         self.injector.detach()
         proc, self.process = self.process, None
         return proc.stop(), '', ''
-
-    def dump_log(self, name):
-        """Copy the server's log file into logger *name*."""
-        log = logging.getLogger(name)
-        if not self.log_file or not os.path.exists(self.log_file):
-            return
-        with open(self.log_file, 'r', errors='replace') as handle:
-            for line in handle:
-                log.info(line.strip())
 
 
 class HarnessServer(Server):
