@@ -14,8 +14,8 @@ process (an stestr or pytest worker):
   :class:`~harness.readiness.LogMatch` readiness check), so its process
   group and run directory are the janitor's to sweep if the test process
   is SIGKILLed, and it listens on a Unix socket in the run directory only;
-* stopped at exit (after the worker databases are dropped: ``atexit`` runs
-  last-registered first).
+* stopped at exit, its worker databases forgotten rather than dropped
+  (they go with its data directory).
 
 Run as root (CI), the server runs as an unprivileged user (``postgres`` or
 ``mysql`` if the package made one, else ``nobody``) through ``setpriv``:
@@ -119,6 +119,11 @@ def _stop_at_exit(srv):
     # A forked child inherits the hook; the server is its parent's.
     if srv.owner == os.getpid():
         _running.pop(srv.kind.name, None)
+        # Its data directory goes with it: nothing to drop there, and
+        # sqldb's own hook may run after this one (it was registered
+        # first if a shared server was used before this one started).
+        from harness import sqldb
+        sqldb.forget(srv.url)
         srv.shut_down()
 
 

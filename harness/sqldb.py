@@ -225,6 +225,18 @@ def _drop(base_url, urls):
         engine.dispose()
 
 
+def forget(base_url):
+    """Forget the databases this process made next to *base_url* and end
+    its lease there, dropping nothing: their server is about to go away
+    with its data (a private server stopped at exit, whichever ``atexit``
+    hook runs first)."""
+    for url in [url for url, of in _created.items() if of == base_url]:
+        del _created[url]
+    held = _leases.pop(base_url, None)
+    if held is not None:
+        held.close()
+
+
 def drop_all(base_url=None):
     """Drop every database this process created, then end its leases.
 

@@ -104,13 +104,51 @@ class _PrivateServerTest(object):
         run_dir = _run_dir(self.kind, proc.stdout)
         self.assertFalse(os.path.exists(run_dir))
 
+    def test_a_worker_that_used_a_shared_server_first_exits_quietly(self):
+        # sqldb's exit hook is registered by the first database made, on
+        # the shared server here: it runs after the private server's
+        # hook, which must leave it nothing to drop on a stopped server.
+        code = ('import sys; from harness import database, sqldb;'
+                'shared = sqldb.create(sys.argv[1], lambda u: None);'
+                'base = database.sql_base_url();'
+                'print(shared, base, sqldb.create(base, lambda u: None))')
+        env = dict(os.environ, HARNESS_TEST_SQL_CONNECTION=self.kind)
+        proc = subprocess.run([sys.executable, '-c', code, self.shared_url],
+                              env=env, capture_output=True, text=True,
+                              timeout=120)
+        self.assertEqual(0, proc.returncode, proc.stderr)
+        self.assertEqual('', proc.stderr)
+        self.assertFalse(os.path.exists(_run_dir(self.kind, proc.stdout)))
+        shared = proc.stdout.split()[0]
+        self.assertNotIn(shared.rsplit('/', 1)[1],
+                         sqldb_names(self.shared_url))
+
+
+def sqldb_names(url):
+    """The databases of the server at *url*."""
+    from sqlalchemy import create_engine
+    from sqlalchemy import text
+    engine = create_engine(url)
+    sql = ('SELECT datname FROM pg_database'
+           if engine.dialect.name == 'postgresql' else 'SHOW DATABASES')
+    try:
+        with engine.connect() as conn:
+            return {row[0] for row in conn.execute(text(sql))}
+    finally:
+        engine.dispose()
+
 
 class TestPrivatePostgreSQL(_PrivateServerTest, testtools.TestCase):
     kind = 'postgresql'
+    shared_url = os.environ.get(
+        'HARNESS_POSTGRESQL_URL',
+        'postgresql+psycopg2://postgres@127.0.0.1:5432/test')
 
 
 class TestPrivateMariaDB(_PrivateServerTest, testtools.TestCase):
     kind = 'mysql'
+    shared_url = os.environ.get('HARNESS_MYSQL_URL',
+                                'mysql+pymysql://root@127.0.0.1:3306/test')
 
 
 class TestMissingPrograms(testtools.TestCase):
