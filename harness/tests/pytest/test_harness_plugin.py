@@ -20,6 +20,7 @@ import pytest
 import harness
 from harness import forkserver
 from harness import process
+from report_sections import sections
 
 ROOT = os.path.dirname(os.path.dirname(harness.__file__))
 #: Seconds an inner run (or one of its reports) may take on a busy machine.
@@ -78,22 +79,6 @@ def run_inner(work, source, *args, **env):
                          env=inner_env(**env), stdin=subprocess.DEVNULL,
                          capture_output=True, text=True, timeout=TIMEOUT)
     return run.returncode, run.stdout + run.stderr
-
-
-def sections(report, test):
-    """``{title: text}`` of the report sections under *test*'s failure."""
-    found, title, lines = {}, None, []
-    start = report.index('_ %s _' % test)
-    for line in report[start:].splitlines()[1:]:
-        if re.match(r'^_{3,} \w+ _{3,}$', line) or line.startswith('==='):
-            break
-        match = re.match(r'^-{3,} (\S+) -{3,}$', line)
-        if match:
-            title, lines = match.group(1), []
-            found[title] = lines
-        elif title:
-            lines.append(line)
-    return {name: '\n'.join(text) for name, text in found.items()}
 
 
 def assert_left_nothing(reports):

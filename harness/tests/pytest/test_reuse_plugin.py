@@ -10,7 +10,6 @@ order, to check what a failure, a marker and a report do.
 import http.client
 import json
 import os
-import re
 import subprocess
 import sys
 import textwrap
@@ -18,6 +17,7 @@ import textwrap
 import pytest
 
 import harness
+from report_sections import sections
 
 ROOT = os.path.dirname(os.path.dirname(harness.__file__))
 TIMEOUT = 300
@@ -159,26 +159,11 @@ INNER = '''
 '''
 
 
-def failure_sections(report, test):
-    found, title, lines = {}, None, []
-    start = report.index('_ %s _' % test)
-    for line in report[start:].splitlines()[1:]:
-        if re.match(r'^_{3,} \w+ _{3,}$', line) or line.startswith('==='):
-            break
-        match = re.match(r'^-{3,} (\S+) -{3,}$', line)
-        if match:
-            title, lines = match.group(1), []
-            found[title] = lines
-        elif title:
-            lines.append(line)
-    return {name: '\n'.join(text) for name, text in found.items()}
-
-
 def test_failure_marker_and_report(tmp_path):
     code, report = run_inner(str(tmp_path), INNER)
     assert code == 1, report
     assert '1 failed, 4 passed' in report, report
-    found = failure_sections(report, 'test_2_shares_then_fails')
+    found = sections(report, 'test_2_shares_then_fails')
     assert 'second-test-was-here' in found['api.log'], found
     # The report holds only what the servers wrote during that test.
     assert 'first-test-was-here' not in report
