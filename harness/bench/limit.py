@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 
+from harness.bench import common
 from harness.service.store import streaming
 
 CHUNK = 1024 * 1024
@@ -81,13 +82,7 @@ def upload_limit(directory, total, runs=3):
     return max(md5, write), md5, write
 
 
-_SOURCE = """
-import os, socket, sys
-listener = socket.socket()
-listener.bind(('127.0.0.1', 0))
-listener.listen(1)
-print(listener.getsockname()[1], flush=True)
-conn, _ = listener.accept()
+_SOURCE = common.ACCEPT_ONE + """
 conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 block = memoryview(bytearray(%d))
 fd = os.open(sys.argv[1], os.O_RDONLY)

@@ -19,6 +19,7 @@ import sys
 import time
 
 from harness import fixtures
+from harness.bench import common
 from harness.bench import limit as bench_limit
 
 CHUNK = bench_limit.CHUNK
@@ -47,13 +48,7 @@ def _drain(sock, limit=None):
     return count
 
 
-_SINK = """
-import socket, sys
-listener = socket.socket()
-listener.bind(('127.0.0.1', 0))
-listener.listen(1)
-print(listener.getsockname()[1], flush=True)
-conn, _ = listener.accept()
+_SINK = common.ACCEPT_ONE + """
 buf = memoryview(bytearray(1 << 20))
 count = 0
 while True:
