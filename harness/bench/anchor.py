@@ -8,8 +8,8 @@ conf and paste files and provision their database as
 :meth:`harness.server.Server.launch` does before it spawns, then each app
 is built the way ``harness.cmd.registry`` and ``harness.cmd.api`` start
 before they serve: argument parsing, ``config.load``,
-``state.set_conf``, ``log.setup`` (the log file and stderr, here a file
-too, as a server's stderr is), the store check (API) and
+``process_conf.set_conf``, ``log.setup`` (the log file and stderr, here a
+file too, as a server's stderr is), the store check (API) and
 ``paste.load_app``.
 
 Nothing is kept between two builds that a fresh server would not have:
@@ -32,7 +32,7 @@ from harness.cmd import registry
 from harness.service import config
 from harness.service import log
 from harness.service import paste
-from harness.service import state
+from harness.service import process_conf
 from harness.service.db import api as db_api
 
 
@@ -42,7 +42,7 @@ def build_app(module, conf_file):
     args = config.build_parser(module.PROG).parse_args(
         ['--config-file', conf_file])
     conf = config.load(args, default_files=(module.PROG + '.conf',))
-    state.set_conf(conf)
+    process_conf.set_conf(conf)
     log.setup(conf, module.PROG)
     if module is api:
         api.check_stores(conf)
@@ -65,7 +65,7 @@ def _restored_process(stderr_path):
         finally:
             sys.stderr = saved_stderr
             log.teardown()
-            state.set_conf(None)
+            process_conf.set_conf(None)
             db_api.dispose_engines()
             logging.getLogger().setLevel(root_level)
             for name, item in list(manager.loggerDict.items()):

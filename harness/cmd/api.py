@@ -10,7 +10,7 @@ from harness.service import config
 from harness.service import launcher
 from harness.service import log
 from harness.service import paste
-from harness.service import state
+from harness.service import process_conf
 from harness.service import store
 from harness.service.wsgi import server
 
@@ -42,7 +42,7 @@ def check_stores(conf):
 def _main(argv):
     args = config.build_parser(PROG).parse_args(argv)
     conf = config.load(args, default_files=(PROG + '.conf',))
-    state.set_conf(conf)
+    process_conf.set_conf(conf)
     log.setup(conf, PROG)
     check_stores(conf)
     app = paste.load_app(conf, PROG)

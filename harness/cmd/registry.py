@@ -9,7 +9,7 @@ from harness.service import config
 from harness.service import launcher
 from harness.service import log
 from harness.service import paste
-from harness.service import state
+from harness.service import process_conf
 from harness.service.wsgi import server
 
 # What the paste pipeline names is imported with this module, as any
@@ -24,7 +24,7 @@ PROG = 'harness-registry'
 def _main(argv):
     args = config.build_parser(PROG).parse_args(argv)
     conf = config.load(args, default_files=(PROG + '.conf',))
-    state.set_conf(conf)
+    process_conf.set_conf(conf)
     log.setup(conf, PROG)
     app = paste.load_app(conf, PROG)
     return serve(app, conf)

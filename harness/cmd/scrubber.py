@@ -13,8 +13,8 @@ from harness.inject import hooks
 from harness.service import config
 from harness.service import launcher
 from harness.service import log
+from harness.service import process_conf
 from harness.service import scrubber as scrubber_mod
-from harness.service import state
 from harness.service.runtime import Runtime
 
 PROG = 'harness-scrubber'
@@ -85,7 +85,7 @@ def _main(argv):
     conf = config.load(args, default_files=(PROG + '.conf',))
     if args.daemon:
         conf.set_override('daemon', True)
-    state.set_conf(conf)
+    process_conf.set_conf(conf)
     log.setup(conf, PROG)
     return run(conf)
 

@@ -57,7 +57,7 @@ def load_app(conf, app_name):
     """Build the WSGI application *app_name* (plus flavor) from paste.
 
     Factories read the configuration through
-    :func:`harness.service.state.get_conf`, so it must be set first.
+    :func:`harness.service.process_conf.get_conf`, so it must be set first.
 
     :raises StartupError: no paste file, or the app could not be loaded.
     """

@@ -4,8 +4,8 @@ Also :class:`ImagesRouter`, what the version routers build on.
 """
 
 from harness.service import policy
+from harness.service import process_conf
 from harness.service import property_protections
-from harness.service import state
 from harness.service import webapp
 
 
@@ -25,7 +25,7 @@ def root_app_factory(loader, global_conf, **local_conf):
 
     *local_conf* maps a path prefix to the name of a paste app.
     """
-    conf = state.get_conf()
+    conf = process_conf.get_conf()
     prefixes = [key for key in local_conf if key.startswith('/')]
     apps = {}
     for prefix in enabled_prefixes(conf, prefixes):
@@ -48,7 +48,7 @@ class ImagesRouter(webapp.Router):
 
     def __init__(self, conf=None, property_rules=UNSET):
         super().__init__()
-        self.conf = state.get_conf() if conf is None else conf
+        self.conf = process_conf.get_conf() if conf is None else conf
         self.enforcer = policy.Enforcer(self.conf)
         if property_rules is UNSET:
             property_rules = property_protections.load(self.conf,

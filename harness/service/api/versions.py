@@ -9,7 +9,7 @@ import json
 import webob
 import webob.dec
 
-from harness.service import state
+from harness.service import process_conf
 
 # (id, status, major) from newest to oldest, in document order.
 _VERSIONS = (
@@ -58,4 +58,4 @@ def app_for(conf):
 
 def create_resource(global_conf=None, **local_conf):
     """paste ``app_factory`` of ``[app:apiversions]``."""
-    return app_for(state.get_conf())
+    return app_for(process_conf.get_conf())

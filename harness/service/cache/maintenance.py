@@ -13,7 +13,7 @@ import logging
 
 from harness.service import config
 from harness.service import log
-from harness.service import state
+from harness.service import process_conf
 from harness.service.cache import ImageCache
 
 LOG = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ def load_conf(prog, argv, description):
     parser = config.build_parser(prog, description=description)
     args = parser.parse_args(argv)
     conf = config.load(args, default_files=DEFAULT_FILES)
-    state.set_conf(conf)
+    process_conf.set_conf(conf)
     log.setup(conf, prog)
     return conf
 

@@ -9,7 +9,7 @@ import logging
 import webob.exc
 
 from harness.errors import StartupError
-from harness.service import state
+from harness.service import process_conf
 from harness.service import webapp
 from harness.service.db import api as db_api
 from harness.service.registry.images import ImagesController
@@ -59,7 +59,7 @@ class API(webapp.Router, ImagesController, MembersController,
     """
 
     def __init__(self, conf=None, engine=None):
-        self.conf = state.get_conf() if conf is None else conf
+        self.conf = process_conf.get_conf() if conf is None else conf
         routes = ()
         if self.conf.enable_v1_registry:
             routes += _V1_ROUTES

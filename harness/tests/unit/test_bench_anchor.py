@@ -9,7 +9,7 @@ import testtools
 from harness import errors
 from harness.bench import anchor
 from harness.service import log
-from harness.service import state
+from harness.service import process_conf
 from harness.service.db import api as db_api
 
 
@@ -34,7 +34,7 @@ class AnchorTest(testtools.TestCase):
         self.assertEqual(levels, {name: after_levels[name]
                                   for name in levels})
         self.assertEqual([], log._installed)
-        self.assertRaises(errors.HarnessError, state.get_conf)
+        self.assertRaises(errors.HarnessError, process_conf.get_conf)
         self.assertEqual({}, db_api._ENGINES)
 
     def test_the_build_reads_the_stack_s_conf(self):

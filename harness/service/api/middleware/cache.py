@@ -19,8 +19,8 @@ from harness.errors import StartupError
 from harness.service import cache as cache_mod
 from harness.service import context as context_mod
 from harness.service import policy
+from harness.service import process_conf
 from harness.service import property_protections
-from harness.service import state
 from harness.service.api.v1 import common as v1_common
 from harness.service.api.v1 import download as v1_download
 from harness.service.api.v2 import dbgateway
@@ -61,7 +61,7 @@ class CacheFilter(object):
 
     def __init__(self, application, conf=None):
         self.application = application
-        self.conf = state.get_conf() if conf is None else conf
+        self.conf = process_conf.get_conf() if conf is None else conf
         try:
             self.cache = cache_mod.ImageCache(self.conf)
         except cache_mod.CacheError as exc:

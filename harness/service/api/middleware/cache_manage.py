@@ -25,7 +25,7 @@ import webob.exc
 from harness.service import cache as cache_mod
 from harness.service import context as context_mod
 from harness.service import policy
-from harness.service import state
+from harness.service import process_conf
 from harness.service import webapp
 from harness.service.api.middleware import base
 from harness.service.registry import client as registry_client
@@ -142,7 +142,7 @@ class CacheManageFilter(base.Middleware):
 
     def __init__(self, application, conf=None, controller=None):
         super().__init__(application)
-        conf = state.get_conf() if conf is None else conf
+        conf = process_conf.get_conf() if conf is None else conf
         self.controller = controller or CacheController(conf)
         self._table = webapp.compile_routes(self.routes)
 

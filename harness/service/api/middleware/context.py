@@ -13,7 +13,7 @@ import webob.exc
 from harness.service import context as context_mod
 from harness.service import json_body
 from harness.service import policy
-from harness.service import state
+from harness.service import process_conf
 from harness.service.api.middleware import base
 
 REQUEST_ID_HEADER = 'x-openstack-request-id'
@@ -24,7 +24,7 @@ class BaseContextMiddleware(base.Middleware):
 
     def __init__(self, application, conf=None):
         super().__init__(application)
-        self.conf = state.get_conf() if conf is None else conf
+        self.conf = process_conf.get_conf() if conf is None else conf
 
     def make_context(self, req):
         """Return the :class:`RequestContext` of *req* (or raise 401...)."""

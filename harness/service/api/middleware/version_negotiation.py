@@ -8,7 +8,7 @@ anything else is answered with the versions document.
 
 import logging
 
-from harness.service import state
+from harness.service import process_conf
 from harness.service.api import versions
 from harness.service.api.middleware import base
 
@@ -35,7 +35,7 @@ class VersionNegotiationFilter(base.Middleware):
 
     def __init__(self, application, conf=None):
         super().__init__(application)
-        conf = state.get_conf() if conf is None else conf
+        conf = process_conf.get_conf() if conf is None else conf
         self.enabled = {1: conf.enable_v1_api, 2: conf.enable_v2_api}
         self.versions_app = versions.app_for(conf)
 

@@ -7,7 +7,7 @@ import webob
 import webob.dec
 
 from harness.service import config
-from harness.service import state
+from harness.service import process_conf
 
 
 def make_conf(sections=None, config_files=(), **defaults):
@@ -23,8 +23,8 @@ def make_conf(sections=None, config_files=(), **defaults):
 
 def use_conf(test, conf):
     """Make *conf* the process configuration for the duration of *test*."""
-    state.set_conf(conf)
-    test.addCleanup(state.set_conf, None)
+    process_conf.set_conf(conf)
+    test.addCleanup(process_conf.set_conf, None)
     return conf
 
 

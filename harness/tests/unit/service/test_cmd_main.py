@@ -15,7 +15,7 @@ from harness import templates
 from harness.cmd import api as api_cmd
 from harness.cmd import registry as registry_cmd
 from harness.service import log
-from harness.service import state
+from harness.service import process_conf
 from harness.tests.unit.service import test_paste
 
 
@@ -26,7 +26,7 @@ class CmdTestBase(testtools.TestCase):
         self.tmp = self.useFixture(fixtures.TempDir()).path
         self.stderr = io.StringIO()
         self.useFixture(fixtures.MonkeyPatch('sys.stderr', self.stderr))
-        self.addCleanup(state.set_conf, None)
+        self.addCleanup(process_conf.set_conf, None)
         self._protect_logging()
         self.served = []
 
@@ -77,7 +77,7 @@ class TestApiMain(CmdTestBase):
                                     filesystem_store_datadir=datadir)
         self.assertEqual(0, api_cmd.main(['--config-file', conf_file]))
         app, conf = self.served[0]
-        self.assertIs(conf, state.get_conf())
+        self.assertIs(conf, process_conf.get_conf())
         self.assertTrue(os.path.isdir(datadir))
         res = webob.Request.blank('/').get_response(app)
         self.assertEqual(300, res.status_int)

@@ -25,6 +25,7 @@ def get_conf():
         one.
     """
     if _conf is None:
-        raise HarnessError("no service configuration loaded "
-                           "(harness.service.state.set_conf was not called)")
+        raise HarnessError(
+            "no service configuration loaded "
+            "(harness.service.process_conf.set_conf was not called)")
     return _conf
