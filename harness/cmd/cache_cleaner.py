@@ -7,7 +7,7 @@ A thin main over :func:`harness.service.cache.maintenance.clean`.
 
 import sys
 
-from harness.service import launcher
+from harness.service import exit_status
 from harness.service.cache import maintenance
 
 PROG = 'harness-cache-cleaner'
@@ -22,7 +22,7 @@ def _main(argv):
 
 def main(argv=None):
     """Run the cleaner; return the process exit status."""
-    return launcher.run(_main, argv)
+    return exit_status.run(_main, argv)
 
 
 if __name__ == '__main__':

@@ -10,13 +10,13 @@ A thin command line over :mod:`harness.service.cache.manage_cli`::
 
 import sys
 
-from harness.service import launcher
+from harness.service import exit_status
 from harness.service.cache import manage_cli
 
 
 def main(argv=None):
     """Run ``harness-cache-manage``; return the process exit status."""
-    return launcher.run(manage_cli.main, argv)
+    return exit_status.run(manage_cli.main, argv)
 
 
 if __name__ == '__main__':

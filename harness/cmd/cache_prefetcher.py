@@ -8,7 +8,7 @@ is logged), 1 with one ``ERROR:`` line for a bad configuration.
 
 import sys
 
-from harness.service import launcher
+from harness.service import exit_status
 from harness.service.cache import maintenance
 from harness.service.cache import prefetcher
 
@@ -24,7 +24,7 @@ def _main(argv):
 
 def main(argv=None):
     """Run the prefetcher; return the process exit status."""
-    return launcher.run(_main, argv)
+    return exit_status.run(_main, argv)
 
 
 if __name__ == '__main__':

@@ -19,7 +19,7 @@ import sys
 
 from harness.errors import ConfigError
 from harness.service import config
-from harness.service import launcher
+from harness.service import exit_status
 from harness.service import log
 
 PROG = 'harness-manage'
@@ -87,7 +87,7 @@ def _main(argv):
 
 def main(argv=None):
     """Run ``harness-manage``; return the process exit status."""
-    return launcher.run(_main, argv)
+    return exit_status.run(_main, argv)
 
 
 if __name__ == '__main__':

@@ -6,7 +6,7 @@ Same start-up order as the API without the store check.
 
 
 from harness.service import config
-from harness.service import launcher
+from harness.service import exit_status
 from harness.service import log
 from harness.service import paste
 from harness.service import process_conf
@@ -37,8 +37,8 @@ def serve(app, conf):
 
 def main(argv=None):
     """Run the registry server; return the process exit status."""
-    return launcher.run(_main, argv)
+    return exit_status.run(_main, argv)
 
 
 if __name__ == '__main__':
-    launcher.exit_fast(main())
+    exit_status.exit_fast(main())

@@ -11,7 +11,7 @@ import time
 
 from harness.inject import hooks
 from harness.service import config
-from harness.service import launcher
+from harness.service import exit_status
 from harness.service import log
 from harness.service import process_conf
 from harness.service import scrubber as scrubber_mod
@@ -92,8 +92,8 @@ def _main(argv):
 
 def main(argv=None):
     """Run the scrubber; return the process exit status."""
-    return launcher.run(_main, argv)
+    return exit_status.run(_main, argv)
 
 
 if __name__ == '__main__':
-    launcher.exit_fast(main())
+    exit_status.exit_fast(main())

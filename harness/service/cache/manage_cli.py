@@ -5,7 +5,7 @@
 the help (exit 0); an unknown command prints the usage and ``Unknown
 command: <cmd>`` on stderr (exit 1); ``help <command>`` prints that
 command's usage text.  A bad option value is a :class:`ConfigError`,
-which :func:`harness.service.launcher.run` words as one ``ERROR:`` line
+which :func:`harness.service.exit_status.run` words as one ``ERROR:`` line
 (exit 1).
 """
 

@@ -14,7 +14,7 @@ import os
 import sys
 
 from harness.service import config
-from harness.service import launcher
+from harness.service import exit_status
 from harness.service.wsgi import http
 from harness.service.wsgi import server
 
@@ -145,4 +145,4 @@ def main(argv):
 
 
 if __name__ == '__main__':
-    sys.exit(launcher.run(main))
+    sys.exit(exit_status.run(main))
