@@ -10,7 +10,7 @@ is built the way ``harness.cmd.registry`` and ``harness.cmd.api`` start
 before they serve: argument parsing, ``config.load``,
 ``process_conf.set_conf``, ``log.setup`` (the log file and stderr, here a
 file too, as a server's stderr is), the store check (API) and
-``paste.load_app``.
+``pipeline.load_app``.
 
 Nothing is kept between two builds that a fresh server would not have:
 the database engines are disposed of (the registry creates its own at
@@ -31,7 +31,7 @@ from harness.cmd import api
 from harness.cmd import registry
 from harness.service import config
 from harness.service import log
-from harness.service import paste
+from harness.service import pipeline
 from harness.service import process_conf
 from harness.service.db import api as db_api
 
@@ -46,7 +46,7 @@ def build_app(module, conf_file):
     log.setup(conf, module.PROG)
     if module is api:
         api.check_stores(conf)
-    return paste.load_app(conf, module.PROG)
+    return pipeline.load_app(conf, module.PROG)
 
 
 @contextlib.contextmanager

@@ -9,7 +9,7 @@ refused and the error line on stderr is the reason.
 from harness.service import config
 from harness.service import exit_status
 from harness.service import log
-from harness.service import paste
+from harness.service import pipeline
 from harness.service import process_conf
 from harness.service import store
 from harness.service.wsgi import server
@@ -45,7 +45,7 @@ def _main(argv):
     process_conf.set_conf(conf)
     log.setup(conf, PROG)
     check_stores(conf)
-    app = paste.load_app(conf, PROG)
+    app = pipeline.load_app(conf, PROG)
     return serve(app, conf)
 
 

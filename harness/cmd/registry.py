@@ -8,7 +8,7 @@ Same start-up order as the API without the store check.
 from harness.service import config
 from harness.service import exit_status
 from harness.service import log
-from harness.service import paste
+from harness.service import pipeline
 from harness.service import process_conf
 from harness.service.wsgi import server
 
@@ -26,7 +26,7 @@ def _main(argv):
     conf = config.load(args, default_files=(PROG + '.conf',))
     process_conf.set_conf(conf)
     log.setup(conf, PROG)
-    app = paste.load_app(conf, PROG)
+    app = pipeline.load_app(conf, PROG)
     return serve(app, conf)
 
 

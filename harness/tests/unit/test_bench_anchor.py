@@ -43,8 +43,8 @@ class AnchorTest(testtools.TestCase):
         seen = []
         handler = logging.Handler()
         handler.emit = seen.append
-        logging.getLogger('harness.service.paste').addHandler(handler)
-        self.addCleanup(logging.getLogger('harness.service.paste')
+        logging.getLogger('harness.service.pipeline').addHandler(handler)
+        self.addCleanup(logging.getLogger('harness.service.pipeline')
                         .removeHandler, handler)
         anchor.build_once()
         messages = [record.getMessage() for record in seen]

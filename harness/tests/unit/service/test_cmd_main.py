@@ -16,7 +16,7 @@ from harness.cmd import api as api_cmd
 from harness.cmd import registry as registry_cmd
 from harness.service import log
 from harness.service import process_conf
-from harness.tests.unit.service import test_paste
+from harness.tests.unit.service import test_pipeline
 
 
 class CmdTestBase(testtools.TestCase):
@@ -94,7 +94,7 @@ class TestApiMain(CmdTestBase):
 
     def test_known_stores(self):
         for store in api_cmd.KNOWN_STORES:
-            conf = test_paste.helpers.make_conf(default_store=store)
+            conf = test_pipeline.helpers.make_conf(default_store=store)
             api_cmd.check_stores(conf)
 
     def test_pipeline_failure(self):

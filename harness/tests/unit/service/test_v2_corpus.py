@@ -14,7 +14,7 @@ import testtools
 
 from harness import data
 from harness import templates
-from harness.service import paste
+from harness.service import pipeline
 from harness.service.db import api as db_api
 from harness.service.db import migrate
 from harness.tests import v2_corpus
@@ -46,7 +46,7 @@ class CorpusStack(object):
             sql_connection=url, filesystem_store_datadir=self.image_dir,
             policy_file=policy)
         helpers.use_conf(test, conf)
-        self.server = wire.InProcess(paste.load_app(conf, 'harness-api'),
+        self.server = wire.InProcess(pipeline.load_app(conf, 'harness-api'),
                                      conf)
         test.addCleanup(self.server.close)
         self.send = self.server.exchange

@@ -10,7 +10,7 @@ import webob
 
 from harness import templates
 from harness.errors import StartupError
-from harness.service import paste
+from harness.service import pipeline
 from harness.tests.unit.service import apitest_helpers as helpers
 
 class PasteTestBase(testtools.TestCase):
@@ -42,7 +42,7 @@ class PasteTestBase(testtools.TestCase):
         return helpers.use_conf(self, conf)
 
     def load(self, flavor='', **options):
-        return paste.load_app(self.conf(flavor, **options), 'harness-api')
+        return pipeline.load_app(self.conf(flavor, **options), 'harness-api')
 
     @staticmethod
     def get(app, path, **headers):
@@ -167,14 +167,15 @@ class TestLoadFailures(PasteTestBase):
         other = os.path.join(self.tmp, 'other.ini')
         os.rename(self.paste_file, other)
         conf = self.conf(paste_sections={'config_file': other})
-        self.assertEqual(other, paste.paste_config_path(conf, 'harness-api'))
-        app = paste.load_app(conf, 'harness-api')
+        self.assertEqual(other,
+                         pipeline.paste_config_path(conf, 'harness-api'))
+        app = pipeline.load_app(conf, 'harness-api')
         self.assertEqual(300, self.get(app, '/').status_int)
 
     def test_configured_paste_file_missing(self):
         absent = os.path.join(self.tmp, 'absent.ini')
         conf = self.conf(paste_sections={'config_file': absent})
-        error = self.assertRaises(StartupError, paste.load_app, conf,
+        error = self.assertRaises(StartupError, pipeline.load_app, conf,
                                   'harness-api')
         self.assertIn('from configuration file %s.\nGot: ' % absent,
                       str(error))
@@ -183,14 +184,15 @@ class TestLoadFailures(PasteTestBase):
 class TestHelpers(PasteTestBase):
 
     def test_app_name(self):
-        self.assertEqual('harness-api', paste.app_name_for(
+        self.assertEqual('harness-api', pipeline.app_name_for(
             self.conf(), 'harness-api'))
-        self.assertEqual('harness-registry-fakeauth', paste.app_name_for(
+        self.assertEqual('harness-registry-fakeauth', pipeline.app_name_for(
             self.conf('fakeauth'), 'harness-registry'))
 
     def test_paste_path_from_conf_name(self):
-        self.assertEqual(self.paste_file,
-                         paste.paste_config_path(self.conf(), 'harness-api'))
+        self.assertEqual(
+            self.paste_file,
+            pipeline.paste_config_path(self.conf(), 'harness-api'))
 
     def test_paste_path_without_config_files(self):
         conf = helpers.make_conf()
@@ -198,11 +200,11 @@ class TestHelpers(PasteTestBase):
             'harness.service.config.SEARCH_DIRS', (self.tmp,)))
         self.write(os.path.join(self.tmp, 'harness-api-paste.ini'), '')
         self.assertEqual(os.path.join(self.tmp, 'harness-api-paste.ini'),
-                         paste.paste_config_path(conf, 'harness-api'))
+                         pipeline.paste_config_path(conf, 'harness-api'))
 
     def test_option_values_logged_with_debug(self):
         logger = self.useFixture(fixtures.FakeLogger(
-            name='harness.service.paste', level=logging.DEBUG))
+            name='harness.service.pipeline', level=logging.DEBUG))
         self.load(debug=True)
         self.assertIn('Configuration options gathered from:', logger.output)
         self.assertRegex(logger.output, r'enable_v2_api +\= True')
@@ -223,7 +225,7 @@ class TestUtf8Guard(testtools.TestCase):
 
     def get(self, url):
         return webob.Request.blank(url).get_response(
-            paste.utf8_guard(self.app))
+            pipeline.utf8_guard(self.app))
 
     def test_utf8_passes(self):
         response = self.get('/v1/images/caf%C3%A9?n=%C3%A9')
