@@ -9,7 +9,7 @@ import logging
 
 import sqlalchemy as sa
 
-from harness.service.db import errors
+from harness.service import errors
 from harness.service.db import schema
 
 LOG = logging.getLogger(__name__)

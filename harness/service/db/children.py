@@ -6,8 +6,8 @@ Functions take an open connection; the callers own the transaction.
 
 import sqlalchemy as sa
 
+from harness.service import errors
 from harness.service.db import common
-from harness.service.db import errors
 from harness.service.db import schema
 from harness.service.db import values
 

@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
 from harness.errors import ConfigError
+from harness.service import errors
 from harness.service.config import to_bool
-from harness.service.db import errors
 from harness.service.db import schema
 from harness.service.db import values as values_mod
 

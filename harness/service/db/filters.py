@@ -7,9 +7,9 @@ returns SQLAlchemy Core expressions over :data:`schema.images`.
 import sqlalchemy as sa
 
 from harness.errors import ConfigError
+from harness.service import errors
 from harness.service.config import to_bool
 from harness.service.db import common
-from harness.service.db import errors
 from harness.service.db import schema
 from harness.service.db import values as values_mod
 

@@ -14,10 +14,10 @@ import uuid
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
+from harness.service import errors
 from harness.service.db import access
 from harness.service.db import children
 from harness.service.db import common
-from harness.service.db import errors
 from harness.service.db import filters as db_filters
 from harness.service.db import schema
 from harness.service.db import tags as tags_mod

@@ -8,9 +8,9 @@ show a non-admin the rows of images it owns and the rows naming it.
 
 import sqlalchemy as sa
 
+from harness.service import errors
 from harness.service.db import children
 from harness.service.db import common
-from harness.service.db import errors
 from harness.service.db import schema
 from harness.service.db import values as values_mod
 

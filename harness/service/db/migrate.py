@@ -6,7 +6,7 @@ code (no ``alembic.ini``) with :data:`harness.service.db.MIGRATIONS_DIR` as
 its script location, and runs on a connection opened here so that one
 command is one transaction where the back end allows it.
 
-Every failure is raised as :class:`~harness.service.db.errors
+Every failure is raised as :class:`~harness.service.errors
 .MigrationError` with a one-line message, which ``manage`` prints as
 ``ERROR: <message>``.
 """
@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
 from harness.service.db import MIGRATIONS_DIR
-from harness.service.db.errors import MigrationError
+from harness.service.errors import MigrationError
 
 VERSION_TABLE = 'alembic_version'
 

@@ -7,9 +7,9 @@ Properties are normally written through ``image_create`` and
 
 import sqlalchemy as sa
 
+from harness.service import errors
 from harness.service.db import children
 from harness.service.db import common
-from harness.service.db import errors
 from harness.service.db import schema
 
 PROPERTIES = schema.image_properties

@@ -6,9 +6,9 @@ Tags are returned in creation order; an image carries a tag at most once
 
 import sqlalchemy as sa
 
+from harness.service import errors
 from harness.service.db import children
 from harness.service.db import common
-from harness.service.db import errors
 from harness.service.db import schema
 
 TAGS = schema.image_tags

@@ -12,8 +12,8 @@ import uuid
 
 import sqlalchemy as sa
 
+from harness.service import errors
 from harness.service.db import common
-from harness.service.db import errors
 from harness.service.db import filters as db_filters
 from harness.service.db import schema
 

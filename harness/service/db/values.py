@@ -1,7 +1,7 @@
 """Value rules shared by the DB layer, the registry and the v1 API.
 
 What a column can hold is checked here once, before any SQL runs, so a
-value out of range is an :class:`~harness.service.db.errors.Invalid` (a
+value out of range is an :class:`~harness.service.errors.Invalid` (a
 400) on every back end, instead of a driver error on MySQL/PostgreSQL or
 an ``OverflowError`` on SQLite.  Pure Python: the API process imports it
 without SQLAlchemy.
@@ -10,7 +10,7 @@ without SQLAlchemy.
 import datetime
 import json
 
-from harness.service.db import errors
+from harness.service import errors
 
 #: Largest value of an ``INTEGER`` and of a ``BIGINT`` column.
 INTEGER_MAX = (1 << 31) - 1

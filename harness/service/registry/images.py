@@ -8,10 +8,10 @@ import logging
 
 import webob.exc
 
+from harness.service import errors
 from harness.service import json_body
 from harness.service import webapp
 from harness.service.db import api as db_api
-from harness.service.db import errors
 from harness.service.registry import common
 from harness.service.registry.params import query_params
 

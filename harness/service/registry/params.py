@@ -5,8 +5,8 @@ parameters into ``image_get_all`` keyword arguments, with the exact 400
 messages of Glance's registry.
 """
 
+from harness.service import errors
 from harness.service.db import api as db_api
-from harness.service.db import errors
 from harness.service.registry.common import bad_request
 from harness.service.registry.common import is_uuid_like
 

@@ -14,22 +14,28 @@ import logging
 import webob
 import webob.exc
 
+from harness.service import errors
 from harness.service import json_body
 from harness.service import webapp
 from harness.service.db import api as db_api
-from harness.service.db import errors
 from harness.service.registry import common
 
 LOG = logging.getLogger(__name__)
 
 DATETIME_FORMAT = '%Y-%m-%dT%H:%M:%S.%f'
 
+#: The module the protocol names the service's errors by (Glance:
+#: ``glance.common.exception``): where they lived when the protocol was
+#: first spoken.  They now live in :mod:`harness.service.errors`; the
+#: name on the wire stays, so that no ``_error`` envelope changes.
+ERRORS_WIRE_MODULE = 'harness.service.db.errors'
+
 #: Modules whose exceptions keep their class path in an ``_error``; any
-#: other error is reported as :class:`~harness.service.db.errors.RPCError`.
+#: other error is reported as :class:`~harness.service.errors.RPCError`.
 #: (Glance: ``glance.common.exception`` and Python 2's ``exceptions``.)
 ALLOWED_ERROR_MODULES = (errors.__name__, 'builtins')
 
-RPC_ERROR_PATH = '%s.%s' % (errors.__name__, errors.RPCError.__name__)
+RPC_ERROR_PATH = '%s.%s' % (ERRORS_WIRE_MODULE, errors.RPCError.__name__)
 
 
 def _encode(value):
@@ -67,10 +73,18 @@ def loads(data):
     return json_body.loads(data, object_hook=_decode)
 
 
+def class_path(kind):
+    """The ``cls`` naming exception class *kind* on the wire."""
+    module = kind.__module__
+    if module == errors.__name__:
+        module = ERRORS_WIRE_MODULE
+    return '%s.%s' % (module, kind.__qualname__)
+
+
 def error_envelope(exc):
     """The ``{"_error": {"cls", "val"}}`` slot of a failed command."""
     kind = type(exc)
-    path = '%s.%s' % (kind.__module__, kind.__qualname__)
+    path = class_path(kind)
     value = str(exc)
     if kind.__module__ not in ALLOWED_ERROR_MODULES:
         # Port: name the class that was raised (2014.1 named RPCError).

@@ -4,14 +4,14 @@
 command in the registry, as Glance's v2 registry client did: keyword
 arguments only (the context is the registry's own, from the forwarded
 token).  A command that failed there raises here: the classes of
-:mod:`harness.service.db.errors` and the builtin exceptions are raised
-as themselves, anything else as
-:class:`~harness.service.db.errors.RPCError`.
+:mod:`harness.service.errors` (named ``harness.service.db.errors.*`` on
+the wire) and the builtin exceptions are raised as themselves, anything
+else as :class:`~harness.service.errors.RPCError`.
 """
 
 import builtins
 
-from harness.service.db import errors
+from harness.service import errors
 from harness.service.registry import client
 from harness.service.registry import rpc
 
@@ -60,7 +60,7 @@ def rebuild_error(envelope):
     module, _dot, name = envelope.get('cls', '').rpartition('.')
     value = envelope.get('val', '')
     kind = None
-    if module == errors.__name__:
+    if module == rpc.ERRORS_WIRE_MODULE:
         kind = getattr(errors, name, None)
     elif module == 'builtins':
         kind = getattr(builtins, name, None)

@@ -11,8 +11,8 @@ import webob.exc
 from harness import functional
 from harness.service import config
 from harness.service import crypt
+from harness.service import errors
 from harness.service.context import RequestContext
-from harness.service.db import errors
 from harness.service.registry import client as registry_client
 from harness.service.registry import rpc_client
 from harness.tests.functional import client as http

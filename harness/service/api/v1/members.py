@@ -4,10 +4,10 @@ import logging
 
 import webob.exc
 
+from harness.service import errors as db_errors
 from harness.service import quota
 from harness.service import webapp
 from harness.service.api.v1 import common
-from harness.service.db import errors as db_errors
 from harness.service.db import values
 
 LOG = logging.getLogger(__name__)

@@ -14,6 +14,7 @@ import webob
 import webob.exc
 
 from harness.errors import HarnessError
+from harness.service import errors as db_errors
 from harness.service import quota
 from harness.service import store
 from harness.service.api.imagedata import deletion
@@ -21,7 +22,6 @@ from harness.service.api.imagedata import download
 from harness.service.api.imagedata import limits
 from harness.service.api.v2 import locations as locations_mod
 from harness.service.api.v2 import repo
-from harness.service.db import errors as db_errors
 from harness.service.store import chunks
 from harness.service.store import errors as store_errors
 from harness.service.wsgi.body import BodyError

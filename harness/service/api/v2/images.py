@@ -8,6 +8,7 @@ import logging
 import webob
 import webob.exc
 
+from harness.service import errors as db_errors
 from harness.service import quota
 from harness.service import webapp
 from harness.service.api.v2 import attrs
@@ -15,7 +16,6 @@ from harness.service.api.v2 import listing
 from harness.service.api.v2 import patch
 from harness.service.api.v2 import repo
 from harness.service.api.v2 import view
-from harness.service.db import errors as db_errors
 
 LOG = logging.getLogger(__name__)
 

@@ -4,10 +4,10 @@ import urllib.parse
 
 import webob.exc
 
+from harness.service import errors as db_errors
 from harness.service import webapp
 from harness.service.api.v2 import repo
 from harness.service.api.v2 import view
-from harness.service.db import errors as db_errors
 
 #: Query parameters that are not filters.
 RESERVED_PARAMS = ('limit', 'marker', 'sort_key', 'sort_dir',

@@ -4,12 +4,12 @@ rejects or leaves it pending."""
 import webob
 import webob.exc
 
+from harness.service import errors as db_errors
 from harness.service import quota
 from harness.service import webapp
 from harness.service.api.v2 import attrs
 from harness.service.api.v2 import repo
 from harness.service.api.v2 import view
-from harness.service.db import errors as db_errors
 
 STATUSES = ('pending', 'accepted', 'rejected')
 

@@ -16,9 +16,9 @@ import webob.exc
 
 from harness.errors import HarnessError
 from harness.service import crypt
+from harness.service import errors as db_errors
 from harness.service import quota
 from harness.service.api.imagedata import deletion
-from harness.service.db import errors as db_errors
 
 LOG = logging.getLogger(__name__)
 

@@ -22,11 +22,11 @@ import threading
 import webob.exc
 
 from harness.errors import HarnessError
+from harness.service import errors as db_errors
 from harness.service import store
 from harness.service.api.v2 import data
 from harness.service.api.v2 import images
 from harness.service.api.v2 import locations
-from harness.service.db import errors as db_errors
 from harness.service.store import errors as store_errors
 
 LOG = logging.getLogger(__name__)

@@ -14,13 +14,13 @@ import urllib.parse
 import webob
 import webob.exc
 
+from harness.service import errors as db_errors
 from harness.service import webapp
 from harness.service.api.v2 import listing
 from harness.service.api.v2 import repo
 from harness.service.api.v2 import task_runner
 from harness.service.api.v2 import view
 from harness.service.db import common as db_common
-from harness.service.db import errors as db_errors
 
 LOG = logging.getLogger(__name__)
 

@@ -5,8 +5,8 @@ import uuid
 
 import testtools
 
+from harness.service import errors
 from harness.service.db import api as db_api
-from harness.service.db import errors
 from harness.service.db import schema
 from harness.tests.unit.service.dbapi_base import ADMIN
 from harness.tests.unit.service.dbapi_base import DBTestMixin

@@ -4,7 +4,7 @@ import sqlalchemy as sa
 import testtools
 
 from harness.errors import HarnessError
-from harness.service.db import errors
+from harness.service import errors
 from harness.service.db import migrate
 from harness.tests.unit.service import dbtest_helpers
 

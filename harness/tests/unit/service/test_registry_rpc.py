@@ -6,7 +6,7 @@ import uuid
 
 import testtools
 
-from harness.service.db import errors
+from harness.service import errors
 from harness.service.registry import rpc
 from harness.service.registry import rpc_client
 from harness.tests.unit.service.registrytest_helpers import RegistryTestBase

@@ -1,10 +1,14 @@
-"""Errors raised by the database layer, named after Glance's exceptions.
+"""The reference service's domain errors, named after Glance's exceptions.
 
-The names (``NotFound``, ``Forbidden``, ``Duplicate``...) are the ones the
-registry RPC protocol reports back to its clients, so they mirror
-``glance.common.exception`` one for one.  Each class has a default message
-used when none is given.  This module imports nothing heavy: the scrubber
-and the registry client use it too.
+The DB API, the registry and its clients raise them, and the v1 and v2
+APIs answer them as HTTP errors.  The names (``NotFound``, ``Forbidden``,
+``Duplicate``...) are the ones the registry RPC protocol reports back to
+its clients, so they mirror ``glance.common.exception`` one for one (on
+the wire they keep the module name they were first reported under,
+:data:`harness.service.registry.rpc.ERRORS_WIRE_MODULE`).  Each class has
+a default message used when none is given.  This module imports nothing
+heavy: the API process and the registry client use it without
+SQLAlchemy.
 """
 
 from harness.errors import HarnessError
