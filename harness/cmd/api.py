@@ -23,7 +23,9 @@ from harness.service.api.middleware import context  # noqa: F401
 from harness.service.api.middleware import fakeauth  # noqa: F401
 from harness.service.api.middleware import gzip  # noqa: F401
 from harness.service.api.middleware import version_negotiation  # noqa: F401,E501
+from harness.service.api.v1 import cache_hits as v1_hits  # noqa: F401
 from harness.service.api.v1 import router as v1_router  # noqa: F401
+from harness.service.api.v2 import cache_hits as v2_hits  # noqa: F401
 from harness.service.api.v2 import router as v2_router  # noqa: F401
 
 PROG = 'harness-api'

@@ -6,6 +6,11 @@ image are answered from the cache once the image is visible, active and
 API, which gives the 404 or 403 -- a hit never bypasses the policy).  A
 miss goes to the API and the 2xx body is teed into the cache on its way
 out.  A successful ``DELETE`` of an image evicts it.
+
+Whether a hit may be served is each API version's to say: the filter
+asks the version's *hit source*
+(:mod:`harness.service.api.imagedata.cache_hits`), named in
+:data:`HIT_SOURCES`, and never reaches into the apps it wraps.
 """
 
 import logging
@@ -13,18 +18,13 @@ import re
 
 import webob
 import webob.dec
-import webob.exc
 
 from harness.errors import StartupError
 from harness.service import cache as cache_mod
 from harness.service import context as context_mod
 from harness.service import policy
 from harness.service import process_conf
-from harness.service import property_protections
-from harness.service.api.v1 import common as v1_common
-from harness.service.api.v1 import download as v1_download
-from harness.service.api.v2 import dbgateway
-from harness.service.api.v2 import repo
+from harness.service.api.imagedata import cache_hits
 from harness.service.cache import tee
 
 LOG = logging.getLogger(__name__)
@@ -38,6 +38,10 @@ _ROUTES = (
     ('GET', 'v2', re.compile(r'^/v2/images/(?P<id>[^/]+)/file$')),
     ('DELETE', 'v2', re.compile(r'^/v2/images/(?P<id>[^/]+)$')),
 )
+#: The hit source of each API version, named as a paste file names a
+#: factory (see :mod:`harness.service.api.imagedata.cache_hits`).
+HIT_SOURCES = (('v1', 'harness.service.api.v1.cache_hits:V1Hits'),
+               ('v2', 'harness.service.api.v2.cache_hits:V2Hits'))
 
 
 def match(req):
@@ -55,31 +59,36 @@ def match(req):
 class CacheFilter(object):
     """Paste filter in front of the API application.
 
+    :param sources: ``{version: hit source}`` (by default those of
+        :data:`HIT_SOURCES`, built with the configuration and one
+        policy enforcer).
     :raises StartupError: the cache cannot be set up (no
         ``image_cache_dir``, directory not creatable).
     """
 
-    def __init__(self, application, conf=None):
+    def __init__(self, application, conf=None, sources=None):
         self.application = application
         self.conf = process_conf.get_conf() if conf is None else conf
         try:
             self.cache = cache_mod.ImageCache(self.conf)
         except cache_mod.CacheError as exc:
             raise StartupError(str(exc)) from None
+        if sources is None:
+            sources = self._default_sources()
+        self.sources = sources
+        LOG.info('Image cache in %s (driver %s)', self.cache.base_dir,
+                 self.cache.driver_name)
+
+    def _default_sources(self):
         # A hit checks what the API checks: its policy, v1's property
         # rules, the image in the registry (v1) or the DB (v2).  A
         # disabled version gets no hits (its requests pass through to the
         # API, which refuses them).
-        self.versions = {version for version, enabled in (
-            ('v1', self.conf.enable_v1_api), ('v2', self.conf.enable_v2_api))
-            if enabled}
-        self.enforcer = policy.Enforcer(self.conf)
-        self.property_rules = None
-        if 'v1' in self.versions:
-            self.property_rules = property_protections.load(self.conf,
-                                                            self.enforcer)
-        LOG.info('Image cache in %s (driver %s)', self.cache.base_dir,
-                 self.cache.driver_name)
+        enabled = {'v1': self.conf.enable_v1_api,
+                   'v2': self.conf.enable_v2_api}
+        enforcer = policy.Enforcer(self.conf)
+        return {version: cache_hits.load(name)(self.conf, enforcer)
+                for version, name in HIT_SOURCES if enabled.get(version)}
 
     @classmethod
     def factory(cls, global_conf, **local_conf):
@@ -91,14 +100,14 @@ class CacheFilter(object):
     @webob.dec.wsgify
     def __call__(self, req):
         version, image_id = match(req)
-        if version not in self.versions:
+        if version not in self.sources:
             return self.application
         try:
             self.cache.layout.path(image_id)
         except ValueError:
             return self.application   # not an id the cache could hold
         if req.method == 'GET' and self.cache.is_cached(image_id):
-            hit = getattr(self, '_serve_' + version)(req, image_id)
+            hit = self._serve(self.sources[version], req, image_id)
             if hit is not None:
                 return hit
         response = req.get_response(self.application)
@@ -111,15 +120,25 @@ class CacheFilter(object):
 
     # -- hits --------------------------------------------------------------
 
-    def _allowed(self, ctx, actions, target):
-        return all(self.enforcer.check(ctx, action, target)
-                   for action in actions)
-
-    def _registry(self, ctx):
-        # Imported on first use, as the v1 API does: the registry client
-        # is only needed once a request arrives.
-        from harness.service.registry.client import RegistryClient
-        return RegistryClient(self.conf, ctx)
+    def _serve(self, source, req, image_id):
+        """The cached data as the answer, or ``None`` when the API must
+        answer."""
+        ctx = context_mod.from_environ(req.environ)
+        if ctx is None:
+            return None
+        found = source.find(ctx, image_id)
+        if found is cache_hits.GONE:
+            self.cache.evict(image_id)
+            return None
+        if found is None:
+            return None
+        opened = self._open(req, image_id, found.size)
+        if opened is None:
+            return None
+        body, size = opened
+        response = _data_response(body, found.size or size)
+        found.add_headers(response, req)
+        return response
 
     def _open(self, req, image_id, expected_size):
         """The cached file as a WSGI body, ``(body, size)``; ``None`` when
@@ -135,61 +154,6 @@ class CacheFilter(object):
             self.cache.evict(image_id)
             return None
         return _FileIter(cached), cached.size
-
-    def _serve_v1(self, req, image_id):
-        ctx = context_mod.from_environ(req.environ)
-        if ctx is None:
-            return None
-        try:
-            image = self._registry(ctx).get_image(image_id)
-        except webob.exc.HTTPException:
-            return None   # the API answers (404, 403...)
-        if image.get('deleted') or image.get('status') in (
-                'deleted', 'pending_delete'):
-            self.cache.evict(image_id)
-            return None
-        target = v1_download.policy_target(image)
-        allowed = self._allowed(ctx, ('get_image', 'download_image'), target)
-        if image.get('status') != 'active' or not allowed:
-            return None
-        opened = self._open(req, image_id, image.get('size') or 0)
-        if opened is None:
-            return None
-        body, size = opened
-        image = v1_common.readable(v1_common.redact_locations(image),
-                                   self.property_rules, ctx)
-        image['size'] = image.get('size') or size
-        response = _data_response(body, image['size'])
-        v1_download.add_headers(response, req, image)
-        return response
-
-    def _serve_v2(self, req, image_id):
-        ctx = context_mod.from_environ(req.environ)
-        if ctx is None:
-            return None
-        try:
-            # What repo.load does for the v2 API, step by step.
-            self.enforcer.enforce(ctx, 'get_image', {})
-            if not repo.is_uuid(image_id):
-                return None
-            record = repo.read(self.conf, dbgateway.gateway(self.conf, ctx),
-                               image_id)
-        except webob.exc.HTTPException:
-            return None
-        target = repo.policy_target(record)
-        allowed = self._allowed(ctx, ('get_image_location', 'download_image'),
-                                target)
-        if (record.get('status') != 'active' or not record['locations']
-                or not allowed):
-            return None
-        opened = self._open(req, image_id, record.get('size') or 0)
-        if opened is None:
-            return None
-        body, size = opened
-        response = _data_response(body, record.get('size') or size)
-        if record.get('checksum'):
-            response.headers['Content-MD5'] = record['checksum']
-        return response
 
     # -- fills -------------------------------------------------------------
 
