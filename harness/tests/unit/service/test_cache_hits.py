@@ -1,6 +1,7 @@
 """The ``cache`` filter against its hit sources, in-process
-(``Request.blank``) over a real cache directory: the v2 source on a real
-SQLite database, and a source over a dict for what every version shares.
+(``Request.blank``) over a real cache directory: the v1 source asking a
+registry served on a socket, the v2 source on a real SQLite database,
+and a source over a dict for what every version shares.
 """
 
 import hashlib
@@ -14,20 +15,27 @@ import webob.dec
 from harness.service import policy
 from harness.service.api.imagedata import cache_hits
 from harness.service.api.middleware import cache
+from harness.service.api.middleware import context as context_mw
+from harness.service.api.middleware import fakeauth
+from harness.service.api.v1.cache_hits import V1Hits
 from harness.service.api.v2.cache_hits import V2Hits
 from harness.service.context import ENVIRON_KEY
 from harness.service.context import RequestContext
 from harness.service.db import api as db_api
 from harness.service.db import migrate
+from harness.service.registry import api as registry_api
 from harness.tests.unit.service import apitest_helpers as helpers
 from harness.tests.unit.service import dbtest_helpers
+from harness.tests.unit.service import test_registry_client
 
 IMAGE = '71c675ab-d94f-49cd-a114-e12490b328d9'
 DATA = b'0123456789' * 1000
 CHECKSUM = hashlib.md5(DATA).hexdigest()
 ADMIN = RequestContext(is_admin=True)
-OWNER = RequestContext(tenant='t1', user='u1')
-OTHER = RequestContext(tenant='t2', user='u2')
+OWNER = RequestContext(tenant='t1', user='u1', auth_token='u1:t1:member')
+OTHER = RequestContext(tenant='t2', user='u2', auth_token='u2:t2:member')
+#: Everything allowed; admin by role only (the registry asks).
+POLICY = {'default': '', 'context_is_admin': 'role:admin'}
 
 
 class ImageApp(object):
@@ -59,7 +67,7 @@ class FilterTestBase(testtools.TestCase):
         self.useFixture(fixtures.FakeLogger())
         self.tmp = self.useFixture(fixtures.TempDir()).path
         self.policy_file = os.path.join(self.tmp, 'policy.json')
-        helpers.write_policy(self.policy_file, {'default': ''})
+        helpers.write_policy(self.policy_file, POLICY)
         self.app = ImageApp()
 
     def make_conf(self, **options):
@@ -141,13 +149,67 @@ class TestV2Source(FilterTestBase):
         self.create()
         self.reached(self.path, OWNER)
         helpers.write_policy(self.policy_file,
-                             {'default': '', 'download_image': '!'})
+                             dict(POLICY, download_image='!'))
         self.assertTrue(self.reached(self.path, OWNER))
 
     def test_wrong_size_is_evicted(self):
         self.create()
         self.reached(self.path, OWNER)
         self.update(size=len(DATA) + 1)
+        self.app.gone = True
+        self.assertEqual(404, self.get(self.path, OWNER).status_int)
+        self.assertEqual(2, len(self.app.reached))
+        self.assertFalse(self.filter.cache.is_cached(IMAGE))
+
+
+class TestV1Source(FilterTestBase):
+    """The v1 hit source asking a registry (fakeauth, context, registry
+    app on a SQLite database) served on a socket in this process."""
+
+    path = '/v1/images/' + IMAGE
+
+    def setUp(self):
+        super().setUp()
+        self.engine = dbtest_helpers.synced_engine(self)
+        url = self.engine.url.render_as_string(hide_password=False)
+        registry_conf = helpers.make_conf(sql_connection=url,
+                                          policy_file=self.policy_file)
+        registry = fakeauth.FakeAuthMiddleware(context_mw.ContextMiddleware(
+            registry_api.API(registry_conf, engine=self.engine),
+            conf=registry_conf))
+        port = test_registry_client.serve(self, registry)
+        conf = self.make_conf(registry_host='127.0.0.1',
+                              registry_port=port)
+        self.filter = cache.CacheFilter(
+            self.app, conf,
+            sources={'v1': V1Hits(conf, policy.Enforcer(conf))})
+        db_api.image_create(self.engine, ADMIN, dict(
+            id=IMAGE, status='active', owner='t1', is_public=False,
+            name='cached', size=len(DATA), checksum=CHECKSUM,
+            properties={'distro': 'x'},
+            locations=[{'url': 'file:///images/' + IMAGE, 'metadata': {}}]))
+        self.reached(self.path, OWNER)   # the miss fills the cache
+
+    def test_hit_answers_with_the_v1_headers(self):
+        response = self.get(self.path, OWNER)
+        self.assertEqual(DATA, response.body)
+        self.assertEqual(1, len(self.app.reached))
+        headers = response.headers
+        self.assertEqual(IMAGE, headers['x-image-meta-id'])
+        self.assertEqual('cached', headers['x-image-meta-name'])
+        self.assertEqual(str(len(DATA)), headers['x-image-meta-size'])
+        self.assertEqual('x', headers['x-image-meta-property-distro'])
+        self.assertEqual(CHECKSUM, headers['ETag'])
+        self.assertEqual('http://localhost/v1/images/' + IMAGE,
+                         headers['Location'])
+        self.assertNotIn('x-image-meta-location', headers)
+
+    def test_invisible_image_goes_to_the_api(self):
+        self.assertTrue(self.reached(self.path, OTHER))
+
+    def test_pending_delete_is_evicted(self):
+        db_api.image_update(self.engine, ADMIN, IMAGE,
+                            {'status': 'pending_delete'})
         self.app.gone = True
         self.assertEqual(404, self.get(self.path, OWNER).status_int)
         self.assertEqual(2, len(self.app.reached))
