@@ -196,11 +196,13 @@ def first_stop_event(events):
     return 'HUP' if 'HUP' in events else None
 
 
-def accept_loop(listener, runtime, state):
+def accept_loop(listener, runtime, state, on_ready=None):
     """Serve connections until a stop event; return that event's name.
 
     The listening socket is left open: the caller closes it, or keeps it
     for a re-exec.  :meth:`ServerState.stop` must follow.
+
+    :param on_ready: called once the loop listens (see :meth:`.Loop.run`).
     """
     state.loop = loop_mod.Loop(listener, runtime, state)
-    return state.loop.run()
+    return state.loop.run(on_ready)

@@ -81,14 +81,18 @@ class Loop(object):
 
     # -- the loop -------------------------------------------------------------
 
-    def run(self):
-        """Serve until a runtime event says stop; return that event."""
+    def run(self, on_ready=None):
+        """Serve until a runtime event says stop; return that event.
+        *on_ready()* is called once the loop listens (a worker's "ready")."""
         self.listener.setblocking(False)
         self.selector.register(self.runtime.wakeup_fd, selectors.EVENT_READ,
                                'runtime')
         try:
             while True:
                 self._set_listening(self.state.has_room(len(self.waiting)))
+                if on_ready is not None:
+                    on_ready()
+                    on_ready = None
                 for key, mask in self.selector.select(self._timeout()):
                     if key.data == 'runtime':
                         event = self.state.stop_event(self.runtime.drain())

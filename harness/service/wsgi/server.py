@@ -2,8 +2,9 @@
 
 Start-up order: the caller has loaded the application; here the TLS
 settings are checked, the socket is adopted or bound and put into
-listening state, the harness is told we are ready, then connections are
-served until a signal or the lifeline says stop:
+listening state, the harness is told we are ready (with workers: once each
+serves), then connections are served until a signal or the lifeline says
+stop:
 
 * TERM, INT, LIFELINE: graceful stop (stop accepting, let in-flight
   requests finish for a bounded time), exit status 0;
@@ -60,12 +61,13 @@ def serve(app, conf, prog, runtime=None, default_port=None):
                                     multiprocess=workers > 0)
     # Forked workers inherit the registration with their copy of *state*.
     hooks.register_idle(state.wait_idle)
-    runtime.notify_ready()
     if workers:
+        # Ready once every worker serves: run_parent says so.
         from harness.service.wsgi import workers as workers_mod
         event = workers_mod.run_parent(state, listener, runtime, workers,
                                        STOP_GRACE)
     else:
+        runtime.notify_ready()
         event = connections.accept_loop(listener, runtime, state)
         if event != 'HUP':
             listener.close()

@@ -2,14 +2,22 @@
 
 The parent forks N children that all accept on the shared listening socket
 and then only supervises them: a child that exited 0 or was killed by a
-signal is respawned, one that exited non-zero is not.  Children ignore
+signal is respawned, one that exited non-zero is not.
+
+The parent tells the harness it is ready only once each initial child is
+inside its accept loop: each writes one byte on a pipe the parent reads
+(as gunicorn's ``when_ready`` comes after its workers are spawned).  An
+initial child that dies first fails the start; a respawned one changes
+nothing about readiness.  Children ignore
 SIGINT, stop gracefully on SIGTERM, and die with their parent
 (``PR_SET_PDEATHSIG`` plus a ``getppid`` check): no worker ever outlives
 the parent, even one killed by SIGKILL.
 """
 
+import functools
 import logging
 import os
+import select
 import signal
 import time
 import warnings
@@ -24,6 +32,8 @@ PR_SET_PDEATHSIG = 1
 #: Extra seconds children get beyond their own grace period to exit.
 _EXIT_MARGIN = 5.0
 _SUPERVISE_TICK = 1.0
+#: Seconds the initial workers get to reach their accept loop.
+START_TIMEOUT = 60.0
 _SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGCHLD)
 
 
@@ -46,22 +56,27 @@ def _load_prctl():
     return call
 
 
-def run_parent(state, listener, runtime, count, grace):
-    """Fork *count* workers, supervise them, stop them; return the event.
+def run_parent(state, listener, runtime, count, grace,
+               start_timeout=START_TIMEOUT):
+    """Fork *count* workers, say ready once each serves, supervise them,
+    stop them; return the event.
 
-    :returns: the runtime event that ended supervision, or ``'EXIT'`` when
-        every worker terminated for good.
+    :returns: the runtime event that ended supervision (or the start),
+        or ``'EXIT'`` when every worker terminated for good.
+    :raises StartupError: a worker could not be forked, or died or was
+        not serving within *start_timeout* seconds; the others are
+        stopped first.
     """
     pool = _Pool(state, listener, runtime, grace)
     LOG.info('Starting %d workers', count)
-    for _ in range(count):
-        try:
-            pool.spawn()
-        except OSError as exc:
-            pool.stop_all()
-            raise StartupError('Could not start a worker: %s' % exc,
-                               exit_code=2) from None
-    event = pool.supervise()
+    try:
+        event = pool.start(count, start_timeout)
+    except StartupError:
+        pool.stop_all()
+        raise
+    if event is None:
+        runtime.notify_ready()
+        event = pool.supervise()
     late = connections.first_stop_event(pool.stop_all())
     if event == 'HUP' and late not in (None, 'HUP'):
         # Asked to stop while the workers wound down for a reload.
@@ -79,8 +94,59 @@ class _Pool(object):
         # Loaded once here, not in every freshly forked child.
         self.prctl = _load_prctl()
 
-    def spawn(self):
-        """Fork one worker."""
+    def start(self, count, timeout):
+        """Fork the initial workers and wait until each is in its accept
+        loop; return ``None`` then, or the stop event that came first."""
+        rfd, wfd = os.pipe()
+        try:
+            for _ in range(count):
+                try:
+                    self.spawn((rfd, wfd))
+                except OSError as exc:
+                    raise StartupError('Could not start a worker: %s' % exc,
+                                       exit_code=2) from None
+            # Only the children write: EOF once they all exited.
+            os.close(wfd)
+            wfd = None
+            return self._await_ready(rfd, count, timeout)
+        finally:
+            for fd in (rfd, wfd):
+                if fd is not None:
+                    os.close(fd)
+
+    def _await_ready(self, rfd, count, timeout):
+        deadline = time.monotonic() + timeout
+        poller = select.poll()
+        poller.register(self.runtime.wakeup_fd, select.POLLIN)
+        poller.register(rfd, select.POLLIN)
+        ready, reload = 0, False
+        while ready < count:
+            event = connections.first_stop_event(self.runtime.drain())
+            if event not in (None, 'HUP'):
+                return event
+            reload = reload or event == 'HUP'
+            for pid, status in self.collect():
+                raise StartupError('Worker %d %s before it was ready'
+                                   % (pid, _exit_text(status)))
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise StartupError('%d of %d workers were not serving '
+                                   'after %.1f seconds'
+                                   % (count - ready, count, timeout))
+            for fd, _ in poller.poll(left * 1000.0):
+                if fd == rfd:
+                    data = os.read(rfd, count)
+                    ready += len(data)
+                    if not data:
+                        # Every child exited: their CHLD is on its way.
+                        poller.unregister(rfd)
+        if reload:
+            self.runtime.queue('HUP')  # for supervise(), now that we serve
+        return None
+
+    def spawn(self, ready_pipe=None):
+        """Fork one worker; with *ready_pipe* ``(rfd, wfd)`` it writes a
+        byte on *wfd* once it is in its accept loop."""
         parent = os.getpid()
         # Blocked across fork: a signal must not reach the child before it
         # installed its own dispositions (it would run the parent's).
@@ -93,14 +159,18 @@ class _Pool(object):
                 warnings.simplefilter('ignore', DeprecationWarning)
                 pid = os.fork()
             if pid == 0:
-                self._child(parent, mask)
+                self._child(parent, mask, ready_pipe)
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         self.children.add(pid)
         LOG.info('Started child %d', pid)
 
-    def _child(self, parent, mask):
+    def _child(self, parent, mask, ready_pipe):
         status = 1
+        on_ready = None
+        if ready_pipe is not None:
+            os.close(ready_pipe[0])
+            on_ready = functools.partial(_say_ready, ready_pipe[1])
         try:
             if self.prctl is not None:
                 error = self.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
@@ -110,7 +180,8 @@ class _Pool(object):
                 return
             self.runtime.after_fork_in_child()
             signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-            connections.accept_loop(self.listener, self.runtime, self.state)
+            connections.accept_loop(self.listener, self.runtime, self.state,
+                                    on_ready)
             self.state.stop(self.grace)
             LOG.info('Child %d exiting normally', os.getpid())
             status = 0
@@ -190,6 +261,24 @@ class _Pool(object):
                 LOG.debug('Child %d was already reaped', pid)
             self.children.discard(pid)
         return events
+
+
+def _say_ready(fd):
+    """A worker tells its parent it serves: one byte, then close."""
+    try:
+        os.write(fd, b'1')
+    except OSError as exc:
+        # The parent gave up on the start and is stopping us.
+        LOG.warning('Could not tell the parent this worker serves: %s', exc)
+    finally:
+        os.close(fd)
+
+
+def _exit_text(status):
+    """``exited with status N`` or ``was killed by signal N``."""
+    if os.WIFSIGNALED(status):
+        return 'was killed by signal %d' % os.WTERMSIG(status)
+    return 'exited with status %d' % os.waitstatus_to_exitcode(status)
 
 
 def _signal(pid, signum):
