@@ -1,7 +1,9 @@
 """The read-only HTTP store: image data at ``http[s]://`` URLs.
 
 ``GET``/``HEAD`` on the URL, following up to :data:`MAX_REDIRECTS`
-``301``/``302`` redirects; a status >= 400 means the URI is bad.
+``301``/``302`` redirects; a status >= 400 means the URI is bad.  A size
+lookup is as lenient as icehouse's (2014.1.5): only a host that cannot be
+reached is an error, anything else is size 0.
 ``user:pass@host`` credentials become HTTP Basic authentication.  Error
 messages never show the password.
 """
@@ -23,6 +25,7 @@ _REDIRECTS = (301, 302)
 #: Socket timeout (seconds) for connecting and for each read: a remote
 #: that stalls must not hold an upload or a download forever.
 TIMEOUT = 60.0
+INVALID = 'The HTTP URL is invalid.'
 
 
 class _Target(object):
@@ -93,8 +96,10 @@ class HttpStore(object):
 
         :returns: ``(connection, response)`` with a status < 400 other
             than 301/302; the caller closes both.
-        :raises BadStoreUri: bad URL, unreachable host, status >= 400,
-            or more than :data:`MAX_REDIRECTS` redirects.
+        :raises BadStoreUri: bad URL, status >= 400 (:class:`RemoteStatus`),
+            no HTTP answer, or more than :data:`MAX_REDIRECTS` redirects.
+        :raises Unreachable: a socket error: the host cannot be reached,
+            the connection broke or timed out.
         """
         for _ in range(MAX_REDIRECTS + 1):
             target = _Target(url)
@@ -102,7 +107,13 @@ class HttpStore(object):
             try:
                 conn.request(method, target.path, headers=target.headers)
                 resp = conn.getresponse()
-            except (OSError, http.client.HTTPException) as exc:
+            except http.client.HTTPException as exc:
+                # Before OSError: a connection closed without an answer is
+                # both, and was no socket error to icehouse (BadStatusLine).
+                conn.close()
+                raise errors.BadStoreUri('Bad HTTP answer from %s: %r'
+                                         % (redact(url), exc)) from exc
+            except OSError as exc:
                 conn.close()
                 raise errors.Unreachable('Error contacting %s: %s'
                                          % (redact(url), exc)) from exc
@@ -145,22 +156,28 @@ class HttpStore(object):
     def get_size(self, uri):
         """Return the ``Content-Length`` of a ``HEAD`` on *uri*.
 
-        :returns: 0 when the remote end answers an error status other
-            than 404, or no size.
-        :raises BadStoreUri: ``The HTTP URL is invalid.``: a bad URL, a
-            host that cannot be reached, a redirect loop (2014.1.5).
-        :raises NotFound: ``HTTP datastore could not find image at
-            URI.``: the remote end answers 404.
+        As icehouse's HTTP store (2014.1.5): only a socket error is an
+        error; any other outcome is a size of 0.
+
+        :returns: 0 when the answer gives no size: an error status (404
+            too), more than :data:`MAX_REDIRECTS` redirects, a redirect
+            that cannot be followed, no HTTP answer.
+        :raises BadStoreUri: ``The HTTP URL is invalid.``: the host (or
+            that of a redirect) cannot be reached, or *uri* itself is
+            malformed.
         """
         try:
+            _Target(uri)
+        except errors.BadStoreUri as exc:
+            LOG.warning('Refusing to look up %s: %s', redact(uri), exc)
+            raise errors.BadStoreUri(INVALID) from None
+        try:
             conn, resp = self._request('HEAD', uri)
+        except errors.Unreachable as exc:
+            LOG.warning('Unable to get the size of %s: %s', redact(uri), exc)
+            raise errors.BadStoreUri(INVALID) from None
         except errors.StoreError as exc:
             LOG.warning('Unable to get the size of %s: %s', redact(uri), exc)
-            if not isinstance(exc, errors.RemoteStatus):
-                raise errors.BadStoreUri('The HTTP URL is invalid.') from None
-            if exc.status == 404:
-                raise errors.NotFound('HTTP datastore could not find image '
-                                      'at URI.') from None
             return 0
         try:
             return _content_length(resp)

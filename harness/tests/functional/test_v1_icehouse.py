@@ -13,9 +13,12 @@ from harness.tests.functional.test_v2_races import ROUNDS
 
 RESTRICTED = ('file:///etc/passwd', 'filesystem:///etc/passwd',
               'swift+config://ref1/glance/image')
-NOT_FOUND = b'HTTP datastore could not find image at URI.'
 INVALID = b'The HTTP URL is invalid.'
-SOURCES = ('X-Image-Meta-Location', 'X-Glance-Api-Copy-From')
+LOCATION, COPY_FROM = SOURCES = ('X-Image-Meta-Location',
+                                 'X-Glance-Api-Copy-From')
+#: Remote answers that give a size of 0 (icehouse's HTTP store
+#: ``get_size``): missing, failing, a redirect loop.
+SIZE_0_PATHS = ('/missing', '/status/500', '/status/503', '/loop')
 
 
 class TestV1Icehouse(functional.FunctionalTest):
@@ -56,27 +59,61 @@ class TestV1Icehouse(functional.FunctionalTest):
                     'text/plain'), headers)
         self.assertNothingCreated()
 
-    def test_unreachable_and_missing_sources(self):
+    def test_unreachable_sources(self):
+        # Only a failure to connect refuses the source (2014.1.5).
         for header in SOURCES:
-            for url, message in ((self.unreachable_url(), INVALID),
-                                 (self.remote.url('/missing'), NOT_FOUND)):
-                status, _, body = self.api.create(
-                    self.headers('Remote', **{header: url}))
-                self.assertEqual(400, status, body)
-                self.assertIn(message, body)
+            status, _, body = self.api.create(
+                self.headers('Remote', **{header: self.unreachable_url()}))
+            self.assertEqual(400, status, body)
+            self.assertIn(INVALID, body)
         self.assertNothingCreated()
 
-    def test_update_with_missing_location_changes_nothing(self):
+    def test_remote_errors_are_size_0(self):
+        # Icehouse-final: a location whose remote end answers an error
+        # (or loops) is size 0 and the image active at once.
+        for path in SIZE_0_PATHS:
+            image = self.api.create_ok(self.headers(path, **{
+                LOCATION: self.remote.url(path)}))
+            self.assertEqual(('active', 0), (image['status'], image['size']))
+        self.assertEqual(len(SIZE_0_PATHS), len(self.api.list()))
+        self.assertEqual([], v1.image_files(self.api_server.image_dir))
+
+    def test_copy_from_remote_errors_end_killed(self):
+        # Glance's v1.test_copy_to_file test_copy_from_http_nonexistent:
+        # 201 queued, the copy fails behind the response, the image is
+        # killed and its data 404; it can be deleted.
+        for path in SIZE_0_PATHS:
+            image = self.api.create_ok(self.headers(path, **{
+                COPY_FROM: self.remote.url(path)}))
+            self.assertEqual(('queued', 0), (image['status'], image['size']))
+            v1.wait_for(lambda: self.api.status_of(image['id']) == 'killed')
+            image_path = '/v1/images/%s' % image['id']
+            self.assertEqual(404, self.api.request('GET', image_path)[0])
+            self.assertEqual(200, self.api.request('DELETE', image_path)[0])
+        self.assertNothingCreated()
+
+    def test_update_with_unreachable_location_changes_nothing(self):
         image = self.api.create_ok(self.headers('Queued'))
         path = '/v1/images/%s' % image['id']
         status, _, body = self.api.request('PUT', path, {
-            'X-Image-Meta-Location': self.remote.url('/missing'),
+            'X-Image-Meta-Location': self.unreachable_url(),
             'X-Image-Meta-Name': 'Renamed'})
         self.assertEqual(400, status, body)
-        self.assertIn(NOT_FOUND, body)
+        self.assertIn(INVALID, body)
         self.assertEqual(('queued', 'Queued'), (
             self.api.status_of(image['id']),
             self.api.head(image['id'])[1]['x-image-meta-name']))
+
+    def test_update_with_missing_location_activates_with_size_0(self):
+        image = self.api.create_ok(self.headers('Queued'))
+        status, _, body = self.api.request(
+            'PUT', '/v1/images/%s' % image['id'], {
+                'X-Image-Meta-Location': self.remote.url('/missing'),
+                'X-Image-Meta-Name': 'Renamed'})
+        self.assertEqual(200, status, body)
+        image = json.loads(body)['image']
+        self.assertEqual(('active', 0, 'Renamed'),
+                         (image['status'], image['size'], image['name']))
 
     def test_status_set_by_hand_is_refused(self):
         image = self.api.create_ok(v1.minimal_headers('Data'), self.data)

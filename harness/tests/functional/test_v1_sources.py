@@ -93,10 +93,17 @@ class TestV1ExternalSources(functional.FunctionalTest):
         self.assertEqual((200, self.data), (status, body))
 
     def test_copy_from_missing_source(self):
-        # 2014.1.5: the size is asked first; a 404 creates nothing.
+        # 2014.1.5 (Glance's test_copy_from_http_nonexistent): the size
+        # lookup's 404 is size 0, the image is reserved and the copy
+        # fails behind the response: killed, its data 404, no file.
         status, _, body = self.api.create(self.headers('Missing', **{
             'X-Glance-Api-Copy-From': self.remote.url('/nothing')}))
-        self.assertEqual(400, status, body)
-        self.assertIn(b'HTTP datastore could not find image at URI.', body)
-        self.assertEqual([], self.api.list())
+        self.assertEqual(201, status, body)
+        image = json.loads(body)['image']
+        self.assertEqual(('queued', 0), (image['status'], image['size']))
+        v1.wait_for(lambda: self.api.status_of(image['id']) == 'killed')
+        path = '/v1/images/%s' % image['id']
+        self.assertEqual(404, self.api.request('GET', path)[0])
         self.assertEqual([], v1.image_files(self.api_server.image_dir))
+        self.assertEqual(200, self.api.request('DELETE', path)[0])
+        self.assertEqual([], self.api.list())

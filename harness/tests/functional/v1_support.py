@@ -144,10 +144,21 @@ class RawUpload(object):
 
 
 class _DataHandler(http.server.BaseHTTPRequestHandler):
-    """Serves ``/data`` (the server's ``data``) and 404 elsewhere; its
-    ``Content-Length`` claims ``short_by`` bytes more than it sends."""
+    """Serves ``/data`` (the server's ``data``), the status *code* at
+    ``/status/<code>``, a redirect to itself at ``/loop`` and 404
+    elsewhere; ``/data``'s ``Content-Length`` claims ``short_by`` bytes
+    more than it sends."""
 
     def _answer(self, with_body):
+        if self.path.startswith('/status/'):
+            self.send_error(int(self.path.split('/')[2]))
+            return
+        if self.path == '/loop':
+            self.send_response(302)
+            self.send_header('Location', '/loop')
+            self.send_header('Content-Length', '0')
+            self.end_headers()
+            return
         if self.path != '/data':
             self.send_error(404)
             return

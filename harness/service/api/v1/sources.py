@@ -55,9 +55,12 @@ def external_source(api, ctx, meta, req):
 def backend_size(conf, url, strict=False):
     """The size of the data at *url* (0 when it cannot be had).
 
-    :param strict: the size is asked because the client gave none: an
-        unreachable or missing remote image is then a 400 with the
-        store's message (2014.1.5), before anything is created.
+    :param strict: the size is asked because the client gave none: what
+        the store refuses is then a 400 with its message, before anything
+        is created (2014.1.5).  For the HTTP store that is only a host
+        that cannot be reached (``The HTTP URL is invalid.``); a 404, a
+        5xx or a redirect loop is size 0 and the create goes on (a
+        copy-from then fails in the background: the image is ``killed``).
     """
     try:
         return store.get_store_from_uri(conf, url).get_size(url)

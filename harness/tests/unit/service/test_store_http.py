@@ -7,6 +7,7 @@ import http.server
 import os
 import socket
 import threading
+import urllib.parse
 
 import fixtures
 import testtools
@@ -25,11 +26,22 @@ class Handler(http.server.SimpleHTTPRequestHandler):
     ``/hop/<n>/<name>``: redirects n times (alternating 301 and 302,
     relative then absolute Location) before ``/<name>``;
     ``/status/<code>``: answers *code*;
-    ``/private/<name>``: requires Basic auth ``USER:PASSWORD``.
+    ``/private/<name>``: requires Basic auth ``USER:PASSWORD``;
+    ``/goto/<quoted URL>``: a 302 to that URL;
+    ``/hangup``: closes the connection without an answer.
     """
 
     def _special(self):
         parts = self.path.split('/')
+        if parts[1] == 'hangup':
+            self.close_connection = True
+            return None
+        if parts[1] == 'goto':
+            self.send_response(302)
+            self.send_header('Location', urllib.parse.unquote(parts[2]))
+            self.send_header('Content-Length', '0')
+            self.end_headers()
+            return None
         if parts[1] == 'hop':
             hops = int(parts[2])
             if hops == 0:
@@ -159,23 +171,19 @@ class TestHttpStore(testtools.TestCase):
         self.assertRaises(errors.BadStoreUri, self.store.get,
                           self.url('/hop/6/image'))
         self.assertEqual(6, len(self.http.server.requests))
-        error = self.assertRaises(errors.BadStoreUri, self.store.get_size,
-                                  self.url('/hop/6/image'))
-        self.assertEqual('The HTTP URL is invalid.', str(error))
+        # Icehouse (2014.1.5): a size lookup that is not a socket error
+        # is size 0.
+        self.assertEqual(0, self.store.get_size(self.url('/hop/6/image')))
+        self.assertEqual(12, len(self.http.server.requests))
+        self.assertIn('maximum redirects', self.logger.output)
 
-    def test_error_statuses_are_bad_uris(self):
+    def test_error_statuses_are_bad_uris_and_size_0(self):
         for code in (400, 403, 404, 500, 503):
             error = self.assertRaises(errors.BadStoreUri, self.store.get,
                                       self.url('/status/%d' % code))
             self.assertIn('%d' % code, str(error))
-            if code == 404:
-                error = self.assertRaises(errors.NotFound, self.store.get_size,
-                                          self.url('/status/404'))
-                self.assertEqual('HTTP datastore could not find image at '
-                                 'URI.', str(error))
-            else:
-                self.assertEqual(0, self.store.get_size(
-                    self.url('/status/%d' % code)))
+            self.assertEqual(0, self.store.get_size(
+                self.url('/status/%d' % code)))
             self.assertIn('Unable to get the size of %s: HTTP URL %s '
                           'returned a %d status code.'
                           % ((self.url('/status/%d' % code),) * 2 + (code,)),
@@ -193,6 +201,22 @@ class TestHttpStore(testtools.TestCase):
         error = self.assertRaises(errors.BadStoreUri, self.store.get_size,
                                   url)
         self.assertEqual('The HTTP URL is invalid.', str(error))
+        # Also at the end of a redirect.
+        error = self.assertRaises(errors.BadStoreUri, self.store.get_size,
+                                  self.url('/goto/' + urllib.parse.quote(
+                                      url, safe='')))
+        self.assertEqual('The HTTP URL is invalid.', str(error))
+
+    def test_no_answer_and_unfollowable_redirects_are_size_0(self):
+        self.assertRaises(errors.BadStoreUri, self.store.get,
+                          self.url('/hangup'))
+        self.assertEqual(0, self.store.get_size(self.url('/hangup')))
+        for target in ('ftp://127.0.0.1/image', 'http://'):
+            url = self.url('/goto/' + urllib.parse.quote(target, safe=''))
+            self.assertRaises(errors.BadStoreUri, self.store.get, url)
+            self.assertEqual(0, self.store.get_size(url))
+        self.assertEqual(('HEAD', '/hangup'),
+                         self.http.server.requests[1])
 
     def test_credentials_become_basic_auth(self):
         url = 'http://%s:%s@127.0.0.1:%d/private/image' % (
@@ -226,7 +250,10 @@ class TestHttpStore(testtools.TestCase):
         for url in ('http://', 'http://[::1/x', 'http://host:port/x',
                     'ftp://127.0.0.1/x'):
             self.assertRaises(errors.BadStoreUri, self.store.get, url)
-            self.assertRaises(errors.BadStoreUri, self.store.get_size, url)
+            error = self.assertRaises(errors.BadStoreUri,
+                                      self.store.get_size, url)
+            self.assertEqual('The HTTP URL is invalid.', str(error))
+        self.assertEqual([], self.http.server.requests)
 
     def test_copy_into_the_filesystem_store(self):
         # What copy-from does: an HTTP reader fed to the filesystem store.
