@@ -2,6 +2,7 @@
 and of the agent's idle wait over several kinds of work."""
 
 import io
+import os
 import threading
 import time
 
@@ -112,3 +113,23 @@ class TestIdleWait(testtools.TestCase):
             return 0
         hooks.register_idle(requests)
         self.assertEqual(1, hooks.wait_idle(0.2))
+
+
+class TestOneMechanism(testtools.TestCase):
+
+    #: The service's threads that are no request's background work: the
+    #: lifeline watcher, a request's own MD5 helper, the request pool.
+    NOT_BACKGROUND = {'runtime.py', 'store/streaming.py', 'wsgi/pool.py'}
+
+    def test_only_background_starts_work_threads(self):
+        root = os.path.dirname(background.__file__)
+        found = set()
+        for folder, _, names in os.walk(root):
+            for name in names:
+                path = os.path.join(folder, name)
+                if not name.endswith('.py'):
+                    continue
+                with open(path) as handle:
+                    if 'Thread(' in handle.read():
+                        found.add(os.path.relpath(path, root))
+        self.assertEqual(self.NOT_BACKGROUND | {'background.py'}, found)
