@@ -6,7 +6,11 @@ marks what it abandons.
 The window is made deterministic inside the API server: a ``delay=``
 patch holds the task in its source's ``get`` (before it creates its
 image) or the copy in its first read of the source (its partial file is
-open), never a slow source and a sleep in the test.
+open), never a slow source and a sleep in the test.  The patch is
+removed (as any test must, before it ends) only once the work reached
+the patched call: a spy saw the task find its store, the call right
+before ``get``, or the copy's job check that it may read, the call right
+before the read.
 """
 
 import json
@@ -25,8 +29,12 @@ from harness.tests.functional import v2_support as v2
 
 #: Where a task opens its source (it has no image yet).
 SOURCE_GET = 'harness.service.store.http.HttpStore.get'
+#: What the task calls right before :data:`SOURCE_GET`.
+FIND_STORE = 'harness.service.store.get_store_from_uri'
 #: Where a copy (or a task's upload) reads its source.
 SOURCE_READ = 'harness.service.store.chunks.ChunkedReader.readinto'
+#: What a background job calls right before each read of its source.
+JOB_CHECK = 'harness.service.background.Job.check'
 #: Shorter than :data:`harness.reuse.IDLE_TIMEOUT`: the reset waits.
 SHORT_DELAY = 2.0
 #: Longer than any wait here: the work is stuck until its server stops.
@@ -95,22 +103,33 @@ class BackgroundTestBase(testtools.TestCase):
         return stack
 
     def start_task(self, stack):
-        """Create an import task; return it once it is processing."""
+        """Create an import task; return it once it is opening its
+        source: it found the store, its next call is the store's get."""
         owner = v2.V2(stack.api_port, v2.TENANT1)
-        task = owner.json('POST', '/tasks', import_body(self.url),
-                          expect=201)
-        v1.wait_for(lambda: owner.json(
-            'GET', '/tasks/%s' % task['id'])['status'] == 'processing')
+        with stack.api_server.spy(FIND_STORE) as found:
+            task = owner.json('POST', '/tasks', import_body(self.url),
+                              expect=201)
+            v1.wait_for(lambda: len(found))
         return task
 
     def start_copy(self, stack):
-        """Create a copy-from image; return its id once the copy holds
-        its partial file open (it is reading)."""
-        image_id = copy_from(stack.api_port, self.url)
-        v1.wait_for(lambda: any(
-            name.startswith('.%s.partial-' % image_id)
-            for name in image_files(stack.api_server.image_dir)))
+        """Create a copy-from image; return its id once the copy is
+        reading: its job checked it may, its next call is the read."""
+        with stack.api_server.spy(JOB_CHECK) as checked:
+            image_id = copy_from(stack.api_port, self.url)
+            v1.wait_for(lambda: len(checked))
+        # Its partial file is open.
+        self.assertEqual(['.%s.partial-' % image_id], [
+            name[:len(image_id) + 10]
+            for name in image_files(stack.api_server.image_dir)])
         return image_id
+
+    def wait_busy(self, stack, count):
+        """Wait until the API's agent counts *count* things in flight
+        (the requests just answered may still be finishing: they end,
+        the background work stays)."""
+        v1.wait_for(lambda: stack.api_server.injector.ask(
+            'status')['busy'] == count)
 
     def assert_nothing_left(self, stack):
         """Nothing now, nor during the next :data:`RECHECK` s: the work
@@ -137,8 +156,7 @@ class TestResetWaits(BackgroundTestBase):
         with stack.api_server.patch(SOURCE_GET, delay=SHORT_DELAY):
             task = self.start_task(stack)
             # The task runs on after its request: the agent counts it.
-            self.assertEqual(1, stack.api_server.injector.ask(
-                'status')['busy'])
+            self.wait_busy(stack, 1)
         # The test ends with the task waiting for its source.
         stack.end()
         stack.begin()
@@ -153,8 +171,7 @@ class TestResetWaits(BackgroundTestBase):
         pids = stack.api_server.process.pid
         with stack.api_server.patch(SOURCE_READ, delay=SHORT_DELAY):
             image_id = self.start_copy(stack)
-            self.assertEqual(1, stack.api_server.injector.ask(
-                'status')['busy'])
+            self.wait_busy(stack, 1)
         stack.end()
         stack.begin()
         self.assertEqual(('reset', pids),
@@ -201,7 +218,8 @@ class TestStopMarksAbandonedWork(functional.FunctionalTest):
             image_id = copy_from(self.api_port, self.url)
             # Both are reading: each holds its partial file open.
             v1.wait_for(lambda: len(image_files(image_dir)) == 2)
-        self.assertEqual(0, self.api_server.stop()[0])
+            # Stopped with the patch on: the reads are held for sure.
+            self.assertEqual(0, self.api_server.stop()[0])
         self.assertEqual([], image_files(image_dir))
         # Started again alone (start_server would stop the registry).
         self.api_server.start(expect_exit=False, **self.__dict__.copy())

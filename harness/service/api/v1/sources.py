@@ -148,7 +148,6 @@ class CopyTask(object):
         image = dict(self.image, size=size or self.image.get('size'))
         try:
             with reader:
-                job.check()
                 upload.Upload(self.conf, self.ctx, self.client, image).run(
                     reader, size, self.target_store)
         except background.Stopped:
