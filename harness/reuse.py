@@ -9,7 +9,8 @@ another.  :meth:`ReusableStack.begin` before a test,
 them for you.
 
 The reset (:meth:`ReusableStack.reset`): the scrubber daemon, if any,
-paused between two runs; every server idle (no request in flight, waited
+paused between two runs; every server idle (no request in flight, nor
+background work a request started: an import task, a copy-from; waited
 for up to :data:`IDLE_TIMEOUT` s); every table emptied but the migration
 version; the image, cache and scrub queue directories, the cache index
 and ``etc/`` as captured after the start.  Then it is verified: no row,
@@ -28,7 +29,8 @@ from harness import fixtures
 from harness import logs
 from harness import reset as reset_mod
 
-#: Seconds the reset waits for the requests in flight to end.
+#: Seconds the reset waits for the requests and background jobs in
+#: flight to end (past it, the next test gets a fresh stack).
 IDLE_TIMEOUT = 5.0
 #: Scrub queue lock files, directly in the test directory.
 LOCK_PREFIX = 'harness-scrubber-'
@@ -212,7 +214,8 @@ class ReusableStack(object):
             if status['boot'] != base.boots[server]:
                 return 'the %s server was reloaded' % server.server_name
             if status['busy']:
-                return ('the %s server still had %d request(s) in flight'
+                return ('the %s server still had %d request(s) or '
+                        'background job(s) in flight'
                         % (server.server_name, status['busy']))
         return None
 

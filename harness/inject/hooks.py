@@ -3,13 +3,16 @@
 A reused stack (:mod:`harness.reuse`) resets the state a test left only
 once nothing runs in the servers.  It asks each server's agent:
 
-* ``status`` {wait}: how many requests are in flight, after waiting up
-  to *wait* seconds for none (:func:`wait_idle`);
+* ``status`` {wait}: how much work is in flight -- requests, and the
+  background work they started (a task, a copy) -- after waiting up to
+  *wait* seconds for none (:func:`wait_idle`);
 * ``pause`` {timeout} / ``resume``: hold the daemon loops (the scrubber)
   at a pass boundary, never in the middle of a pass (:class:`Gate`).
 
-The server's code registers what it has, when it starts serving (never at
-import): :func:`register_idle` with a ``wait_idle(timeout)`` callable,
+The server's code registers what it has, when it starts serving or its
+first background job (never at import): :func:`register_idle` with a
+``wait_idle(timeout)`` callable for each kind of work (the reference
+service: its HTTP server's requests, its background jobs),
 :func:`new_gate` for each loop.  A process that registered nothing is
 idle and has nothing to pause.
 """
@@ -26,17 +29,28 @@ _gates = []
 
 
 def register_idle(wait_idle):
-    """Let the agent ask *wait_idle(timeout)* for the requests in flight
-    (it returns how many are left after waiting at most *timeout* s)."""
+    """Let the agent ask *wait_idle(timeout)* for the work in flight (it
+    returns how much is left after waiting at most *timeout* s)."""
     _idle_waiters.append(wait_idle)
 
 
 def wait_idle(timeout):
-    """Wait up to *timeout* seconds for every registered server of this
-    process to be idle; return the requests still in flight."""
+    """Wait up to *timeout* seconds for every registered kind of work of
+    this process to be idle; return how much is still in flight.
+
+    The kinds are waited for in turn, and one may start another while
+    the next is waited for (a request starts a task): all idle only when
+    an instant second pass confirms it.
+    """
     deadline = time.monotonic() + timeout
-    return sum(wait(max(deadline - time.monotonic(), 0))
-               for wait in list(_idle_waiters))
+    while True:
+        busy = sum(wait(max(deadline - time.monotonic(), 0))
+                   for wait in list(_idle_waiters))
+        if busy:
+            return busy
+        busy = sum(wait(0) for wait in list(_idle_waiters))
+        if not busy or time.monotonic() >= deadline:
+            return busy
 
 
 class Gate(object):

@@ -58,15 +58,19 @@ def task_create(engine, context, values):
         return _get(connection, context, row['id'], True)
 
 
-def task_update(engine, context, task_id, values):
+def task_update(engine, context, task_id, values, from_state=None):
     """Change task *task_id* (protected keys ignored, ``updated_at`` =
     now) and its info; return it.
 
     ``expires_in`` (seconds) in *values* sets ``expires_at`` that long
     after this change's ``updated_at`` (one clock for both).
 
+    :param from_state: apply only if the current status is this one (the
+        task's runner and a stopping server both end a task: the first
+        one wins).
     :raises TaskNotFound: missing or hidden deleted.
     :raises Forbidden: not visible to *context*.
+    :raises Conflict: the status is not *from_state* (nothing changed).
     """
     values = dict(values)
     expires_in = values.pop('expires_in', None)
@@ -79,9 +83,15 @@ def task_update(engine, context, task_id, values):
         changes['expires_at'] = (changes['updated_at']
                                  + datetime.timedelta(seconds=expires_in))
     with common.invalid_on_db_error(), engine.begin() as connection:
-        _row(connection, context, task_id)
-        connection.execute(TASKS.update().where(TASKS.c.id == task_id)
-                           .values(**changes))
+        task = _row(connection, context, task_id)
+        query = TASKS.update().where(TASKS.c.id == task_id)
+        if from_state:
+            query = query.where(TASKS.c.status == from_state)
+        if connection.execute(query.values(**changes)).rowcount == 0:
+            raise errors.Conflict(
+                'cannot transition task %s from %s to %s (wanted '
+                'from_state=%s)' % (task_id, task['status'],
+                                    values.get('status'), from_state))
         if info:
             _save_info(connection, task_id, info)
         return _get(connection, context, task_id, True)

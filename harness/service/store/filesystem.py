@@ -49,6 +49,10 @@ def _remove_quietly(path):
         LOG.error('Unable to remove partial image file %s: %s', path, exc)
 
 
+def _partial_prefix(image_id):
+    return '.%s.partial-' % image_id
+
+
 class FilesystemStore(object):
     """Image files in one directory.
 
@@ -170,8 +174,8 @@ class FilesystemStore(object):
             streaming.raise_mapped(exc)
         if os.path.lexists(path):
             raise errors.Duplicate('Image file %s already exists!' % path)
-        partial = os.path.join(self.datadir, '.%s.partial-%s'
-                               % (image_id, secrets.token_hex(8)))
+        partial = os.path.join(self.datadir, _partial_prefix(image_id)
+                               + secrets.token_hex(8))
         try:
             fd = os.open(partial, _PARTIAL_FLAGS, 0o640)
         except OSError as exc:
@@ -193,6 +197,18 @@ class FilesystemStore(object):
         LOG.debug('Wrote %d bytes to %s with checksum %s',
                   written, path, checksum)
         return 'file://' + path, written, checksum, {}
+
+    def remove_partials(self, image_id):
+        """Remove what uploads of *image_id* are writing (for a stopping
+        server: the threads writing them are abandoned)."""
+        prefix = _partial_prefix(image_id)
+        try:
+            names = os.listdir(self.datadir) if self.datadir else []
+        except FileNotFoundError:
+            return
+        for name in names:
+            if name.startswith(prefix):
+                _remove_quietly(os.path.join(self.datadir, name))
 
     def _copy(self, reader, fd, size, max_bytes):
         """Copy *reader* to *fd*; return ``(bytes, md5_hex)``."""

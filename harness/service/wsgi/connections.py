@@ -15,6 +15,7 @@ import threading
 import time
 
 from harness.errors import ConfigError
+from harness.service import background
 from harness.service.wsgi import loop as loop_mod
 from harness.service.wsgi import pool as pool_mod
 from harness.service.wsgi import request
@@ -152,7 +153,7 @@ class ServerState(object):
 
     def stop(self, grace):
         """Serve what clients already sent for up to *grace* s; close the
-        rest.
+        rest; then end the background jobs (:func:`background.stop`).
 
         :returns: how many connections were still busy after *grace*.
         """
@@ -175,6 +176,9 @@ class ServerState(object):
         if self.loop is not None:
             self.loop.close()
             self.loop = None
+        # What the requests left running in the background ends with
+        # them: it would die unmarked with the process (or its re-exec).
+        background.stop(deadline)
         return len(late)
 
     @staticmethod

@@ -2,15 +2,16 @@
 
 ``x-image-meta-location`` points an image at data elsewhere (it becomes
 ``active`` at once); ``x-glance-api-copy-from`` copies remote data into the
-default store in a background thread (the image is ``killed`` if that
-fails).  Local files are never an external source.
+default store in a background job (the image is ``killed`` if that
+fails, or if the server stops first: then no partial file is left
+either).  Local files are never an external source.
 """
 
 import logging
-import threading
 
 import webob.exc
 
+from harness.service import background
 from harness.service import store
 from harness.service.api.imagedata import urls
 from harness.service.api.v1 import common
@@ -112,15 +113,15 @@ def activate_location(conf, client, image, location, supplied_size):
 
 
 def start_copy(api, ctx, image, url, target_store):
-    """Copy the data at *url* into *target_store* in the background."""
+    """Copy the data at *url* into *target_store* in the background;
+    return the :class:`background.Job`."""
     task = CopyTask(api.conf, ctx, api.client_factory(api.conf, ctx),
                     image, url, target_store)
-    thread = threading.Thread(target=task.run, daemon=True,
-                              name='copy-from-%s' % image['id'])
-    thread.start()
+    job = background.start('copy-from-%s' % image['id'], task.run,
+                           task.abandon)
     LOG.debug('Triggered asynchronous copy of image %s from an external '
               'source', image['id'])
-    return thread
+    return job
 
 
 class CopyTask(object):
@@ -134,13 +135,14 @@ class CopyTask(object):
         self.url = url
         self.target_store = target_store
 
-    def run(self):
-        """Run the copy; every failure is logged and leaves the image
-        ``killed`` (the upload kills it, or this method does)."""
+    def run(self, job):
+        """Run the copy as *job*; every failure is logged and leaves the
+        image ``killed`` (the upload kills it, or this method does)."""
         image_id = self.image['id']
         try:
             reader, size = store.get_store_from_uri(
                 self.conf, self.url).get(self.url)
+            reader = job.guard(reader)
         except store_errors.StoreError as exc:
             LOG.error('Copy from external source failed for image %s: %s',
                       image_id, exc)
@@ -151,6 +153,12 @@ class CopyTask(object):
             with reader:
                 upload.Upload(self.conf, self.ctx, self.client, image).run(
                     reader, size, self.target_store)
+        except background.Stopped:
+            LOG.error('Copy from external source stopped for image %s: '
+                      'the server is stopping', image_id)
+            common.kill_image(self.client, image_id,
+                              from_states=('queued', 'saving'))
+            raise
         except webob.exc.HTTPException as exc:
             LOG.error('Copy from external source failed for image %s: %s',
                       image_id, exc)
@@ -162,3 +170,13 @@ class CopyTask(object):
                               from_states=('queued', 'saving'))
             return
         LOG.info('Copied image %s from an external source', image_id)
+
+    def abandon(self):
+        """The server stops while the copy runs (its thread is blocked on
+        the source): kill the image and remove the partial file, from the
+        stopping thread."""
+        common.kill_image(self.client, self.image['id'],
+                          from_states=('queued', 'saving'))
+        remove = getattr(self.target_store, 'remove_partials', None)
+        if remove is not None:
+            remove(self.image['id'])

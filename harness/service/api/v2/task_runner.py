@@ -11,17 +11,21 @@ The task goes ``pending`` -> ``processing`` -> ``success`` (result
 end sets ``expires_at``.  The image is created only once the input is
 valid, and a failed import deletes it: nothing is left half-imported.
 
-Each task runs in a thread started by the request that created it,
-never at import time (the server forks workers after importing).
+Each task runs as a background job (:mod:`harness.service.background`)
+started by the request that created it, never at import time (the server
+forks workers after importing).  Every status change is a compare-and-set
+(``pending`` -> ``processing`` -> an end), so a task a stopping server
+abandoned stays as the stop marked it: ``failure``, "the server stopped
+before the task finished", its image deleted.
 """
 
 import datetime
 import logging
-import threading
 
 import webob.exc
 
 from harness.errors import HarnessError
+from harness.service import background
 from harness.service import errors as db_errors
 from harness.service import store
 from harness.service.api.v2 import data
@@ -35,6 +39,9 @@ REQUIRED_INPUT = ('import_from', 'import_from_format', 'image_properties')
 SOURCE_SCHEMES = ('http', 'https')
 #: Default of ``[task] task_time_to_live``, in hours.
 DEFAULT_TTL_HOURS = 48
+#: The message of a task its server stopped (a deliberate difference:
+#: 2014.1 left it ``processing``).
+STOPPED = 'the server stopped before the task finished'
 
 
 class TaskFailed(HarnessError):
@@ -54,12 +61,10 @@ def time_to_live(conf):
 
 
 def start(api, ctx, task):
-    """Run *task* in a background thread; return the thread."""
+    """Run *task* as a background job; return the job."""
     runner = ImportTask(api, ctx, task)
-    thread = threading.Thread(target=runner.run, daemon=True,
-                              name='task-%s' % task['id'])
-    thread.start()
-    return thread
+    return background.start('task-%s' % task['id'], runner.run,
+                            runner.abandon)
 
 
 def _http_message(exc):
@@ -76,16 +81,24 @@ class ImportTask(object):
         self.input = task.get('input') or {}
         self.db = api.db(ctx)
         self.image_id = None
+        self.job = None
 
-    def run(self):
-        """Run to the end; every failure becomes the task's message."""
+    def run(self, job):
+        """Run to the end; every failure becomes the task's message.
+
+        :param job: this task's :class:`background.Job`.
+        """
+        self.job = job
         try:
-            self._update(status='processing')
+            self._update('pending', status='processing')
         except (db_errors.ServiceError, HarnessError) as exc:
             LOG.error('Task %s could not start: %s', self.task_id, exc)
             return
         try:
             image_id = self._import()
+        except background.Stopped:
+            self._fail(STOPPED)
+            raise
         except TaskFailed as exc:
             self._fail(str(exc))
         except webob.exc.HTTPException as exc:
@@ -96,23 +109,44 @@ class ImportTask(object):
         else:
             self._finish('success', result={'image_id': image_id})
 
-    def _update(self, **values):
-        self.db.task_update(task_id=self.task_id, values=values)
+    def abandon(self):
+        """The server stops while the task runs (its thread is blocked on
+        the source): mark it from the stopping thread."""
+        self._fail(STOPPED)
+        if self.image_id is not None:
+            target = store.get_store(self.api.conf,
+                                     self.api.conf.default_store)
+            getattr(target, 'remove_partials', lambda image_id: None)(
+                self.image_id)
 
-    def _finish(self, status, **values):
+    def _update(self, from_state, **values):
+        self.db.task_update(task_id=self.task_id, values=values,
+                            from_state=from_state)
+
+    def _finish(self, status, from_states=('processing',), **values):
+        """End the task (compare-and-set from each of *from_states* in
+        turn: a stopping server may have ended it already)."""
         ttl = time_to_live(self.api.conf).total_seconds()
-        try:
-            self._update(status=status, expires_in=ttl, **values)
-        except (db_errors.ServiceError, HarnessError) as exc:
-            LOG.error('Task %s could not record its end: %s',
-                      self.task_id, exc)
+        for from_state in from_states:
+            try:
+                self._update(from_state, status=status, expires_in=ttl,
+                             **values)
+            except db_errors.Conflict:
+                continue
+            except (db_errors.ServiceError, HarnessError) as exc:
+                LOG.error('Task %s could not record its end: %s',
+                          self.task_id, exc)
+                return
+            LOG.info('Task %s: %s', self.task_id, status)
             return
-        LOG.info('Task %s: %s', self.task_id, status)
+        LOG.info('Task %s was ended meanwhile: not %s', self.task_id,
+                 ' nor '.join(from_states))
 
     def _fail(self, message):
         LOG.info('Task %s failed: %s', self.task_id, message)
         self._delete_image()
-        self._finish('failure', message=message)
+        # A task abandoned before its thread ran is still pending.
+        self._finish('failure', ('processing', 'pending'), message=message)
 
     # -- the import ------------------------------------------------------
 
@@ -121,6 +155,7 @@ class ImportTask(object):
         core, extra, tags = self._split(properties)
         reader, size = self._open(url)
         with reader:
+            self.job.check()
             record = self._create_image(core, extra, tags)
             data.Upload(self.api, self.ctx, record).run(reader, size)
         return record['id']
@@ -159,11 +194,14 @@ class ImportTask(object):
         return core, extra, tags
 
     def _open(self, url):
+        """The guarded reader of *url* (it ends when the server stops)."""
         try:
-            return store.get_store_from_uri(self.api.conf, url).get(url)
+            reader, size = store.get_store_from_uri(self.api.conf,
+                                                    url).get(url)
         except store_errors.StoreError as exc:
             raise TaskFailed('Unable to read the image data: %s'
                              % exc) from None
+        return self.job.guard(reader), size
 
     def _create_image(self, core, extra, tags):
         record = images.write_image(self.api, self.ctx, core, extra, tags)
@@ -174,13 +212,22 @@ class ImportTask(object):
 
     def _delete_image(self):
         """Delete the image a failed import created (its data is gone:
-        the upload removes what it wrote)."""
+        the upload removes what it wrote): ``deleted`` from ``queued`` or
+        ``saving`` (compare-and-set), then the soft delete."""
         if self.image_id is None:
             return
-        try:
-            self.db.image_update(image_id=self.image_id,
-                                 values={'status': 'deleted'})
-            self.db.image_destroy(image_id=self.image_id)
-        except (db_errors.ServiceError, HarnessError) as exc:
-            LOG.error('Task %s: unable to delete image %s: %s',
-                      self.task_id, self.image_id, exc)
+        for from_state in ('queued', 'saving'):
+            try:
+                self.db.image_update(image_id=self.image_id,
+                                     values={'status': 'deleted'},
+                                     from_state=from_state)
+                self.db.image_destroy(image_id=self.image_id)
+                return
+            except db_errors.Conflict:
+                continue
+            except (db_errors.ServiceError, HarnessError) as exc:
+                LOG.error('Task %s: unable to delete image %s: %s',
+                          self.task_id, self.image_id, exc)
+                return
+        LOG.info('Task %s: image %s was not deleted: it is neither queued '
+                 'nor saving', self.task_id, self.image_id)

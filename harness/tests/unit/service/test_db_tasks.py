@@ -66,6 +66,22 @@ class TasksMixin(DBTestMixin):
         self.assertRaises(errors.TaskNotFound, db_api.task_update,
                           self.engine, ADMIN, str(uuid.uuid4()), {})
 
+    def test_update_from_state_is_a_compare_and_set(self):
+        task = self.task(status='processing')
+        ended = db_api.task_update(self.engine, ADMIN, task['id'], {
+            'status': 'failure', 'message': 'stopped'},
+            from_state='processing')
+        self.assertEqual(('failure', 'stopped'),
+                         (ended['status'], ended['message']))
+        # The loser changes nothing, its info neither.
+        self.assertRaises(errors.Conflict, db_api.task_update, self.engine,
+                          ADMIN, task['id'], {'status': 'success',
+                                              'message': 'late'},
+                          from_state='processing')
+        got = db_api.task_get(self.engine, ADMIN, task['id'])
+        self.assertEqual(('failure', 'stopped', ended['updated_at']),
+                         (got['status'], got['message'], got['updated_at']))
+
     def test_delete(self):
         task = self.task()
         deleted = db_api.task_delete(self.engine, ADMIN, task['id'])
