@@ -9,7 +9,7 @@ Figures:
 
 * ``floor``: the three imports, at once;
 * ``exec cycle``: ``start_servers()`` + ``stop_servers()`` of a laid-out
-  :class:`harness.fixtures.Stack` (what ``FunctionalTest`` runs), every
+  :class:`harness.process.fixture.Stack` (what ``FunctionalTest`` runs), every
   server a fork/exec (``HARNESS_PRELOAD=0``);
 * ``preload cycle``: the same, every server forked from the preloaded
   fork-server (:mod:`harness.forkserver`), with its ratio to the exec
@@ -49,9 +49,9 @@ import time
 
 import fixtures
 
-from harness import fixtures as harness_fixtures
-from harness import forkserver
-from harness import functional
+from harness.process import fixture as harness_fixtures
+from harness.forkserver import client as forkserver
+from harness.glance import functional
 from harness.bench import anchor
 from harness.bench import cache as bench_cache
 from harness.bench import common

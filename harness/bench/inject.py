@@ -13,9 +13,9 @@ import time
 
 import fixtures
 
-from harness import fixtures as harness_fixtures
-from harness import forkserver
-from harness import stacks
+from harness.process import fixture as harness_fixtures
+from harness.forkserver import client as forkserver
+from harness.stack import layout as stacks
 
 TARGET = 'harness.service.db.api.image_get_all'
 #: What the README promises, in seconds.

@@ -20,8 +20,8 @@ status:
   again from the new environment; fresh ``sys.std*`` objects;
 * the process title of the exec'd command line (``setproctitle``), the
   thread name kept (``ps -o comm`` still shows the interpreter);
-* its agent (:mod:`harness.inject.boot`) started and its start-up
-  patches applied, as :mod:`harness.inject.boot` does for an exec.
+* its agent (:mod:`harness.agent.boot`) started and its start-up
+  patches applied, as :mod:`harness.agent.boot` does for an exec.
 """
 
 import atexit
@@ -40,7 +40,7 @@ import types
 # about 1 ms each time).
 import setproctitle
 
-from harness.inject import boot
+from harness.agent import boot
 
 #: Signals Python itself ignores at start-up.
 _PYTHON_IGNORES = ('SIGPIPE', 'SIGXFSZ')

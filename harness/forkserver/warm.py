@@ -28,10 +28,10 @@ import logging
 import os
 
 #: The environment variable naming the test database (as in
-#: :mod:`harness.database`, which this process does not import).
+#: :mod:`harness.databases.provision`, which this process does not import).
 SQL_ENV = 'HARNESS_TEST_SQL_CONNECTION'
 #: What a bare scheme in it names: the server the harness starts itself
-#: (:mod:`harness.dbkinds`) and the driver the harness gives its URL.
+#: (:mod:`harness.databases.kinds`) and the driver the harness gives its URL.
 BARE_SCHEMES = {'postgresql': 'postgresql+psycopg2',
                 'postgres': 'postgresql+psycopg2', 'mysql': 'mysql+pymysql'}
 #: The DB-API module of a driver whose name is not the module's.

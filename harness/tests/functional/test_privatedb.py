@@ -15,11 +15,11 @@ import fixtures
 import testtools
 from testtools.testresult.doubles import ExtendedTestResult
 
-from harness import dbkinds
+from harness.databases import kinds as dbkinds
 from harness import errors
-from harness import fixtures as harness_fixtures
-from harness import functional
-from harness import privatedb
+from harness.process import fixture as harness_fixtures
+from harness.glance import functional
+from harness.databases import private as privatedb
 from harness.tests.functional import runner_support
 
 
@@ -41,7 +41,7 @@ class _PrivateServerTest(object):
             self.skipTest(str(exc))
 
     def start_runner(self):
-        """``harness.stack`` on a private server; return ``(runner,
+        """``harness.stack.cli`` on a private server; return ``(runner,
         test_dir, [api, registry, database server pids], run dir)``."""
         env = fixtures.EnvironmentVariable('HARNESS_TEST_SQL_CONNECTION',
                                            self.kind)

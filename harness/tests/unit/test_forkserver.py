@@ -12,11 +12,11 @@ import sys
 import fixtures
 import testtools
 
-from harness import forkserver
+from harness.forkserver import client as forkserver
 from harness.forkserver import child as fork_child
 from harness.forkserver import server as fork_server
 from harness.forkserver import warm
-from harness import process
+from harness.process import child as process
 
 
 class WhatIsPreloadedTest(testtools.TestCase):

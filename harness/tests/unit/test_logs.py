@@ -1,4 +1,4 @@
-"""harness.logs: what a launch wrote, and each line once."""
+"""harness.process.logs: what a launch wrote, and each line once."""
 
 import os
 
@@ -6,9 +6,9 @@ import fixtures
 import testtools
 
 from harness import errors
-from harness import logs
-from harness import readiness
-from harness import server
+from harness.process import logs
+from harness.process import readiness
+from harness.process import server
 
 
 class LinesBeyondTest(testtools.TestCase):

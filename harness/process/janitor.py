@@ -2,14 +2,14 @@
 
 Cleanups and ``finally`` blocks do not run when a test runner is killed
 with SIGKILL.  Each test process therefore starts, on first need, one small
-janitor (``python -m harness.janitor``) in its own session, and tells it
-over a pipe which process groups and temporary directories it holds.  The
+janitor (``python -m harness.process.janitor``) in its own session, and tells
+it over a pipe which process groups and temporary directories it holds.  The
 test process keeps the only write end of that pipe, so the kernel closes
 it when the process dies, however it dies.  On EOF the janitor terminates
 the groups still alive (SIGTERM, then SIGKILL) and removes the directories
 still present, then exits.
 
-Servers also watch their own lifeline (see :mod:`harness.process`); the
+Servers also watch their own lifeline (see :mod:`harness.process.child`); the
 janitor is the second line, and the only one for directories.
 
 Protocol, one command per line: ``dir <path>``, ``pgid <n>``,
@@ -24,7 +24,7 @@ import subprocess
 import sys
 import time
 
-from harness import pgroups
+from harness.process import pgroups
 
 GRACE = 5.0
 
@@ -40,8 +40,8 @@ def _get():
     global _janitor
     if _janitor is None or _janitor.poll() is not None:
         _janitor = subprocess.Popen(
-            [sys.executable, '-m', 'harness.janitor'], stdin=subprocess.PIPE,
-            start_new_session=True)
+            [sys.executable, '-m', 'harness.process.janitor'],
+            stdin=subprocess.PIPE, start_new_session=True)
     return _janitor
 
 

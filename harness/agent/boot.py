@@ -2,7 +2,7 @@
 
 Two ways in, one behaviour:
 
-* exec: ``python -m harness.inject.boot -m <module> <args>`` (or
+* exec: ``python -m harness.agent.boot -m <module> <args>`` (or
   ``<script> <args>``) starts the agent, shows the command line the
   harness would have run without it (``setproctitle``), then runs the
   module as ``__main__`` as ``python -m`` does;
@@ -21,8 +21,8 @@ import runpy
 import socket
 import sys
 
-from harness.inject import agent as agent_mod
-from harness.inject import wire
+from harness.agent import serve as agent_mod
+from harness.agent import wire
 
 #: Exit status of a program whose start-up patches could not be applied.
 INIT_FAILED = 1
@@ -74,7 +74,7 @@ def main(argv=None):
         shown = [sys.executable] + argv
         target, args = argv[0], argv[1:]
     else:
-        sys.stderr.write('usage: python -m harness.inject.boot '
+        sys.stderr.write('usage: python -m harness.agent.boot '
                          '(-m MODULE | SCRIPT) [ARG...]\n')
         return 2
     _set_title(' '.join(shown))

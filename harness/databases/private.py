@@ -7,11 +7,11 @@ process (an stestr or pytest worker):
 
 * started lazily, the first time the process needs its URL;
 * from a data directory initialised once with the machine's own programs
-  (:mod:`harness.dbkinds`) and cached like the synced sqlite database
-  (:func:`harness.database.cache_dir`, named after the program's version),
-  then copied into a private run directory;
-* launched as a :class:`harness.server.Server` (``command``, a
-  :class:`~harness.readiness.LogMatch` readiness check), so its process
+  (:mod:`harness.databases.kinds`) and cached like the synced sqlite
+  database (:func:`harness.databases.provision.cache_dir`, named after the
+  program's version), then copied into a private run directory;
+* launched as a :class:`harness.process.server.Server` (``command``, a
+  :class:`~harness.process.readiness.LogMatch` readiness check), so its process
   group and run directory are the janitor's to sweep if the test process
   is SIGKILLed, and it listens on a Unix socket in the run directory only;
 * stopped at exit, its worker databases forgotten rather than dropped
@@ -31,13 +31,13 @@ import shutil
 import subprocess
 import tempfile
 
-from harness import database
-from harness import dbkinds
+from harness.databases import provision as database
+from harness.databases import kinds as dbkinds
 from harness import errors
-from harness import janitor
-from harness import logs
-from harness import readiness
-from harness import server
+from harness.process import janitor
+from harness.process import logs
+from harness.process import readiness
+from harness.process import server
 
 #: Seconds the server may take to accept connections.
 START_TIMEOUT = 60.0
@@ -122,7 +122,7 @@ def _stop_at_exit(srv):
         # Its data directory goes with it: nothing to drop there, and
         # sqldb's own hook may run after this one (it was registered
         # first if a shared server was used before this one started).
-        from harness import sqldb
+        from harness.databases import workers as sqldb
         sqldb.forget(srv.url)
         srv.shut_down()
 

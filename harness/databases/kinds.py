@@ -1,5 +1,5 @@
 """The database programs the harness can start itself: how to find, set up
-and run PostgreSQL and MariaDB/MySQL (see :mod:`harness.privatedb`).
+and run PostgreSQL and MariaDB/MySQL (see :mod:`harness.databases.private`).
 
 Each kind finds the machine's own binaries (on ``PATH``, then where
 Debian puts them), says how to initialise a data directory once and how

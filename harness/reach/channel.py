@@ -1,15 +1,15 @@
 """The test's end of one running server process's agent channel.
 
 :class:`Channel` sends requests to the agent inside a server
-(:mod:`harness.inject.agent`) and reads its replies, every wait bounded
-and cut short when the process dies; :mod:`harness.remote` keeps one per
-running server.
+(:mod:`harness.agent.serve`) and reads its replies, every wait bounded
+and cut short when the process dies; :mod:`harness.reach.injector`
+keeps one per running server.
 """
 
 import select
 
 from harness import errors
-from harness.inject import wire
+from harness.agent import wire
 
 #: Seconds the test waits for the agent's answer.
 REPLY_TIMEOUT = 30.0
@@ -19,7 +19,7 @@ class Channel(object):
     """The test's end of one running process's agent channel.
 
     :param name: the server name, for messages.
-    :param proc: the :class:`harness.process.ServerProcess`; owns the
+    :param proc: the :class:`harness.process.child.ServerProcess`; owns the
         socket and says whether the server died.
     """
 

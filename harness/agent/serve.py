@@ -1,17 +1,17 @@
 """The agent: a thread of the server serving its channel to the test.
 
-Requests (dicts, see :mod:`harness.inject.wire`), each answered by
+Requests (dicts, see :mod:`harness.agent.wire`), each answered by
 ``{'ok': True, 'value': ...}`` or ``{'ok': False, 'error': text,
 'target': bool}``:
 
 * ``init`` {layers, clock}: the state to have before the module runs;
 * ``apply`` {layer}, ``remove`` {id}: a patch or spy layer on or off;
 * ``calls`` {id}: the records of a spy, from every process;
-* ``clock`` {state}: see :mod:`harness.inject.clock`;
+* ``clock`` {state}: see :mod:`harness.agent.clock`;
 * ``status`` {wait}: ``{'pid', 'boot', 'busy'}``: this process's pid,
   a token new with every agent (a re-exec gets a new one) and the
   requests in flight in it and its children, after waiting up to *wait*
-  seconds for none (see :mod:`harness.inject.hooks`);
+  seconds for none (see :mod:`harness.agent.hooks`);
 * ``pause`` {timeout} / ``resume``: hold the program's loops at a pass
   boundary, and let them go (``pause`` answers True once none is
   mid-pass).
@@ -29,7 +29,7 @@ after it, respawned ones included.
 A process that re-executes itself as ``python -m <module>`` (the
 reference servers' SIGHUP reload) keeps its channel: ``os.execv`` is
 wrapped while an agent runs, so the new image starts through
-:mod:`harness.inject.boot` on the same descriptor and re-applies the
+:mod:`harness.agent.boot` on the same descriptor and re-applies the
 layers and clock (``HARNESS_AGENT_STATE``) before its module runs; what
 spies recorded before is lost.  The agent reads a request only while
 holding its lock, so an exec never swallows one: it waits in the socket
@@ -44,10 +44,10 @@ import socket
 import sys
 import threading
 
-from harness.inject import clock as clock_mod
-from harness.inject import hooks
-from harness.inject import layers as layers_mod
-from harness.inject import wire
+from harness.agent import clock as clock_mod
+from harness.agent import hooks
+from harness.agent import layers as layers_mod
+from harness.agent import wire
 
 ENV = 'HARNESS_AGENT_FD'
 #: Layers and clock handed to a re-executed image (pickle, hex).
@@ -269,7 +269,7 @@ def _execv(path, argv):
         os.environ[ENV] = str(agent.sock.fileno())
         agent.sock.set_inheritable(True)
         try:
-            _real_execv(path, [path, '-m', 'harness.inject.boot'] + argv[1:])
+            _real_execv(path, [path, '-m', 'harness.agent.boot'] + argv[1:])
         except OSError:
             agent.sock.set_inheritable(False)
             for name in (STATE_ENV, ENV):

@@ -1,10 +1,11 @@
 """Reaching inside a server's program: the test's API.
 
-:class:`Reachable` gives :class:`harness.server.Server` its ``patch``,
+:class:`Reachable` gives :class:`harness.process.server.Server` its ``patch``,
 ``spy`` and ``clock``; :class:`Calls` is what a spy yields, :class:`Clock`
 a server's wall clock and :class:`ServersClock` the clock of every server
 of a test (``FunctionalTest.clock``).  The machinery is in
-:mod:`harness.remote` (test side) and :mod:`harness.inject` (server side).
+:mod:`harness.reach.injector` (test side) and :mod:`harness.agent` (server
+side).
 """
 
 import datetime
@@ -72,7 +73,7 @@ class Clock(object):
     """A server's wall clock: ``freeze``, ``advance``, ``reset``.
 
     :param apply: called with the new state (see
-        :mod:`harness.inject.clock`); returns it.
+        :mod:`harness.agent.clock`); returns it.
     """
 
     def __init__(self, apply):
@@ -137,16 +138,17 @@ def remote_capable(server):
 
 
 class Reachable(object):
-    """What a :class:`harness.server.Server` offers to reach inside its
+    """What a :class:`harness.process.server.Server` offers to reach inside its
     program (mixed in; the state lives in :attr:`injector`)."""
 
     @property
     def injector(self):
-        """The server's :class:`harness.remote.Injector` (made on first
+        """The server's :class:`harness.reach.injector.Injector` (made on first
         use)."""
         injector = self.__dict__.get('_injector')
         if injector is None:
-            from harness import remote  # it imports this module
+            # It imports this module.
+            from harness.reach import injector as remote
             injector = self._injector = remote.Injector(self)
         return injector
 

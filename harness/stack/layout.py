@@ -4,8 +4,8 @@ Laid out means: the API and registry ports reserved (bound sockets), the
 conf dir ``etc/`` written with its data files, and ``api_server``,
 ``registry_server`` and ``scrubber_daemon`` declared, but nothing started.
 :meth:`Stack.start_servers` and :meth:`Stack.stop_servers` are what
-``FunctionalTest`` delegates to; :class:`harness.fixtures.StackFixture`
-is a started one.  The start and stop logic is :mod:`harness.launch`'s.
+``FunctionalTest`` delegates to; :class:`harness.process.fixture.StackFixture`
+is a started one.  The start and stop logic is :mod:`harness.process.launch`'s.
 """
 
 import os
@@ -13,15 +13,15 @@ import shutil
 
 import fixtures
 
-from harness import data
+from harness.glance import data
 from harness import errors
-from harness import launch
-from harness import reach
-from harness import server as server_mod
-from harness import utils
-from harness.servers import ApiServer
-from harness.servers import RegistryServer
-from harness.servers import ScrubberDaemon
+from harness.process import launch
+from harness.reach import reachable as reach
+from harness.process import server as server_mod
+from harness.glance import utils
+from harness.glance.servers import ApiServer
+from harness.glance.servers import RegistryServer
+from harness.glance.servers import ScrubberDaemon
 
 DATA_FILES = ('schema-image.json', 'policy.json', 'property-protections.conf',
               'property-protections-policies.conf')
@@ -75,7 +75,7 @@ class Stack(fixtures.Fixture):
     @property
     def clock(self):
         """The wall clock of every server of the stack at once
-        (:class:`harness.reach.ServersClock`): running ones now, the
+        (:class:`harness.reach.reachable.ServersClock`): running ones now, the
         others when they start."""
         return reach.ServersClock(self.servers)
 
@@ -86,7 +86,7 @@ class Stack(fixtures.Fixture):
                                         path)
 
     def cleanup(self):
-        """Stop every server (see :func:`harness.launch.stop_all`)."""
+        """Stop every server (see :func:`harness.process.launch.stop_all`)."""
         launch.stop_all(self.servers())
 
     def reset_databases(self):
@@ -105,7 +105,7 @@ class Stack(fixtures.Fixture):
         Ports are reserved up front, so nothing waits for another server
         to listen.  On a port clash everything is stopped and started
         again one by one with
-        :func:`harness.launch.start_with_retry`; any other failure
+        :func:`harness.process.launch.start_with_retry`; any other failure
         raises at once.  *kwargs* override conf template keys.
 
         :raises LaunchFailedError: a server did not come up.

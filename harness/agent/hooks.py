@@ -1,6 +1,6 @@
 """What a server program offers the agent beyond patches: quiescence.
 
-A reused stack (:mod:`harness.reuse`) resets the state a test left only
+A reused stack (:mod:`harness.stack.reuse`) resets the state a test left only
 once nothing runs in the servers.  It asks each server's agent:
 
 * ``status`` {wait}: how many requests are in flight, after waiting up

@@ -1,9 +1,10 @@
 """The test's side of reaching inside a server: patches, spies, clock.
 
-Each :class:`harness.server.Server` has one :class:`Injector`.  It keeps
-what the test asked for (the active patch and spy layers, the clock) and,
-while the server runs, a :class:`harness.channel.Channel` to the server's agent
-(:mod:`harness.inject`).  What is asked before ``start()`` is sent at
+Each :class:`harness.process.server.Server` has one :class:`Injector`.
+It keeps what the test asked for (the active patch and spy layers, the
+clock) and, while the server runs, a
+:class:`harness.reach.channel.Channel` to the server's agent
+(:mod:`harness.agent`).  What is asked before ``start()`` is sent at
 launch and applied before the server module runs; what is asked while
 it runs is applied at once, acknowledged by every process of the server
 before the call returns.  Leaving a ``with`` block takes its layer off;
@@ -19,11 +20,11 @@ import pickle
 import sys
 
 from harness import errors
-from harness.channel import Channel
-from harness.channel import REPLY_TIMEOUT
-from harness.reach import Calls
-from harness.reach import Clock
-from harness.reach import UNSET
+from harness.reach.channel import Channel
+from harness.reach.channel import REPLY_TIMEOUT
+from harness.reach.reachable import Calls
+from harness.reach.reachable import Clock
+from harness.reach.reachable import UNSET
 
 #: One recorded call: reprs of its arguments and of its outcome.
 Call = collections.namedtuple(
@@ -58,7 +59,7 @@ def _pickled(what, value):
 class Injector(object):
     """What the test asked of one server, and its channel while it runs.
 
-    :param server: the :class:`harness.server.Server`.
+    :param server: the :class:`harness.process.server.Server`.
     """
 
     def __init__(self, server):
@@ -78,7 +79,8 @@ class Injector(object):
 
     def init_request(self):
         """``init``: what the agent applies before the module runs; sent
-        in the channel at launch (:class:`harness.process.ServerProcess`).
+        in the channel at launch
+        (:class:`harness.process.child.ServerProcess`).
         """
         return {'op': 'init', 'layers': list(self.layers.values()),
                 'clock': self.clock_state}
@@ -123,7 +125,7 @@ class Injector(object):
 
     @contextlib.contextmanager
     def patch(self, target, raises=None, returns=UNSET, delay=None):
-        """See :meth:`harness.server.Server.patch`."""
+        """See :meth:`harness.process.server.Server.patch`."""
         if raises is not None and not (
                 isinstance(raises, BaseException) or (
                     isinstance(raises, type)
@@ -145,7 +147,7 @@ class Injector(object):
 
     @contextlib.contextmanager
     def spy(self, target):
-        """See :meth:`harness.server.Server.spy`."""
+        """See :meth:`harness.process.server.Server.spy`."""
         with self._layer({'kind': 'spy', 'target': target}) as layer_id:
             calls = Calls(self, layer_id)
             try:
@@ -194,7 +196,7 @@ class Injector(object):
     # -- clock ------------------------------------------------------------
 
     def set_clock(self, state):
-        """Move the server's clock to *state* (:mod:`harness.inject.clock`)."""
+        """Move the server's clock to *state* (:mod:`harness.agent.clock`)."""
         self.check_python()
         old, self.clock_state = self.clock_state, state
         try:
@@ -210,7 +212,7 @@ class Injector(object):
 
     def ask(self, op, timeout=REPLY_TIMEOUT, **fields):
         """Send the agent request *op* (``status``, ``pause``, ``resume``:
-        :mod:`harness.inject.hooks`) to the running server; return its
+        :mod:`harness.agent.hooks`) to the running server; return its
         value.
 
         :raises InjectError: the server is not running, or failed it.

@@ -1,19 +1,19 @@
 """Reaching inside a running Python server: patches, spies, the clock.
 
 The test process holds one end of a private socket pair per launched
-server (:mod:`harness.remote`); the server holds the other, handed over
+server (:mod:`harness.reach.injector`); the server holds the other, handed over
 as a descriptor like the lifeline (``HARNESS_AGENT_FD``).  Nothing listens
 on a port, and no other process can reach the channel.
 
-* :mod:`harness.inject.wire`: length-prefixed pickles on a stream socket.
-* :mod:`harness.inject.layers`: resolving a dotted target and stacking
+* :mod:`harness.agent.wire`: length-prefixed pickles on a stream socket.
+* :mod:`harness.agent.layers`: resolving a dotted target and stacking
   patch and spy layers on it.
-* :mod:`harness.inject.clock`: moving the process's wall clock
+* :mod:`harness.agent.clock`: moving the process's wall clock
   (``time-machine``).
-* :mod:`harness.inject.agent`: the thread serving the channel in the
+* :mod:`harness.agent.serve`: the thread serving the channel in the
   server, and the fork hooks that give every forked worker its own.
-* :mod:`harness.inject.boot`: what runs before the server module, for an
-  exec'd program (``python -m harness.inject.boot <module> <args>``) and
+* :mod:`harness.agent.boot`: what runs before the server module, for an
+  exec'd program (``python -m harness.agent.boot <module> <args>``) and
   for a fork of the preloaded fork-server.
 
 Importing any of these starts nothing (no thread, descriptor or hook):

@@ -15,8 +15,8 @@ back exactly once:
   it, the server reads EOF and exits: no server outlives its test process;
 * an *agent channel* (``HARNESS_AGENT_FD``, Python programs only): one
   end of a private socket pair, over which the test patches, spies on and
-  moves the clock of the server (:mod:`harness.remote`); an exec'd
-  program is run through :mod:`harness.inject.boot` to serve it;
+  moves the clock of the server (:mod:`harness.reach.injector`); an exec'd
+  program is run through :mod:`harness.agent.boot` to serve it;
 * a pidfd, so the death of the child is an event too.
 
 Stopping is bounded and idempotent: SIGTERM to the group, then SIGKILL.
@@ -30,11 +30,11 @@ import subprocess
 import weakref
 
 from harness import errors
-from harness import forkserver
-from harness import janitor
-from harness import logs
-from harness import pgroups
-from harness.inject import wire
+from harness.forkserver import client as forkserver
+from harness.process import janitor
+from harness.process import logs
+from harness.process import pgroups
+from harness.agent import wire
 
 #: Seconds ``stop()`` waits after SIGTERM, then again after SIGKILL.
 STOP_TIMEOUT = 10.0
@@ -94,7 +94,7 @@ class ServerProcess(object):
     :param preload: try a fork of the preloaded fork-server
         (:mod:`harness.forkserver`) before a plain fork/exec.
     :param agent: give the (Python) program an agent channel, with this
-        first message (:mod:`harness.inject.wire`) already in it, so the
+        first message (:mod:`harness.agent.wire`) already in it, so the
         agent reads it at once instead of waiting for the test; ``None``:
         no channel.
     """
@@ -193,7 +193,7 @@ class ServerProcess(object):
                 return child
         argv = self.argv
         if self.agent is not None:
-            argv = [argv[0], '-m', 'harness.inject.boot'] + argv[1:]
+            argv = [argv[0], '-m', 'harness.agent.boot'] + argv[1:]
         return subprocess.Popen(
             argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
             env=env, pass_fds=pass_fds, start_new_session=True)

@@ -1,6 +1,6 @@
 """What a server's launches wrote: its log file, stdout and stderr.
 
-:class:`LaunchLogs` is a mixin of :class:`harness.server.Server`: it
+:class:`LaunchLogs` is a mixin of :class:`harness.process.server.Server`: it
 needs ``test_dir``, ``server_name``, ``log_file``, ``port_clash``,
 ``process`` and a ``_log_marks`` dict, and gives the paths of the
 captured streams, the text written since the current launch (or
@@ -10,7 +10,7 @@ reload) began, and whether the program died saying its port was taken.
 import logging
 import os
 
-from harness import logs
+from harness.process import logs
 
 
 class LaunchLogs(object):

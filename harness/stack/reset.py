@@ -1,6 +1,6 @@
 """Putting a stack's state back as it was when it started, and checking it.
 
-The pieces :class:`harness.reuse.ReusableStack` resets between two tests:
+The pieces :class:`harness.stack.reuse.ReusableStack` resets between two tests:
 
 * :class:`Tables`: every table of the stack's database but the migration
   version table, emptied in one transaction on a kept connection and
@@ -19,7 +19,7 @@ import os
 import shutil
 import sqlite3
 
-from harness import database
+from harness.databases import provision as database
 
 #: The migration version table: the schema level, never emptied.
 VERSION_TABLE = 'alembic_version'

@@ -18,8 +18,11 @@ DATA_FILES = ('policy.json', 'schema-image.json', 'property-protections.conf',
 
 def candidate_dirs():
     """The directories searched, in order."""
-    source_tree = os.path.join(
-        os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'etc')
+    # harness/glance/data.py -> the top of the source tree.
+    top = os.path.abspath(__file__)
+    for _ in range(3):
+        top = os.path.dirname(top)
+    source_tree = os.path.join(top, 'etc')
     return [source_tree,
             os.path.join(sys.prefix, 'share', 'harness', 'etc'),
             os.path.join(sys.base_prefix, 'share', 'harness', 'etc')]

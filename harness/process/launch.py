@@ -1,15 +1,15 @@
 """Starting and stopping servers: what ``FunctionalTest`` and the fixtures
-of :mod:`harness.fixtures` share.
+of :mod:`harness.process.fixture` share.
 
 Every function raises :class:`harness.errors.HarnessError` subclasses;
 ``FunctionalTest`` turns them into the assertion failures of the seed.
 """
 
-from harness import database
+from harness.databases import provision as database
 from harness import errors
-from harness import readiness
-from harness import sqldb
-from harness import utils
+from harness.process import readiness
+from harness.databases import workers as sqldb
+from harness.glance import utils
 
 #: Seconds a launched server gets to be ready (``wait_for_servers``').
 READY_TIMEOUT = 10

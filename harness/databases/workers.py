@@ -3,12 +3,12 @@
 ``HARNESS_TEST_SQL_CONNECTION`` names a server database the user may
 create databases next to (CI: ``test`` on MariaDB and PostgreSQL).  Each
 test process works in its own database, ``harness_<name>_<token>``, where
-the token (:func:`harness.lease.token`) is random: unique among every host
-and PID namespace that shares the server, unlike a pid.
+the token (:func:`harness.databases.lease.token`) is random: unique among every
+host and PID namespace that shares the server, unlike a pid.
 
 * Before creating it the process takes the database's **lease**
-  (:mod:`harness.lease`): a lock held on a connection it keeps open until
-  it exits, which the server releases when that session dies.
+  (:mod:`harness.databases.lease`): a lock held on a connection it keeps
+  open until it exits, which the server releases when that session dies.
 * The database is created, and synced with ``manage db sync``, the first
   time the process needs it;
 * emptied row by row after every test (:func:`reset`): far cheaper than
@@ -24,7 +24,7 @@ import os
 import re
 
 from harness import errors
-from harness import lease
+from harness.databases import lease
 
 #: What every worker database name starts with.
 PREFIX = 'harness_'

@@ -12,10 +12,10 @@ renamed; a lock file makes one worker sync while the others wait).
 Later tests copy it: milliseconds.
 
 *MySQL/PostgreSQL*: the test process's own database on that server,
-created and synced once by :mod:`harness.sqldb` (which also empties it
-after each test and drops it at exit); a bare ``postgresql`` or
+created and synced once by :mod:`harness.databases.workers` (which also empties
+it after each test and drops it at exit); a bare ``postgresql`` or
 ``mysql`` names a server the harness starts itself
-(:mod:`harness.privatedb`).
+(:mod:`harness.databases.private`).
 """
 
 import fcntl
@@ -27,8 +27,8 @@ import sys
 import tempfile
 
 from harness import errors
-from harness import sqldb
-from harness import templates
+from harness.databases import workers as sqldb
+from harness.glance import templates
 
 SQL_ENV = 'HARNESS_TEST_SQL_CONNECTION'
 SQLITE_FILE_ENV = 'HARNESS_DB_TEST_SQLITE_FILE'
@@ -162,12 +162,12 @@ def _prune(folder, keep):
 def sql_base_url():
     """The server database that ``HARNESS_TEST_SQL_CONNECTION`` names
     (``None``: sqlite).  A bare ``postgresql`` or ``mysql`` names this
-    process's private server (:mod:`harness.privatedb`), started on first
-    use."""
+    process's private server (:mod:`harness.databases.private`), started on
+    first use."""
     value = os.environ.get(SQL_ENV)
     if not value:
         return None
-    from harness import privatedb
+    from harness.databases import private as privatedb
     return privatedb.base_url(value)
 
 
