@@ -1,11 +1,14 @@
-"""The documented ``harness.server``.
+"""The documented ``harness.server``: ``Server``, the class to subclass for
+any server program.
 
-It is :mod:`harness.process.server` itself, not a copy, so that a patch
-of ``harness.server.<name>`` reaches the code that runs.
+``Server``, ``bind_port`` and ``EXIT_TIMEOUT`` are
+:mod:`harness.process.server`'s; ``HarnessServer``, the base of the
+reference servers, is :mod:`harness.glance.servers`'.  Patch them there.
 """
 
-import sys
+from harness.glance.servers import HarnessServer
+from harness.process.server import EXIT_TIMEOUT
+from harness.process.server import Server
+from harness.process.server import bind_port
 
-from harness.process import server
-
-sys.modules[__name__] = server
+__all__ = ['EXIT_TIMEOUT', 'HarnessServer', 'Server', 'bind_port']

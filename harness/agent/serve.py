@@ -44,14 +44,15 @@ import socket
 import sys
 import threading
 
+from harness import contract
 from harness.agent import clock as clock_mod
 from harness.agent import hooks
 from harness.agent import layers as layers_mod
 from harness.agent import wire
 
-ENV = 'HARNESS_AGENT_FD'
+ENV = contract.AGENT_FD
 #: Layers and clock handed to a re-executed image (pickle, hex).
-STATE_ENV = 'HARNESS_AGENT_STATE'
+STATE_ENV = contract.AGENT_STATE
 #: Seconds a forked child gets to answer a relayed command.
 RELAY_TIMEOUT = 10.0
 

@@ -49,7 +49,7 @@ import time
 
 import fixtures
 
-from harness.process import fixture as harness_fixtures
+from harness import fixtures as harness_fixtures
 from harness.forkserver import client as forkserver
 from harness.glance import functional
 from harness.bench import anchor

@@ -26,7 +26,7 @@ import statistics
 import sys
 import time
 
-from harness.process import fixture as harness_fixtures
+from harness import fixtures as harness_fixtures
 from harness.cmd import api
 from harness.cmd import registry
 from harness.service import config

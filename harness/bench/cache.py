@@ -13,7 +13,7 @@ import statistics
 import time
 
 
-from harness.process import fixture as fixtures
+from harness import fixtures
 from harness.bench import transfer as bt
 
 SMALL = 1024

@@ -20,7 +20,7 @@ import time
 import fixtures
 
 from harness.databases import provision as database
-from harness.process import fixture as harness_fixtures
+from harness import fixtures as harness_fixtures
 from harness.forkserver import client as forkserver
 from harness.stack import reuse
 

@@ -18,7 +18,7 @@ import subprocess
 import sys
 import time
 
-from harness.process import fixture as fixtures
+from harness import fixtures
 from harness.bench import common
 from harness.bench import limit as bench_limit
 

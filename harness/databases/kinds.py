@@ -13,6 +13,7 @@ import shutil
 import signal
 import subprocess
 
+from harness import contract
 from harness import errors
 
 #: Where Debian installs programs that are not on a user's PATH.
@@ -190,14 +191,15 @@ def _version_key(text):
     return tuple(int(p) if p.isdigit() else 0 for p in text.split('.'))
 
 
-KINDS = {'postgresql': PostgreSQL, 'postgres': PostgreSQL,
-         'mysql': MariaDB, 'mariadb': MariaDB}
+_BY_NAME = {PostgreSQL.name: PostgreSQL, MariaDB.name: MariaDB}
+#: The kind each bare scheme of :data:`harness.contract.BARE_SCHEMES` asks
+#: for.
+KINDS = {scheme: _BY_NAME[kind]
+         for scheme, (kind, _driver) in contract.BARE_SCHEMES.items()}
 
 
 def kind_of(value):
     """The kind a bare scheme (``postgresql``, ``mysql``) asks for, else
     ``None`` (a full URL names a server that already runs)."""
-    scheme = (value or '').strip().lower()
-    if scheme.endswith('://'):
-        scheme = scheme[:-3]
-    return KINDS.get(scheme)
+    scheme = contract.bare_scheme(value)
+    return KINDS[scheme] if scheme else None

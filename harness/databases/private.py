@@ -8,7 +8,7 @@ process (an stestr or pytest worker):
 * started lazily, the first time the process needs its URL;
 * from a data directory initialised once with the machine's own programs
   (:mod:`harness.databases.kinds`) and cached like the synced sqlite
-  database (:func:`harness.databases.provision.cache_dir`, named after the
+  database (:func:`harness.databases.cache.cache_dir`, named after the
   program's version), then copied into a private run directory;
 * launched as a :class:`harness.process.server.Server` (``command``, a
   :class:`~harness.process.readiness.LogMatch` readiness check), so its process
@@ -31,7 +31,7 @@ import shutil
 import subprocess
 import tempfile
 
-from harness.databases import provision as database
+from harness.databases import cache
 from harness.databases import kinds as dbkinds
 from harness import errors
 from harness.process import janitor
@@ -149,7 +149,7 @@ def _start(kind):
 def _template(kind, user):
     """The cached, initialised data directory of *kind* (made once)."""
     key = hashlib.sha256(('%s|%s' % (kind.name, kind.identity())).encode())
-    folder = database.cache_dir()
+    folder = cache.cache_dir()
     entry = os.path.join(folder, '%s-data-%s' % (kind.name,
                                                  key.hexdigest()[:16]))
     if os.path.isdir(entry):

@@ -26,13 +26,15 @@ import subprocess
 import sys
 import tempfile
 
+from harness import contract
 from harness import errors
+from harness.databases.cache import CACHE_DIR_ENV  # noqa: F401 (public)
+from harness.databases.cache import cache_dir
 from harness.databases import workers as sqldb
 from harness.glance import templates
 
-SQL_ENV = 'HARNESS_TEST_SQL_CONNECTION'
-SQLITE_FILE_ENV = 'HARNESS_DB_TEST_SQLITE_FILE'
-CACHE_DIR_ENV = 'HARNESS_DB_CACHE_DIR'
+SQL_ENV = contract.SQL_CONNECTION
+SQLITE_FILE_ENV = contract.SQLITE_FILE
 #: A sqlite URL is this, then the file's absolute path.
 SQLITE_PREFIX = 'sqlite:///'
 #: The conf ``manage db sync`` runs with, in a server's ``etc`` dir.
@@ -70,15 +72,6 @@ def write_manage_conf(etc_dir, url):
     path = os.path.join(etc_dir, MANAGE_CONF)
     with open(path, 'w') as handle:
         handle.write(templates.MANAGE_CONF % {'sql_connection': url})
-    return path
-
-
-def cache_dir():
-    """Directory of the synced-DB cache (created on demand)."""
-    path = os.environ.get(CACHE_DIR_ENV) or os.path.join(
-        os.environ.get('XDG_CACHE_HOME') or os.path.expanduser('~/.cache'),
-        'harness')
-    os.makedirs(path, exist_ok=True)
     return path
 
 
@@ -174,3 +167,10 @@ def sql_base_url():
 def is_sqlite(url):
     """True for a sqlite URL (the embedded default)."""
     return url.startswith('sqlite')
+
+
+def reset_database(url):
+    """Empty the MySQL/PostgreSQL database *url* (sqlite: nothing to do;
+    its file stays in the test directory for diagnosis)."""
+    if not is_sqlite(url):
+        sqldb.reset(url)

@@ -23,6 +23,7 @@ import atexit
 import os
 import re
 
+from harness import contract
 from harness import errors
 from harness.databases import lease
 
@@ -43,7 +44,7 @@ def worker_name(base):
         raise errors.DatabaseError(
             'worker database name %s is longer than %d characters: use a '
             'shorter database name in %s' % (name, MAX_NAME,
-                                             'HARNESS_TEST_SQL_CONNECTION'))
+                                             contract.SQL_CONNECTION))
     return name
 
 

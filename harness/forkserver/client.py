@@ -38,13 +38,14 @@ import socket
 import subprocess
 import sys
 
+from harness import contract
 from harness.process import janitor
 from harness.process import pgroups
 from harness.forkserver import protocol
 from harness.forkserver.handle import LOST_STATUS  # noqa: F401 (public)
 from harness.forkserver.handle import Child
 
-ENV = 'HARNESS_PRELOAD'
+ENV = contract.PRELOAD
 #: Seconds the fork-server gets to import the server modules.
 START_TIMEOUT = 120.0
 

@@ -8,6 +8,8 @@ as ``SCM_RIGHTS``.  :mod:`harness.forkserver.server` lists the messages.
 import json
 import socket
 
+from harness import contract
+
 #: Largest message (an environment fits many times over).
 MAX_MESSAGE = 1 << 18
 #: Most descriptors one launch carries.
@@ -18,7 +20,7 @@ REPLY_TIMEOUT = 30.0
 #: Not on its command line: a fork's title (its exec'd command line) must
 #: not be shorter than the fork-server's, or ``/proc/<pid>/cmdline``
 #: shows it padded with NULs.
-MODULES_ENV = 'HARNESS_FORKSERVER_MODULES'
+MODULES_ENV = contract.FORKSERVER_MODULES
 
 
 def send(sock, message, fds=()):

@@ -12,7 +12,7 @@ import re
 
 from harness.databases import provision as database
 from harness import errors
-from harness.process import fixture as fixtures
+from harness import fixtures
 from harness.process import launch
 from harness.process import logs
 from harness.reach import reachable as reach
@@ -92,7 +92,7 @@ class FunctionalTest(utils.BaseTestCase):
         """
         if not database.is_sqlite(conn_string):
             self._dispose_engines()
-            launch.reset_database(conn_string)
+            database.reset_database(conn_string)
 
     def cleanup(self):
         """Stop every server and remove ``files_to_destroy``.

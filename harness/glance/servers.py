@@ -1,19 +1,43 @@
 """The reference service's servers, declared as Glance 2014.1 declared them.
 
+:class:`HarnessServer` is what the three have in common: the ready byte,
+the SIGHUP reload, the preload, and a database (``sql_connection``,
+provisioned before each launch by :mod:`harness.databases.provision`).
+
 Attributes, defaults and template keys are the seed's (Glance 2014.1's
 ``glance/tests/functional/__init__.py``); module paths have ``glance``
 renamed ``harness`` (``glance.cmd.api`` -> ``harness.cmd.api``).
 """
 
 import os
+import signal
 
-from harness.process import server
+from harness.databases import provision as database
 from harness.glance import templates
+from harness.process import server
 
 KI = 1024
 
 
-class ApiServer(server.HarnessServer):
+class HarnessServer(server.Server):
+    """A program of the reference service: ready byte, SIGHUP reload."""
+
+    reload_signal = signal.SIGHUP
+    ready_event = True
+    preload = True
+
+    def __init__(self, test_dir, port, sock=None):
+        super().__init__(test_dir, port, sock=sock)
+        self.sql_connection = database.default_url(test_dir)
+
+    def create_database(self):
+        """Give the server a synced database, if it needs one."""
+        if self.needs_database:
+            database.provision(self.sql_connection,
+                               os.path.join(self.test_dir, 'etc'))
+
+
+class ApiServer(HarnessServer):
     """Server object that starts/stops/manages the API server."""
 
     def __init__(self, test_dir, port, policy_file, delayed_delete=False,
@@ -76,7 +100,7 @@ class ApiServer(server.HarnessServer):
         self.paste_conf_base = templates.API_PASTE
 
 
-class RegistryServer(server.HarnessServer):
+class RegistryServer(HarnessServer):
     """Server object that starts/stops/manages the Registry server."""
 
     def __init__(self, test_dir, port, sock=None):
@@ -94,7 +118,7 @@ class RegistryServer(server.HarnessServer):
         self.paste_conf_base = templates.REGISTRY_PASTE
 
 
-class ScrubberDaemon(server.HarnessServer):
+class ScrubberDaemon(HarnessServer):
     """Server object that starts/stops/manages the Scrubber server."""
 
     def __init__(self, test_dir, daemon=False, **kwargs):

@@ -12,7 +12,6 @@ import os
 import select
 import shlex
 import shutil
-import socket
 import subprocess
 
 import fixtures
@@ -20,6 +19,7 @@ import testtools
 
 from harness.glance import data
 from harness.process import janitor
+from harness.process import ports
 from harness.service.api.middleware.fakeauth import FakeAuthMiddleware
 
 __all__ = ['BaseTestCase', 'FakeAuthMiddleware', 'depends_on_exe', 'execute',
@@ -224,9 +224,7 @@ def get_unused_port_and_socket():
 
     Keeping the socket bound reserves the port until the server adopts it.
     """
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(('127.0.0.1', 0))
-    return sock.getsockname()[1], sock
+    return ports.unused_port_and_socket()
 
 
 def safe_mkdirs(path):

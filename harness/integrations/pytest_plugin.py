@@ -63,7 +63,7 @@ def _use(node, started, fixture):
     """Set *fixture* up for *node*; remember it for teardown and its logs
     for the report (those it read before cleaning up, if it failed)."""
     from harness import errors
-    from harness.process import fixture as fixtures
+    from harness import fixtures
     failure = None
     try:
         fixtures.set_up(fixture)
@@ -95,7 +95,7 @@ def _clean_up(started):
 @pytest.fixture
 def harness_stack_factory(request):
     """``factory(**kwargs)``: a started reference stack per call."""
-    from harness.process import fixture as fixtures
+    from harness import fixtures
     started = []
 
     def factory(**kwargs):
@@ -115,7 +115,7 @@ def harness_stack(harness_stack_factory):
 def harness_server_factory(request):
     """``factory(server_class, **kwargs)``: the server started in a
     directory and on a port of its own (a ``NewServerFixture``)."""
-    from harness.process import fixture as fixtures
+    from harness import fixtures
     started = []
 
     def factory(server_class, **kwargs):

@@ -29,6 +29,7 @@ import socket
 import subprocess
 import weakref
 
+from harness import contract
 from harness import errors
 from harness.forkserver import client as forkserver
 from harness.process import janitor
@@ -135,22 +136,22 @@ class ServerProcess(object):
         ready_r, ready_w = os.pipe()
         life_r, life_w = os.pipe()
         env = dict(os.environ, **self.env)
-        env['HARNESS_READY_FD'] = str(ready_w)
-        env['HARNESS_LIFELINE_FD'] = str(life_r)
+        env[contract.READY_FD] = str(ready_w)
+        env[contract.LIFELINE_FD] = str(life_r)
         pass_fds = [ready_w, life_r]
         theirs = None
         if self.agent is not None:
             self.agent_sock, theirs = socket.socketpair()
             wire.send(self.agent_sock, self.agent)
-            env['HARNESS_AGENT_FD'] = str(theirs.fileno())
+            env[contract.AGENT_FD] = str(theirs.fileno())
             pass_fds.append(theirs.fileno())
         else:
-            env.pop('HARNESS_AGENT_FD', None)
+            env.pop(contract.AGENT_FD, None)
         if self.sock is not None:
-            env['HARNESS_TEST_SOCKET_FD'] = str(self.sock.fileno())
+            env[contract.SOCKET_FD] = str(self.sock.fileno())
             pass_fds.append(self.sock.fileno())
         else:
-            env.pop('HARNESS_TEST_SOCKET_FD', None)
+            env.pop(contract.SOCKET_FD, None)
         try:
             with open(self.stdout_log, 'ab') as out, \
                     open(self.stderr_log, 'ab') as err:

@@ -1,17 +1,17 @@
-"""The reference stack, and any one server, as fixtures.
+"""Any one server as a fixture, and what every harness fixture uses.
 
 In the ``fixtures`` library's style: ``_setUp`` acquires one thing at a
 time and registers its release with ``addCleanup`` right after, so a
 failure half-way releases exactly what was acquired, newest first.
 
-* :class:`ServerFixture` starts any :class:`harness.process.server.Server` with
-  every guarantee ``FunctionalTest`` gives: pre-bound socket, readiness,
-  fail fast, a retry on a fresh port only on a port clash, bounded stop of
-  the process group, and the janitor (through :mod:`harness.process.child`).
-* :class:`StackFixture` is the reference stack as ``start_servers()``
-  builds it, in its own temporary directory: a started
-  :class:`harness.stack.layout.Stack` (re-exported here), the laid-out stack
-  that ``FunctionalTest`` delegates to.
+* :class:`ServerFixture` starts any :class:`harness.process.server.Server`
+  with every guarantee ``FunctionalTest`` gives: pre-bound socket,
+  readiness, fail fast, a retry on a fresh port only on a port clash,
+  bounded stop of the process group, and the janitor (through
+  :mod:`harness.process.child`); :class:`NewServerFixture` gives it a
+  directory and a port of its own first.
+* The reference stack's fixture is
+  :class:`harness.stack.fixture.StackFixture`.
 * Server logs are details, with :func:`harness.process.logs.details`'
   de-duplication; they are read when the details are (testtools reads a
   fixture's details at the end of the test, before the fixture stops).
@@ -32,13 +32,10 @@ from harness import errors
 from harness.process import janitor
 from harness.process import launch
 from harness.process import logs
-from harness.databases import private as privatedb
-from harness.glance import utils
-from harness.stack.layout import Stack
+from harness.process import ports
 
-__all__ = ['NewServerFixture', 'ServerFixture', 'Stack', 'StackFixture',
-           'TestDir', 'add_log_details', 'set_up']
-
+__all__ = ['NewServerFixture', 'ServerFixture', 'TestDir', 'add_log_details',
+           'set_up']
 
 
 def log_names(server):
@@ -64,19 +61,6 @@ def add_log_details(fixture, servers):
             fixture.addDetail(name, content.Content(
                 content.UTF8_TEXT, functools.partial(_log_bytes, server,
                                                      name)))
-
-
-def _private_db_bytes(name):
-    return [dict(privatedb.log_details()).get(name, '').encode('utf-8')]
-
-
-def add_private_db_details(fixture):
-    """Give *fixture* a detail per log of the database servers this
-    process started itself (``HARNESS_TEST_SQL_CONNECTION=postgresql``),
-    read when it is read."""
-    for name, _ in privatedb.log_details():
-        fixture.addDetail(name, content.Content(
-            content.UTF8_TEXT, functools.partial(_private_db_bytes, name)))
 
 
 def set_up(fixture):
@@ -166,7 +150,7 @@ class NewServerFixture(fixtures.Fixture):
 
     def _setUp(self):
         self.test_dir = self.useFixture(TestDir()).path
-        port, sock = utils.get_unused_port_and_socket()
+        port, sock = ports.unused_port_and_socket()
         self.addCleanup(sock.close)
         self.server = self.server_class(self.test_dir, port, sock=sock)
         self.started = self.useFixture(ServerFixture(self.server,
@@ -180,34 +164,3 @@ class NewServerFixture(fixtures.Fixture):
     def url(self, path='/'):
         """``http://127.0.0.1:<port><path>``."""
         return self.started.url(path)
-
-
-class StackFixture(Stack):
-    """A started reference stack, as ``start_servers(**kwargs)`` builds
-    it, in a temporary directory of its own (or *test_dir*).
-
-    :param api: attributes to set on ``api_server`` before the start
-        (e.g. ``{'deployment_flavor': 'caching'}``); likewise *registry*
-        and *scrubber*.
-    :param kwargs: overrides of conf template keys, for every server.
-    """
-
-    def __init__(self, test_dir=None, api=None, registry=None,
-                 scrubber=None, **kwargs):
-        super().__init__(test_dir)
-        self._given_dir = test_dir
-        self._attrs = (api or {}, registry or {}, scrubber or {})
-        self.kwargs = kwargs
-
-    def _setUp(self):
-        self.test_dir = (self._given_dir or
-                         self.useFixture(TestDir()).path)
-        super()._setUp()
-        own = [self.api_server, self.registry_server, self.scrubber_daemon]
-        add_log_details(self, own)
-        for server, attrs in zip(own, self._attrs):
-            for name, value in attrs.items():
-                setattr(server, name, value)
-        self.start_servers(**dict(self.kwargs))
-        # After the start: the first database made starts a private server.
-        add_private_db_details(self)

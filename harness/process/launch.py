@@ -5,11 +5,9 @@ Every function raises :class:`harness.errors.HarnessError` subclasses;
 ``FunctionalTest`` turns them into the assertion failures of the seed.
 """
 
-from harness.databases import provision as database
 from harness import errors
+from harness.process import ports
 from harness.process import readiness
-from harness.databases import workers as sqldb
-from harness.glance import utils
 
 #: Seconds a launched server gets to be ready (``wait_for_servers``').
 READY_TIMEOUT = 10
@@ -38,7 +36,7 @@ def launch_message(servers, expect_launch=True, timeout=READY_TIMEOUT):
 def move_to_fresh_port(server):
     """Give *server* a fresh pre-bound socket (its port was taken)."""
     server.close_socket()
-    server.bind_port, server.sock = utils.get_unused_port_and_socket()
+    server.bind_port, server.sock = ports.unused_port_and_socket()
 
 
 def start_with_retry(server, max_retries=3, expect_launch=True,
@@ -89,10 +87,3 @@ def stop_all(servers):
             failures.append(str(exc))
     if failures:
         raise errors.HarnessError('; '.join(failures))
-
-
-def reset_database(url):
-    """Empty the MySQL/PostgreSQL database *url* (sqlite: nothing to do;
-    its file stays in the test directory for diagnosis)."""
-    if not database.is_sqlite(url):
-        sqldb.reset(url)

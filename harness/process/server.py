@@ -11,40 +11,28 @@ filled the same way.  The process itself is a
 
 import os
 import re
-import signal
-import socket
 import sys
 
-from harness.databases import provision as database
 from harness import errors
 from harness.process import launchlogs
 from harness.process import logs
 from harness.process import child as process
 from harness.reach import reachable as reach
+from harness.process import ports
 from harness.process import readiness as readiness_checks
 from harness.reach import injector as remote
-from harness.glance import utils
 
 #: Seconds ``start(expect_exit=True)`` waits for the program to exit.
 EXIT_TIMEOUT = 60.0
 
 
 def bind_port(port):
-    """Bind a fresh socket to 127.0.0.1:*port* (not listening).
-
-    SO_REUSEADDR lets a restarted server take back its port while the
-    previous one's connections sit in TIME_WAIT.
+    """Bind a fresh socket to 127.0.0.1:*port* (not listening); see
+    :func:`harness.process.ports.bind`.
 
     :raises PortInUseError: when something else holds the port.
     """
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind(('127.0.0.1', port))
-    except OSError:
-        sock.close()
-        raise errors.PortInUseError('127.0.0.1', port) from None
-    return sock
+    return ports.bind(port)
 
 
 class Server(reach.Reachable, launchlogs.LaunchLogs):
@@ -112,7 +100,7 @@ class Server(reach.Reachable, launchlogs.LaunchLogs):
             raise errors.HarnessError('Subclass did not populate config_base!')
         conf_override = self._values(kwargs)
         conf_dir = os.path.join(self.test_dir, 'etc')
-        utils.safe_mkdirs(conf_dir)
+        os.makedirs(conf_dir, exist_ok=True)
         conf_path = os.path.join(conf_dir, '%s.conf' % self.server_name)
         paste_path = conf_path.replace('.conf', '-paste.ini')
         core = self._fill(self.conf_base, conf_override)
@@ -270,10 +258,9 @@ class Server(reach.Reachable, launchlogs.LaunchLogs):
         return 0, logs.read_text(stdout, self.log_mark(stdout)), ''
 
     def create_database(self):
-        """Give the server a synced database, if it needs one."""
-        if self.needs_database:
-            database.provision(self.sql_connection,
-                               os.path.join(self.test_dir, 'etc'))
+        """What the program needs before each launch, after its conf is
+        written: nothing here.  The reference servers provision their
+        database (:class:`harness.glance.servers.HarnessServer`)."""
 
     def terminate(self):
         """Send SIGTERM now; a later :meth:`stop` waits for the exit."""
@@ -287,18 +274,6 @@ class Server(reach.Reachable, launchlogs.LaunchLogs):
         self.injector.detach()
         proc, self.process = self.process, None
         return proc.stop(), '', ''
-
-
-class HarnessServer(Server):
-    """A program of the reference service: ready byte, SIGHUP reload."""
-
-    reload_signal = signal.SIGHUP
-    ready_event = True
-    preload = True
-
-    def __init__(self, test_dir, port, sock=None):
-        super().__init__(test_dir, port, sock=sock)
-        self.sql_connection = database.default_url(test_dir)
 
 
 def _write_text(path, text):

@@ -22,9 +22,9 @@ import sys
 from harness import errors
 from harness.reach.channel import Channel
 from harness.reach.channel import REPLY_TIMEOUT
-from harness.reach.reachable import Calls
-from harness.reach.reachable import Clock
-from harness.reach.reachable import UNSET
+from harness.reach.calls import UNSET
+from harness.reach.calls import Calls
+from harness.reach.calls import Clock
 
 #: One recorded call: reprs of its arguments and of its outcome.
 Call = collections.namedtuple(

@@ -1,103 +1,18 @@
 """Reaching inside a server's program: the test's API.
 
-:class:`Reachable` gives :class:`harness.process.server.Server` its ``patch``,
-``spy`` and ``clock``; :class:`Calls` is what a spy yields, :class:`Clock`
-a server's wall clock and :class:`ServersClock` the clock of every server
-of a test (``FunctionalTest.clock``).  The machinery is in
-:mod:`harness.reach.injector` (test side) and :mod:`harness.agent` (server
-side).
+:class:`Reachable` gives :class:`harness.process.server.Server` its
+``patch``, ``spy`` and ``clock``; :class:`ServersClock` is the clock of
+every server of a test (``FunctionalTest.clock``).  What they give back is
+in :mod:`harness.reach.calls`; the machinery is in
+:mod:`harness.reach.injector` (the test process) and :mod:`harness.agent`
+(the server's processes).
 """
 
-import datetime
 import sys
 
 from harness import errors
-
-#: Default of ``returns=``: call through (``None`` is a value).
-UNSET = object()
-
-
-def _timestamp(when):
-    if isinstance(when, datetime.datetime):
-        if when.tzinfo is None or when.utcoffset() is None:
-            raise errors.InjectError(
-                'clock.freeze() needs a timezone-aware datetime or a POSIX '
-                'timestamp, not the naive %r' % (when,))
-        return when.timestamp()
-    if isinstance(when, (int, float)) and not isinstance(when, bool):
-        return float(when)
-    raise errors.InjectError('clock.freeze() needs a timezone-aware '
-                             'datetime or a POSIX timestamp, not %r'
-                             % (when,))
-
-
-class Calls(object):
-    """The calls a spy saw: read again whenever it is read.
-
-    Supports ``len()``, iteration and indexing; after the ``with`` block
-    it keeps the calls seen until then.
-    """
-
-    def __init__(self, injector, layer_id):
-        self._injector = injector
-        self._id = layer_id
-        self._final = None
-
-    def freeze(self):
-        if self._final is None:
-            try:
-                self._final = self._injector.calls(self._id)
-            except errors.HarnessError:
-                self._final = list(self._injector.past_calls.get(self._id,
-                                                                  ()))
-
-    def _current(self):
-        if self._final is not None:
-            return self._final
-        return self._injector.calls(self._id)
-
-    def __len__(self):
-        return len(self._current())
-
-    def __iter__(self):
-        return iter(self._current())
-
-    def __getitem__(self, index):
-        return self._current()[index]
-
-    def __repr__(self):
-        return '<Calls %r>' % (self._current(),)
-
-
-class Clock(object):
-    """A server's wall clock: ``freeze``, ``advance``, ``reset``.
-
-    :param apply: called with the new state (see
-        :mod:`harness.agent.clock`); returns it.
-    """
-
-    def __init__(self, apply):
-        self._apply = apply
-        self.state = None
-
-    def freeze(self, when):
-        """Stop the clock at *when* (aware ``datetime`` or timestamp)."""
-        self._set(('frozen', _timestamp(when)))
-
-    def advance(self, seconds):
-        """Move the clock *seconds* forward (frozen or ticking)."""
-        seconds = float(seconds)
-        if self.state is None:
-            self._set(('offset', seconds))
-        else:
-            self._set((self.state[0], self.state[1] + seconds))
-
-    def reset(self):
-        """Back to the real time."""
-        self._set(None)
-
-    def _set(self, state):
-        self.state = self._apply(state)
+from harness.reach import injector as remote
+from harness.reach.calls import UNSET
 
 
 class ServersClock(object):
@@ -136,7 +51,6 @@ def remote_capable(server):
     return True
 
 
-
 class Reachable(object):
     """What a :class:`harness.process.server.Server` offers to reach inside its
     program (mixed in; the state lives in :attr:`injector`)."""
@@ -147,8 +61,6 @@ class Reachable(object):
         use)."""
         injector = self.__dict__.get('_injector')
         if injector is None:
-            # It imports this module.
-            from harness.reach import injector as remote
             injector = self._injector = remote.Injector(self)
         return injector
 
@@ -175,12 +87,14 @@ class Reachable(object):
 
     def spy(self, target):
         """Context manager yielding the calls made to *target* in the
-        server (:class:`Calls`, read anew when read)."""
+        server (:class:`harness.reach.calls.Calls`, read anew when
+        read)."""
         return self.injector.spy(target)
 
     @property
     def clock(self):
-        """The server's wall clock (:class:`Clock`)."""
+        """The server's wall clock
+        (:class:`harness.reach.calls.Clock`)."""
         return self.injector.clock
 
     def planned_argv(self):

@@ -12,7 +12,7 @@ import sys
 import threading
 
 from harness import errors
-from harness.process import fixture as fixtures
+from harness import fixtures
 
 
 def _wait_for_signal():

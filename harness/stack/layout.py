@@ -13,12 +13,12 @@ import shutil
 
 import fixtures
 
+from harness.databases import provision as database
 from harness.glance import data
 from harness import errors
 from harness.process import launch
 from harness.reach import reachable as reach
-from harness.process import server as server_mod
-from harness.glance import utils
+from harness.process import ports
 from harness.glance.servers import ApiServer
 from harness.glance.servers import RegistryServer
 from harness.glance.servers import ScrubberDaemon
@@ -42,13 +42,13 @@ class Stack(fixtures.Fixture):
 
     def _setUp(self):
         self.api_protocol = 'http'
-        self.api_port, api_sock = utils.get_unused_port_and_socket()
+        self.api_port, api_sock = ports.unused_port_and_socket()
         self.addCleanup(api_sock.close)
         self.registry_port, registry_sock = \
-            utils.get_unused_port_and_socket()
+            ports.unused_port_and_socket()
         self.addCleanup(registry_sock.close)
         conf_dir = os.path.join(self.test_dir, 'etc')
-        utils.safe_mkdirs(conf_dir)
+        os.makedirs(conf_dir, exist_ok=True)
         for name in DATA_FILES:
             shutil.copy(data.data_file(name), conf_dir)
         self.property_file_roles = os.path.join(
@@ -93,7 +93,7 @@ class Stack(fixtures.Fixture):
         """Empty every database a server of the stack uses."""
         for url in sorted({s.sql_connection for s in self.servers()
                            if s.needs_database}):
-            launch.reset_database(url)
+            database.reset_database(url)
 
     def _close_sockets(self):
         for server in self.servers():
@@ -143,7 +143,7 @@ class Stack(fixtures.Fixture):
         """Stop the API, registry and scrubber; reset the database."""
         launch.stop_all([self.api_server, self.registry_server,
                   self.scrubber_daemon])
-        launch.reset_database(self.registry_server.sql_connection)
+        database.reset_database(self.registry_server.sql_connection)
 
     def _on_move(self, server):
         if server is self.api_server:
@@ -155,7 +155,7 @@ class Stack(fixtures.Fixture):
         """Make sure *server* holds a bound socket; return its port."""
         if server.sock is None and server.fork_socket:
             try:
-                server.sock = server_mod.bind_port(server.bind_port)
+                server.sock = ports.bind(server.bind_port)
             except errors.PortInUseError:
                 launch.move_to_fresh_port(server)
                 self._on_move(server)

@@ -24,7 +24,7 @@ marks the stack dirty: it is stopped and a fresh one started.
 import os
 
 from harness import errors
-from harness.process import fixture as fixtures
+from harness import fixtures
 from harness.process import logs
 from harness.stack import reset as reset_mod
 

@@ -17,7 +17,7 @@ from testtools.testresult.doubles import ExtendedTestResult
 
 from harness.databases import kinds as dbkinds
 from harness import errors
-from harness.process import fixture as harness_fixtures
+from harness import fixtures as harness_fixtures
 from harness.glance import functional
 from harness.databases import private as privatedb
 from harness.tests.functional import runner_support

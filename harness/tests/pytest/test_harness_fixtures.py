@@ -18,7 +18,7 @@ import testtools
 
 from harness.glance import data
 from harness import errors
-from harness.process import fixture as fixtures
+from harness import fixtures
 from harness.process import child as process
 from harness.process import readiness
 from harness.process import server

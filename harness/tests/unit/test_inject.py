@@ -11,7 +11,7 @@ import testtools
 import time_machine
 
 from harness import errors
-from harness.reach import reachable as reach
+from harness.reach import calls
 from harness.reach import injector as remote
 from harness.agent import serve as agent_mod
 from harness.agent import clock as clock_mod
@@ -202,7 +202,7 @@ class TestRemoteHelpers(testtools.TestCase):
         def apply(state):
             states.append(state)
             return state
-        clock = reach.Clock(apply)
+        clock = calls.Clock(apply)
         clock.advance(10)
         clock.advance(5)
         clock.freeze(datetime.datetime(2001, 9, 9, 1, 46, 40,
