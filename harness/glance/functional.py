@@ -10,19 +10,20 @@ Glance 2014.1 functional test runs unchanged with ``glance`` replaced by
 import os
 import re
 
-from harness.databases import provision as database
 from harness import errors
-from harness import fixtures
-from harness.process import launch
-from harness.process import logs
-from harness.reach import reachable as reach
-from harness.process import readiness
-from harness.stack import layout as stacks
+from harness.databases import private as privatedb
+from harness.databases import provision as database
 from harness.glance import utils
-from harness.process.server import Server
 from harness.glance.servers import ApiServer
 from harness.glance.servers import RegistryServer
 from harness.glance.servers import ScrubberDaemon
+from harness.process import launch
+from harness.process import logs
+from harness.process import readiness
+from harness.process.fixture import FailureDetails
+from harness.process.server import Server
+from harness.reach import reachable as reach
+from harness.stack import layout as stacks
 
 __all__ = ['ApiServer', 'FunctionalTest', 'RegistryServer', 'ScrubberDaemon',
            'Server']
@@ -39,7 +40,6 @@ class FunctionalTest(utils.BaseTestCase):
 
     def setUp(self):
         super().setUp()
-        self._failed = False
         self._engines = []
         # The layout (ports, etc/, the three servers) is the Stack
         # fixture's, and so is the last word at cleanup: stop, reset the
@@ -60,8 +60,7 @@ class FunctionalTest(utils.BaseTestCase):
         # Cleanups run last-in first-out: stop, attach logs, release the
         # engines of run_sql_cmd, and then the stack's own cleanup.
         self.addCleanup(self._dispose_engines)
-        self.addOnException(self._note_failure)
-        self.addCleanup(self._attach_logs_if_failed)
+        self._failure = FailureDetails(self, self._failure_logs)
         self.addCleanup(self.cleanup)
 
     def tearDown(self):
@@ -266,14 +265,11 @@ class FunctionalTest(utils.BaseTestCase):
         return servers + [s for s in self.launched_servers
                           if s not in servers]
 
-    def _note_failure(self, exc_info, tb_label='traceback'):
-        self._failed = True
-
-    def _attach_logs_if_failed(self):
-        if self._failed:
-            self.add_log_details(self._all_servers())
-            # The test process's own database server, if it started one.
-            fixtures.add_private_db_details(self)
+    def _failure_logs(self):
+        found = [detail for server in self._all_servers()
+                 for detail in logs.details(server)]
+        # The test process's own database server, if it started one.
+        return found + privatedb.log_details()
 
     def _dispose_engines(self):
         while self._engines:

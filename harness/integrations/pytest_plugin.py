@@ -59,6 +59,14 @@ def _live_logs(fixture):
     return read
 
 
+def _setup_failure(node, exc):
+    """Keep the details *exc* carries (the logs a fixture read before it
+    cleaned up) for *node*'s report; return the failure in one line."""
+    details = sorted(getattr(exc, 'details', {}).items())
+    _remember_logs(node, lambda: details)
+    return '%s: %s' % (type(exc).__name__, exc)
+
+
 def _use(node, started, fixture):
     """Set *fixture* up for *node*; remember it for teardown and its logs
     for the report (those it read before cleaning up, if it failed)."""
@@ -68,11 +76,10 @@ def _use(node, started, fixture):
     try:
         fixtures.set_up(fixture)
     except Exception as exc:
-        details = sorted(getattr(exc, 'details', {}).items())
-        _remember_logs(node, lambda: details)
+        message = _setup_failure(node, exc)
         if not isinstance(exc, errors.HarnessError):
             raise
-        failure = '%s: %s' % (type(exc).__name__, exc)
+        failure = message
     if failure:
         # The harness's own words (server, status, log tail) say it all;
         # its frames would only bury them.  Outside the handler: once.
@@ -152,10 +159,8 @@ def harness_reused_stack(request, harness_shared_stack):
     try:
         stack.begin(**(marker.kwargs if marker else {}))
     except errors.HarnessError as exc:
-        details = sorted(getattr(exc, 'details', {}).items())
-        _remember_logs(request.node, lambda: details)
+        failure = _setup_failure(request.node, exc)
         stack.mark_dirty('its start failed')
-        failure = '%s: %s' % (type(exc).__name__, exc)
     if failure:
         pytest.fail(failure, pytrace=False)
     # Only what the servers wrote during this test goes to its report.

@@ -25,8 +25,8 @@ the resource between tests: each test makes and cleans its own stack.
 
 import testresources
 import testtools
-from testtools import content
 
+from harness.process.fixture import FailureDetails
 from harness.stack import reuse
 
 
@@ -82,24 +82,18 @@ class ReusedStackTestCase(testtools.TestCase):
 
     def setUp(self):
         super().setUp()
-        self._stack_failed = False
         testresources.setUpResources(self, self.resources, None)
         self.addCleanup(testresources.tearDownResources, self,
                         self.resources, None)
-        self.addOnException(self._note_stack_failure)
         self.addCleanup(self._end_stack)
+        # Its cleanup runs first: the logs, then the end of the test.
+        self._failure = FailureDetails(self, self.stack.log_details)
         method = getattr(self, self._testMethodName, None)
         kwargs = getattr(method, 'stack_kwargs', self.stack_kwargs)
         self.stack.begin(**(kwargs or {}))
 
-    def _note_stack_failure(self, exc_info, tb_label='traceback'):
-        self._stack_failed = True
-
     def _end_stack(self):
-        if self._stack_failed:
-            for name, text in self.stack.log_details():
-                self.addDetail(name, content.text_content(text))
-        self.stack.end(self._stack_failed)
+        self.stack.end(self._failure.failed)
 
 
 def with_stack(**kwargs):

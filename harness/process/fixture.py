@@ -41,9 +41,7 @@ __all__ = ['NewServerFixture', 'ServerFixture', 'TestDir', 'add_log_details',
 def log_names(server):
     """The detail names :func:`harness.process.logs.details` may give
     *server*."""
-    paths = [server.log_file, server.log_path('stdout'),
-             server.log_path('stderr')]
-    return [os.path.basename(p) for p in paths if p]
+    return [os.path.basename(path) for path in logs.paths(server)]
 
 
 def _log_bytes(server, name):
@@ -61,6 +59,32 @@ def add_log_details(fixture, servers):
             fixture.addDetail(name, content.Content(
                 content.UTF8_TEXT, functools.partial(_log_bytes, server,
                                                      name)))
+
+
+class FailureDetails(object):
+    """Whether a testtools *test* failed and, at its cleanup, the logs
+    *source()* gives (``[(name, text)]``) as its details if it did.
+
+    Made in ``setUp``: its cleanup runs after those registered later.
+
+    :ivar failed: True once ``setUp``, the test or an earlier cleanup
+        raised.
+    """
+
+    def __init__(self, test, source):
+        self.failed = False
+        self._test = test
+        self._source = source
+        test.addOnException(self._note)
+        test.addCleanup(self._attach)
+
+    def _note(self, exc_info, tb_label='traceback'):
+        self.failed = True
+
+    def _attach(self):
+        if self.failed:
+            for name, text in self._source():
+                self._test.addDetail(name, content.text_content(text))
 
 
 def set_up(fixture):

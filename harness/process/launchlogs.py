@@ -27,8 +27,7 @@ class LaunchLogs(object):
                      for name in ('stdout', 'stderr'))
 
     def _log_files(self):
-        return [p for p in (self.log_file, self.log_path('stdout'),
-                            self.log_path('stderr')) if p]
+        return logs.paths(self)
 
     def _mark_logs(self):
         self._log_marks = {p: logs.size(p) for p in self._log_files()}

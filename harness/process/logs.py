@@ -65,14 +65,26 @@ def lines_beyond(text, reference):
     return ''.join(extra)
 
 
-def details(server):
+def paths(server):
+    """The files *server*'s launches write: its log file (if it names
+    one), then the captured stdout and stderr."""
+    return [path for path in (server.log_file, server.log_path('stdout'),
+                              server.log_path('stderr')) if path]
+
+
+def details(server, offsets=None):
     """``[(name, text)]`` of *server*'s non-empty logs, each line once.
 
     The log file and stdout whole; stderr for what it holds beyond the log
     file.
+
+    :param offsets: ``{path: byte offset}``: read each file from there
+        (default: from its start).
     """
-    log_text = read_text(server.log_file) if server.log_file else ''
-    stdout, stderr = server.log_path('stdout'), server.log_path('stderr')
-    texts = [(server.log_file, log_text), (stdout, read_text(stdout)),
-             (stderr, lines_beyond(read_text(stderr), log_text))]
-    return [(os.path.basename(path), text) for path, text in texts if text]
+    offsets = offsets or {}
+    found = paths(server)
+    texts = [read_text(path, offsets.get(path, 0)) for path in found]
+    if server.log_file:
+        texts[-1] = lines_beyond(texts[-1], texts[0])
+    return [(os.path.basename(path), text)
+            for path, text in zip(found, texts) if text]

@@ -56,6 +56,23 @@ class DetailsTest(testtools.TestCase):
         self.write(self.srv.log_path('stderr'), 'INFO up\n')
         self.assertEqual([('svc.log', 'INFO up\n')], logs.details(self.srv))
 
+    def test_from_offsets(self):
+        self.write(self.srv.log_file, 'INFO old\nINFO new\n')
+        self.write(self.srv.log_path('stderr'), 'INFO old\nINFO new\nbad\n')
+        self.write(self.srv.log_path('stdout'), 'old\n')
+        offsets = {self.srv.log_file: 9, self.srv.log_path('stderr'): 9,
+                   self.srv.log_path('stdout'): 4}
+        self.assertEqual([('svc.log', 'INFO new\n'),
+                          ('svc.stderr.log', 'bad\n')],
+                         logs.details(self.srv, offsets))
+
+    def test_the_files_of_a_server(self):
+        self.assertEqual([self.srv.log_file, self.srv.log_path('stdout'),
+                          self.srv.log_path('stderr')], logs.paths(self.srv))
+        self.srv.log_file = None
+        self.assertEqual([self.srv.log_path('stdout'),
+                          self.srv.log_path('stderr')], logs.paths(self.srv))
+
     def test_output_since_launch(self):
         self.write(self.srv.log_path('stdout'), 'old run\n')
         self.srv._mark_logs()
