@@ -25,20 +25,19 @@ import hashlib
 import os
 import secrets
 
+from harness.process import forks
+
 #: Hex digits of the token: 40 bits, no clash among any plausible number
 #: of workers sharing a server.
 TOKEN_DIGITS = 10
 
-_token = None   # (pid, token) of this process
+_token = forks.PerProcess()  # this process's token
 _leases = []    # the Lease objects this process holds
 
 
 def token():
     """This process's token: drawn once, drawn again in a forked child."""
-    global _token
-    if _token is None or _token[0] != os.getpid():
-        _token = (os.getpid(), secrets.token_hex(TOKEN_DIGITS // 2))
-    return _token[1]
+    return _token.get() or _token.set(secrets.token_hex(TOKEN_DIGITS // 2))
 
 
 def _pg_key(name):
@@ -80,7 +79,7 @@ class Lease(object):
 
     def __init__(self, engine):
         self.engine = engine
-        self.pid = os.getpid()
+        self.owner = os.getpid()
         self.conn = engine.connect()
         self.names = set()
         _protect_from_fork(self.conn)
@@ -102,7 +101,7 @@ class Lease(object):
         """End the session: the server releases every lock at once."""
         if self in _leases:
             _leases.remove(self)
-        if self.pid == os.getpid():
+        if forks.mine(self):
             self.conn.close()
         self.engine.dispose()
         self.names.clear()

@@ -22,7 +22,6 @@ Run as root (CI), the server runs as an unprivileged user (``postgres`` or
 PostgreSQL refuses to run as root.
 """
 
-import atexit
 import fcntl
 import hashlib
 import os
@@ -35,6 +34,7 @@ from harness.databases import cache
 from harness.databases import kinds as dbkinds
 from harness import errors
 from harness.process import janitor
+from harness.process import forks
 from harness.process import logs
 from harness.process import readiness
 from harness.process import server
@@ -95,12 +95,12 @@ def base_url(value):
 def running(kind_class):
     """This process's private server of *kind_class*, started if need be."""
     current = _running.get(kind_class.name)
-    if current is not None and current.owner == os.getpid():
+    if forks.mine(current):
         return current
     kind = kind_class()  # finds the programs, or says what to install
     srv = _start(kind)
     _running[kind.name] = srv
-    atexit.register(_stop_at_exit, srv)
+    forks.at_exit(_stop_at_exit, srv)
     return srv
 
 
@@ -109,22 +109,20 @@ def log_details():
     (for a failing test's details)."""
     found = []
     for srv in _running.values():
-        if srv.owner == os.getpid():
+        if forks.mine(srv):
             found.extend(('private-%s' % name, text)
                          for name, text in logs.details(srv))
     return found
 
 
 def _stop_at_exit(srv):
-    # A forked child inherits the hook; the server is its parent's.
-    if srv.owner == os.getpid():
-        _running.pop(srv.kind.name, None)
-        # Its data directory goes with it: nothing to drop there, and
-        # sqldb's own hook may run after this one (it was registered
-        # first if a shared server was used before this one started).
-        from harness.databases import workers as sqldb
-        sqldb.forget(srv.url)
-        srv.shut_down()
+    _running.pop(srv.kind.name, None)
+    # Its data directory goes with it: nothing to drop there, and
+    # sqldb's own hook may run after this one (it was registered
+    # first if a shared server was used before this one started).
+    from harness.databases import workers as sqldb
+    sqldb.forget(srv.url)
+    srv.shut_down()
 
 
 def _start(kind):
@@ -214,7 +212,7 @@ def _reach(kind, user):
             % (' and '.join(kind.programs()), user.pw_name))
     copy = tempfile.mkdtemp(prefix='harness-%s-programs-' % kind.name)
     janitor.watch_dir(copy)
-    atexit.register(_remove_if_owner, copy, os.getpid())
+    forks.at_exit(shutil.rmtree, copy, ignore_errors=True)
     os.chmod(copy, 0o755)
     relocate(copy)
 
@@ -230,11 +228,6 @@ def _world_runnable(path):
         if parent == os.path.dirname(parent):
             return True
         parent = os.path.dirname(parent)
-
-
-def _remove_if_owner(path, owner):
-    if owner == os.getpid():
-        shutil.rmtree(path, ignore_errors=True)
 
 
 

@@ -19,13 +19,12 @@ host and PID namespace that shares the server, unlike a pid.
   never one whose lease is held.
 """
 
-import atexit
-import os
 import re
 
 from harness import contract
 from harness import errors
 from harness.databases import lease
+from harness.process import forks
 
 #: What every worker database name starts with.
 PREFIX = 'harness_'
@@ -34,7 +33,7 @@ MAX_NAME = 63
 
 _created = {}     # worker URL -> base URL, of what this process created
 _leases = {}      # base URL -> this process's Lease on that server
-_owner = None     # pid that registered the exit hook
+_hooked = forks.PerProcess()  # True once this process has its exit hook
 
 
 def worker_name(base):
@@ -134,7 +133,7 @@ def hold_lease(base_url, name):
     :raises DatabaseError: if another live session holds it.
     """
     held = _leases.get(base_url)
-    if held is None or held.pid != os.getpid():
+    if not forks.mine(held):
         held = _leases[base_url] = lease.Lease(_admin_engine(base_url))
     if not held.hold(name):
         raise errors.DatabaseError(
@@ -178,17 +177,11 @@ def create(base_url, sync):
 
 
 def _register_exit_hook():
-    global _owner
-    if _owner != os.getpid():
-        _owner = os.getpid()
+    if not _hooked.get():
+        _hooked.set(True)
         _created.clear()  # a forked child owns nothing of its parent's
-        atexit.register(_at_exit, _owner)
-
-
-def _at_exit(owner):
-    # A forked child inherits the hook: only the owner drops its databases.
-    if owner == os.getpid():
-        drop_all()
+        # Only this process drops its databases, never a forked child.
+        forks.at_exit(drop_all)
 
 
 def reset(url):
@@ -249,7 +242,7 @@ def drop_all(base_url=None):
         mine = sorted(url for url, of in _created.items() if of == base)
         held = _leases.pop(base, None)
         try:
-            if held is None or held.pid == os.getpid():
+            if held is None or forks.mine(held):
                 _drop(base, mine)
         finally:
             for url in mine:

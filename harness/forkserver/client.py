@@ -39,6 +39,7 @@ import subprocess
 import sys
 
 from harness import contract
+from harness.process import forks
 from harness.process import janitor
 from harness.process import pgroups
 from harness.forkserver import protocol
@@ -142,8 +143,7 @@ def _load(server, module):
 def _get():
     """This process's fork-server, started if needed (None if broken)."""
     global _server, _broken
-    if _server is not None and (_server.owner != os.getpid()
-                                or _server.lost):
+    if _server is not None and (not forks.mine(_server) or _server.lost):
         _server.close()
         _server = None
     if _server is None and _broken is None:
@@ -265,7 +265,7 @@ class ForkServer(object):
         """
         self.sock.close()
         self.lost = True
-        if self.owner != os.getpid():
+        if not forks.mine(self):
             return  # a forked copy: the owner keeps it running
         if kill:
             pgroups.kill_group(self.proc.pid, signal.SIGKILL)
