@@ -99,14 +99,13 @@ def spawn(argv, env, stdout, stderr, pass_fds, cwd=None):
     if module not in server.loaded and not _load(server, module):
         return None
     targets = [1, 2] + list(pass_fds)
-    request = {'op': 'launch', 'module': module, 'args': argv[3:],
-               'env': dict(env), 'cwd': cwd or os.getcwd(),
-               'title': ' '.join(argv), 'targets': targets,
-               'signals': inherited_signals()}
+    request = protocol.Launch(module=module, args=argv[3:], env=dict(env),
+                              cwd=cwd or os.getcwd(), title=' '.join(argv),
+                              targets=targets, signals=inherited_signals())
     reply = server.call(request, [stdout, stderr] + list(pass_fds))
-    if reply.get('error'):
+    if reply is None or reply.error:
         return None
-    return Child(server, reply['pid'], argv)
+    return Child(server, reply.pid, argv)
 
 
 def inherited_signals():
@@ -129,13 +128,13 @@ def _python_env(env):
 
 
 def _load(server, module):
-    reply = server.call({'op': 'load', 'module': module})
-    if reply['ok']:
+    reply = server.call(protocol.Load(module=module))
+    if reply is not None and reply.ok:
         server.loaded.add(module)
         _accepted.append(module)
         return True
-    _refused[module] = reply['error']
-    if reply['tainted']:
+    _refused[module] = server.lost_reason if reply is None else reply.error
+    if reply is None or reply.tainted:
         shutdown(kill=True)  # a thread or descriptor: no more forks
     return False
 
@@ -183,6 +182,7 @@ class ForkServer(object):
                                          socket.SOCK_SEQPACKET)
         self.owner = os.getpid()
         self.lost = False
+        self.lost_reason = None
         self.exits = {}  # pid -> status, reported but not yet collected
         self.leaders = set()  # pids reported leading their group, not yet
         # collected by their Child
@@ -204,33 +204,40 @@ class ForkServer(object):
             theirs.close()
         self.sock = ours
         janitor.watch_group(self.proc.pid)
-        hello = self.receive('hello', START_TIMEOUT)
-        self.loaded = set(hello['loaded'])
-        _refused.update(hello['refused'])
-        if hello['tainted']:
-            self.lost = True
+        hello = self.receive(protocol.Hello, START_TIMEOUT)
+        self.loaded = set(hello.loaded if hello else ())
+        if hello is not None:
+            _refused.update(hello.refused)
+            if hello.tainted:
+                self.lost = True
 
     def call(self, request, fds=()):
-        """Send *request*; return its reply (exit reports are kept)."""
+        """Send *request* (:class:`protocol.Load` or
+        :class:`protocol.Launch`); return its reply (exit reports are
+        kept), or None if the fork-server is lost (:attr:`lost_reason`
+        says why)."""
         try:
             protocol.send(self.sock, request, fds)
         except OSError as exc:
-            self.lost = True
-            return {'ok': False, 'error': str(exc), 'tainted': True}
-        reply = {'launch': 'started', 'load': 'loaded'}[request['op']]
-        return self.receive(reply, protocol.REPLY_TIMEOUT)
+            self._lose(str(exc))
+            return None
+        return self.receive(request.reply, protocol.REPLY_TIMEOUT)
 
-    def receive(self, op, timeout):
-        """Read messages until one of type *op*; return it."""
+    def receive(self, kind, timeout):
+        """Read messages until one of class *kind*; return it (None if
+        the fork-server is lost)."""
         while not self.lost:
             message = self.read(timeout)
             if message is None:
                 break
-            if message['op'] == op:
+            if isinstance(message, kind):
                 return message
+        self._lose('fork-server lost')
+        return None
+
+    def _lose(self, reason):
         self.lost = True
-        return {'ok': False, 'error': 'fork-server lost', 'tainted': True,
-                'loaded': [], 'refused': {}}
+        self.lost_reason = self.lost_reason or reason
 
     def read(self, timeout):
         """One message within *timeout* seconds (exit reports are filed
@@ -239,15 +246,16 @@ class ForkServer(object):
             return None
         try:
             message, _fds = protocol.receive(self.sock)
-        except OSError:
-            message = None
+        except (OSError, protocol.ProtocolError) as exc:
+            self._lose(str(exc))
+            return None
         if message is None:
             self.lost = True
             return None
-        if message['op'] == 'exit':
-            self.exits[message['pid']] = message['rc']
-        elif message['op'] == 'leader':
-            self.leaders.add(message['pid'])
+        if isinstance(message, protocol.Exit):
+            self.exits[message.pid] = message.rc
+        elif isinstance(message, protocol.Leader):
+            self.leaders.add(message.pid)
         return message
 
     def pump(self, timeout):
