@@ -13,7 +13,8 @@ process, readiness, launch logs, process groups, the janitor and ports.
   launch wrote;
 * :mod:`harness.process.pgroups`, :mod:`harness.process.janitor`: the one
   kill, and the watchdog of a SIGKILLed test process;
-* :mod:`harness.process.ports`: binding 127.0.0.1 ports.
+* :mod:`harness.process.ports`: binding 127.0.0.1 ports;
+* :mod:`harness.process.forks`: what a forked child does not own.
 
 ``harness.process.ServerProcess`` and ``harness.process.STOP_TIMEOUT``
 (the names of the former ``harness/process.py``) are read here too, loaded

@@ -93,7 +93,8 @@ class _PrivateServerTest(object):
                       details[name].as_text())
 
     def test_a_worker_exits_leaving_nothing(self):
-        code = ('from harness import database, sqldb;'
+        code = ('from harness.databases import provision as database;'
+                'from harness.databases import workers as sqldb;'
                 'base = database.sql_base_url();'
                 'print(base, sqldb.create(base, lambda u: None))')
         env = dict(os.environ, HARNESS_TEST_SQL_CONNECTION=self.kind)
@@ -108,7 +109,9 @@ class _PrivateServerTest(object):
         # sqldb's exit hook is registered by the first database made, on
         # the shared server here: it runs after the private server's
         # hook, which must leave it nothing to drop on a stopped server.
-        code = ('import sys; from harness import database, sqldb;'
+        code = ('import sys;'
+                'from harness.databases import provision as database;'
+                'from harness.databases import workers as sqldb;'
                 'shared = sqldb.create(sys.argv[1], lambda u: None);'
                 'base = database.sql_base_url();'
                 'print(shared, base, sqldb.create(base, lambda u: None))')
