@@ -94,7 +94,7 @@ def _cycle(stack):
 def _single(stack):
     start = time.perf_counter()
     with harness_fixtures.ServerFixture(stack.api_server,
-                                registry_port=stack.registry_port):
+                                        registry_port=stack.registry_port):
         pass
     return time.perf_counter() - start
 

@@ -67,7 +67,7 @@ class PrivateServer(server.Server):
         """Launch and wait (bounded) until it accepts connections."""
         proc = self.launch()
         readiness.wait([proc], START_TIMEOUT,
-                           probes={proc: self.ready_check()})
+                       probes={proc: self.ready_check()})
 
     def shut_down(self):
         """Stop it with its kind's fast shutdown; remove its run dir."""
@@ -228,7 +228,6 @@ def _world_runnable(path):
         if parent == os.path.dirname(parent):
             return True
         parent = os.path.dirname(parent)
-
 
 
 def _run_user(kind):

@@ -39,6 +39,8 @@ from harness.agent import wire
 
 #: Seconds ``stop()`` waits after SIGTERM, then again after SIGKILL.
 STOP_TIMEOUT = 10.0
+
+
 def wait_gone(pid, timeout):
     """Wait until process *pid* (any, not only a child) has exited.
 

@@ -253,7 +253,7 @@ class Server(reach.Reachable, launchlogs.LaunchLogs):
         proc.expect_ready_again()
         os.kill(proc.pid, self.reload_signal)
         readiness_checks.wait([proc], self.exit_timeout,
-                         probes={proc: self.ready_check()})
+                              probes={proc: self.ready_check()})
         stdout = self.log_path('stdout')
         return 0, logs.read_text(stdout, self.log_mark(stdout)), ''
 

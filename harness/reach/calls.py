@@ -45,8 +45,8 @@ class Calls(object):
             try:
                 self._final = self._injector.calls(self._id)
             except errors.HarnessError:
-                self._final = list(self._injector.past_calls.get(self._id,
-                                                                  ()))
+                self._final = list(
+                    self._injector.past_calls.get(self._id, ()))
 
     def _current(self):
         if self._final is not None:

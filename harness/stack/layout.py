@@ -142,7 +142,7 @@ class Stack(fixtures.Fixture):
     def stop_servers(self):
         """Stop the API, registry and scrubber; reset the database."""
         launch.stop_all([self.api_server, self.registry_server,
-                  self.scrubber_daemon])
+                         self.scrubber_daemon])
         database.reset_database(self.registry_server.sql_connection)
 
     def _on_move(self, server):

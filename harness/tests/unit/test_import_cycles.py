@@ -39,8 +39,8 @@ def library_modules(root=ROOT):
             if not name.endswith('.py'):
                 continue
             stem = name[:-3]
-            dotted = ['harness'] + parts + ([] if stem == '__init__'
-                                           else [stem])
+            leaf = [] if stem == '__init__' else [stem]
+            dotted = ['harness'] + parts + leaf
             found['.'.join(dotted)] = os.path.join(folder, name)
     return found
 
