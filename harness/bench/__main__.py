@@ -9,7 +9,7 @@ Figures:
 
 * ``floor``: the three imports, at once;
 * ``exec cycle``: ``start_servers()`` + ``stop_servers()`` of a laid-out
-  :class:`harness.process.fixture.Stack` (what ``FunctionalTest`` runs), every
+  :class:`harness.fixtures.Stack` (what ``FunctionalTest`` runs), every
   server a fork/exec (``HARNESS_PRELOAD=0``);
 * ``preload cycle``: the same, every server forked from the preloaded
   fork-server (:mod:`harness.forkserver`), with its ratio to the exec

@@ -3,7 +3,7 @@
 Registered by the ``pytest11`` entry point ``harness``, so installing the
 package is enough (``-p no:harness`` turns it off).  Fixtures:
 
-* ``harness_stack``: a fresh :class:`harness.process.fixture.StackFixture` for
+* ``harness_stack``: a fresh :class:`harness.fixtures.StackFixture` for
   each test, stopped after it;
 * ``harness_stack_factory(**kwargs)``: starts a stack whose keyword
   arguments override conf template keys, as ``start_servers(**kwargs)``

@@ -1,6 +1,6 @@
 """``harness-stack``: the reference stack, up exactly as a test has it.
 
-It sets up one :class:`harness.process.fixture.StackFixture`: the registry, the
+It sets up one :class:`harness.fixtures.StackFixture`: the registry, the
 API and a scrubber run on free ports with sqlite in a temporary directory,
 prints the endpoints, and waits.  Ctrl-C (or SIGTERM) cleans the fixture
 up: every server stopped and the directory removed, as after any test.

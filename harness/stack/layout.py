@@ -4,7 +4,7 @@ Laid out means: the API and registry ports reserved (bound sockets), the
 conf dir ``etc/`` written with its data files, and ``api_server``,
 ``registry_server`` and ``scrubber_daemon`` declared, but nothing started.
 :meth:`Stack.start_servers` and :meth:`Stack.stop_servers` are what
-``FunctionalTest`` delegates to; :class:`harness.process.fixture.StackFixture`
+``FunctionalTest`` delegates to; :class:`harness.fixtures.StackFixture`
 is a started one.  The start and stop logic is :mod:`harness.process.launch`'s.
 """
 

@@ -1,7 +1,7 @@
 """A stack shared by consecutive tests, reset and verified between them.
 
 Opt-in, for tests that only make requests: :class:`ReusableStack` starts
-a :class:`harness.process.fixture.StackFixture` once and, before each further
+a :class:`harness.fixtures.StackFixture` once and, before each further
 test, puts it back as it was right after the start instead of starting
 another.  :meth:`ReusableStack.begin` before a test,
 :meth:`ReusableStack.end` after it; :mod:`harness.integrations.resources`
@@ -68,7 +68,7 @@ class _Baseline(object):
 class ReusableStack(object):
     """A reference stack shared by consecutive tests.
 
-    Configured once, with :class:`harness.process.fixture.StackFixture`'s
+    Configured once, with :class:`harness.fixtures.StackFixture`'s
     arguments; started by the first :meth:`begin`.  Attributes of the
     running stack (``api_port``, ``registry_port``, ``url()``,
     ``test_dir``, ``api_server``, ``policy_file``...) are read through
