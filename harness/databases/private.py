@@ -30,11 +30,11 @@ import shutil
 import subprocess
 import tempfile
 
+from harness import errors
 from harness.databases import cache
 from harness.databases import kinds as dbkinds
-from harness import errors
-from harness.process import janitor
 from harness.process import forks
+from harness.process import janitor
 from harness.process import logs
 from harness.process import readiness
 from harness.process import server

@@ -28,9 +28,9 @@ import tempfile
 
 from harness import contract
 from harness import errors
+from harness.databases import workers as sqldb
 from harness.databases.cache import CACHE_DIR_ENV  # noqa: F401 (public)
 from harness.databases.cache import cache_dir
-from harness.databases import workers as sqldb
 from harness.glance import templates
 
 SQL_ENV = contract.SQL_CONNECTION

@@ -39,12 +39,12 @@ import subprocess
 import sys
 
 from harness import contract
-from harness.process import forks
-from harness.process import janitor
-from harness.process import pgroups
 from harness.forkserver import protocol
 from harness.forkserver.handle import LOST_STATUS  # noqa: F401 (public)
 from harness.forkserver.handle import Child
+from harness.process import forks
+from harness.process import janitor
+from harness.process import pgroups
 
 ENV = contract.PRELOAD
 #: Seconds the fork-server gets to import the server modules.

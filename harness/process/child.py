@@ -31,11 +31,11 @@ import weakref
 
 from harness import contract
 from harness import errors
+from harness.agent import wire
 from harness.forkserver import client as forkserver
 from harness.process import janitor
 from harness.process import logs
 from harness.process import pgroups
-from harness.agent import wire
 
 #: Seconds ``stop()`` waits after SIGTERM, then again after SIGKILL.
 STOP_TIMEOUT = 10.0

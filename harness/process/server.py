@@ -14,13 +14,13 @@ import re
 import sys
 
 from harness import errors
+from harness.process import child as process
 from harness.process import launchlogs
 from harness.process import logs
-from harness.process import child as process
-from harness.reach import reachable as reach
 from harness.process import ports
 from harness.process import readiness as readiness_checks
 from harness.reach import injector as remote
+from harness.reach import reachable as reach
 
 #: Seconds ``start(expect_exit=True)`` waits for the program to exit.
 EXIT_TIMEOUT = 60.0

@@ -20,11 +20,11 @@ import pickle
 import sys
 
 from harness import errors
-from harness.reach.channel import Channel
-from harness.reach.channel import REPLY_TIMEOUT
 from harness.reach.calls import UNSET
 from harness.reach.calls import Calls
 from harness.reach.calls import Clock
+from harness.reach.channel import REPLY_TIMEOUT
+from harness.reach.channel import Channel
 
 #: One recorded call: reprs of its arguments and of its outcome.
 Call = collections.namedtuple(

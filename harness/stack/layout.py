@@ -13,15 +13,15 @@ import shutil
 
 import fixtures
 
+from harness import errors
 from harness.databases import provision as database
 from harness.glance import data
-from harness import errors
-from harness.process import launch
-from harness.reach import reachable as reach
-from harness.process import ports
 from harness.glance.servers import ApiServer
 from harness.glance.servers import RegistryServer
 from harness.glance.servers import ScrubberDaemon
+from harness.process import launch
+from harness.process import ports
+from harness.reach import reachable as reach
 
 DATA_FILES = ('schema-image.json', 'policy.json', 'property-protections.conf',
               'property-protections-policies.conf')
