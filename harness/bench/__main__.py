@@ -50,8 +50,8 @@ import time
 import fixtures
 
 from harness import fixtures as harness_fixtures
-from harness import forkserver
-from harness import functional
+from harness.forkserver import client as forkserver
+from harness.glance import functional
 from harness.bench import anchor
 from harness.bench import cache as bench_cache
 from harness.bench import common
@@ -94,7 +94,7 @@ def _cycle(stack):
 def _single(stack):
     start = time.perf_counter()
     with harness_fixtures.ServerFixture(stack.api_server,
-                                registry_port=stack.registry_port):
+                                        registry_port=stack.registry_port):
         pass
     return time.perf_counter() - start
 

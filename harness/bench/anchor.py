@@ -2,15 +2,15 @@
 
 An in-process functional test (Glance's ``SynchronousAPIBase``) builds
 its WSGI apps in the test process.  This is that cost, from the very conf
-files a ``start_servers()`` launch writes: a :class:`harness.stacks.Stack`
-is laid out in a test directory, its registry and API servers write their
-conf and paste files and provision their database as
-:meth:`harness.server.Server.launch` does before it spawns, then each app
-is built the way ``harness.cmd.registry`` and ``harness.cmd.api`` start
-before they serve: argument parsing, ``config.load``,
-``process_conf.set_conf``, ``log.setup`` (the log file and stderr, here a
-file too, as a server's stderr is), the store check (API) and
-``pipeline.load_app``.
+files a ``start_servers()`` launch writes: a
+:class:`harness.stack.layout.Stack` is laid out in a test directory, its
+registry and API servers write their conf and paste files and provision
+their database as :meth:`harness.process.server.Server.launch` does before
+it spawns, then each app is built the way ``harness.cmd.registry`` and
+``harness.cmd.api`` start before they serve: argument parsing,
+``config.load``, ``process_conf.set_conf``, ``log.setup`` (the log file
+and stderr, here a file too, as a server's stderr is), the store check
+(API) and ``pipeline.load_app``.
 
 Nothing is kept between two builds that a fresh server would not have:
 the database engines are disposed of (the registry creates its own at

@@ -14,8 +14,8 @@ import time
 import fixtures
 
 from harness import fixtures as harness_fixtures
-from harness import forkserver
-from harness import stacks
+from harness.forkserver import client as forkserver
+from harness.stack import layout as stacks
 
 TARGET = 'harness.service.db.api.image_get_all'
 #: What the README promises, in seconds.

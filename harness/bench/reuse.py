@@ -2,7 +2,7 @@
 verification) plus ``end``, against a fresh stack per test.
 
 ``python -m harness.bench.reuse`` prints just this part of ``python -m
-harness.bench``.  One :class:`harness.reuse.ReusableStack`, preloaded, on
+harness.bench``.  One :class:`harness.stack.reuse.ReusableStack`, preloaded, on
 the database ``HARNESS_TEST_SQL_CONNECTION`` names (sqlite by default).
 Two kinds of test are played between the timed calls, interleaved: one
 that only reads (``GET /v1/images``), and one that leaves an image (a
@@ -19,10 +19,10 @@ import time
 
 import fixtures
 
-from harness import database
+from harness.databases import provision as database
 from harness import fixtures as harness_fixtures
-from harness import forkserver
-from harness import reuse
+from harness.forkserver import client as forkserver
+from harness.stack import reuse
 
 #: What the README promises, in seconds.
 GOAL = 0.002

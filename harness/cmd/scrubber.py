@@ -9,7 +9,7 @@ now and then every ``wakeup_time`` seconds until SIGTERM/SIGINT (spec
 import logging
 import time
 
-from harness.inject import hooks
+from harness.agent import hooks
 from harness.service import config
 from harness.service import exit_status
 from harness.service import log
@@ -34,7 +34,7 @@ def run_daemon(scrubber, runtime, wakeup_time):
     :returns: 0, the exit status.
     """
     interval = max(float(wakeup_time), 0.1)
-    # A reused stack pauses the loop between two runs (harness.reuse).
+    # A reused stack pauses the loop between two runs (harness.stack.reuse).
     gate = hooks.new_gate()
     _run_unless_paused(scrubber, gate)
     runtime.notify_ready()

@@ -1,276 +1,30 @@
-"""Launch server programs as forks of a preloaded process.
+"""Launching server programs as forks of a preloaded process.
 
-Importing the server modules is most of what starting a server costs, and
-every test used to pay it for every server.  The fork-server
-(:mod:`harness.forkserver.server`) is a process that imported them once;
-:func:`spawn` asks it to fork a child that then becomes ``python -m
-<module> <args>`` (:mod:`harness.forkserver.child`), in milliseconds.
-This module is the test process's end; :mod:`harness.forkserver.protocol`
-the messages between the two.
+* :mod:`harness.forkserver.client`: the test process's end (``spawn``,
+  ``refused``, ``current``), started on first use;
+* :mod:`harness.forkserver.protocol`: the messages between the two ends;
+* :mod:`harness.forkserver.handle`: ``Child``, a fork's ``Popen``-like
+  handle;
+* :mod:`harness.forkserver.server`: the fork-server process itself
+  (``python -m harness.forkserver.server``);
+* :mod:`harness.forkserver.child`: a fork becoming the server program;
+* :mod:`harness.forkserver.warm`: what the fork-server does once for
+  every fork.
 
-* One fork-server per test process, started on first use, in its own
-  session; the janitor knows its group.  It exits when the test process
-  closes the control socket, however that process ends.
-* ``HARNESS_PRELOAD`` is read at every launch: ``0`` means plain
-  fork/exec; anything else (or unset) means preload.
-* :func:`spawn` returns ``None`` whenever the launch cannot be preloaded:
-  not ``<sys.executable> -m <module>``, a ``PYTHON*`` variable that
-  differs from the fork-server's (interpreter start-up settings cannot
-  change after a fork), a module that fails to import or is not
-  fork-safe.  The caller then uses fork/exec, transparently.
-* The fork-server is the parent and reaps; :class:`Child`
-  (:mod:`harness.forkserver.handle`) is the ``Popen``-like handle
-  (``pid``, ``poll()``, ``wait(timeout)``, ``returncode``) fed by the
-  exit statuses it reports.
-* :func:`spawn` returns as soon as the child is forked; the child leads
-  its own session and process group a moment later, which the
-  fork-server reports too: ``Child.wait_group()`` waits for that, and
-  :class:`harness.process.ServerProcess` calls it before it signals the
-  group, so several launches overlap without ever signalling a group
-  that is not there yet.
+The client's names are read here too (``harness.forkserver.refused()``),
+loaded on first use: the fork-server process imports this package and
+must not load the client (it registers an exit hook).
 """
 
-import atexit
-import os
-import select
-import signal
-import socket
-import subprocess
-import sys
+import importlib
 
-from harness import janitor
-from harness import pgroups
-from harness.forkserver import protocol
-from harness.forkserver.handle import LOST_STATUS  # noqa: F401 (public)
-from harness.forkserver.handle import Child
-
-ENV = 'HARNESS_PRELOAD'
-#: Seconds the fork-server gets to import the server modules.
-START_TIMEOUT = 120.0
-
-_server = None  # this process's fork-server
-_broken = None  # why no fork-server can run in this process
-_refused = {}  # module -> why it is never preloaded in this process
-_accepted = []  # user modules a new fork-server must preload again
+_CLIENT = ('ENV', 'LOST_STATUS', 'Child', 'ForkServer', 'current',
+           'enabled', 'inherited_signals', 'preload_module', 'refused',
+           'shutdown', 'spawn')
 
 
-def enabled():
-    """True unless ``HARNESS_PRELOAD=0``."""
-    return os.environ.get(ENV, '1').strip() != '0'
-
-
-def current():
-    """This process's fork-server (a :class:`ForkServer`: ``proc`` is its
-    ``Popen``), or None while none runs."""
-    return _server
-
-
-def refused():
-    """``{module: reason}`` of the modules run with fork/exec instead."""
-    return dict(_refused)
-
-
-def preload_module(argv):
-    """The module *argv* runs (``python -m``), unless it is refused."""
-    if len(argv) < 3 or argv[0] != sys.executable or argv[1] != '-m':
-        return None
-    if argv[2] in _refused:
-        return None
-    return argv[2]
-
-
-def spawn(argv, env, stdout, stderr, pass_fds, cwd=None):
-    """Start *argv* as a fork of the fork-server; None if it cannot be.
-
-    :param stdout: descriptor for the child's stdout (likewise *stderr*).
-    :param pass_fds: descriptors the child gets at the same numbers.
-    :returns: a :class:`Child`, or ``None`` (use fork/exec instead).
-    """
-    module = preload_module(argv)
-    python_env = _python_env(env)
-    if (module is None or not enabled()
-            or python_env != _python_env(os.environ)):
-        return None
-    server = _get()
-    if server is None or python_env != server.python_env:
-        return None
-    if module not in server.loaded and not _load(server, module):
-        return None
-    targets = [1, 2] + list(pass_fds)
-    request = {'op': 'launch', 'module': module, 'args': argv[3:],
-               'env': dict(env), 'cwd': cwd or os.getcwd(),
-               'title': ' '.join(argv), 'targets': targets,
-               'signals': inherited_signals()}
-    reply = server.call(request, [stdout, stderr] + list(pass_fds))
-    if reply.get('error'):
-        return None
-    return Child(server, reply['pid'], argv)
-
-
-def inherited_signals():
-    """What an exec from this thread would pass on: the signals ignored
-    here (an exec keeps ``SIG_IGN``; ``nohup`` ignores SIGHUP, say) and
-    this thread's signal mask, as numbers."""
-    ignored = []
-    for signum in signal.valid_signals():
-        try:
-            if signal.getsignal(signum) == signal.SIG_IGN:
-                ignored.append(int(signum))
-        except (OSError, ValueError):
-            continue
-    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, [])
-    return {'ignored': ignored, 'blocked': sorted(int(s) for s in blocked)}
-
-
-def _python_env(env):
-    return {k: v for k, v in env.items() if k.startswith('PYTHON')}
-
-
-def _load(server, module):
-    reply = server.call({'op': 'load', 'module': module})
-    if reply['ok']:
-        server.loaded.add(module)
-        _accepted.append(module)
-        return True
-    _refused[module] = reply['error']
-    if reply['tainted']:
-        shutdown(kill=True)  # a thread or descriptor: no more forks
-    return False
-
-
-def _get():
-    """This process's fork-server, started if needed (None if broken)."""
-    global _server, _broken
-    if _server is not None and (_server.owner != os.getpid()
-                                or _server.lost):
-        _server.close()
-        _server = None
-    if _server is None and _broken is None:
-        try:
-            server = ForkServer(_accepted)
-        except OSError as exc:
-            server, _broken = None, str(exc)
-        if server is not None and server.lost:
-            server.close()
-            server, _broken = None, 'it did not start'
-        if _broken:
-            sys.stderr.write('harness: no fork-server (%s); using '
-                             'fork/exec\n' % _broken)
-        _server = server
-    return _server
-
-
-def shutdown(kill=False):
-    """Stop this process's fork-server (at exit, or *kill* it: tainted)."""
-    global _server
-    server, _server = _server, None
-    if server is not None:
-        server.close(kill)
-
-
-atexit.register(shutdown)
-
-
-class ForkServer(object):
-    """The test process's end of one fork-server.
-
-    :param modules: user modules to preload besides the reference ones.
-    """
-
-    def __init__(self, modules):
-        ours, theirs = socket.socketpair(socket.AF_UNIX,
-                                         socket.SOCK_SEQPACKET)
-        self.owner = os.getpid()
-        self.lost = False
-        self.exits = {}  # pid -> status, reported but not yet collected
-        self.leaders = set()  # pids reported leading their group, not yet
-        # collected by their Child
-        self.python_env = _python_env(os.environ)
-        try:
-            # stdout onto our stderr: under stestr our stdout is the
-            # subunit stream, and the fork-server only ever writes errors.
-            self.proc = subprocess.Popen(
-                [sys.executable, '-m', 'harness.forkserver.server',
-                 str(theirs.fileno())],
-                env=dict(os.environ,
-                         **{protocol.MODULES_ENV: ' '.join(modules)}),
-                stdin=subprocess.DEVNULL, stdout=sys.stderr.fileno(),
-                pass_fds=[theirs.fileno()], start_new_session=True)
-        except BaseException:
-            ours.close()
-            raise
-        finally:
-            theirs.close()
-        self.sock = ours
-        janitor.watch_group(self.proc.pid)
-        hello = self.receive('hello', START_TIMEOUT)
-        self.loaded = set(hello['loaded'])
-        _refused.update(hello['refused'])
-        if hello['tainted']:
-            self.lost = True
-
-    def call(self, request, fds=()):
-        """Send *request*; return its reply (exit reports are kept)."""
-        try:
-            protocol.send(self.sock, request, fds)
-        except OSError as exc:
-            self.lost = True
-            return {'ok': False, 'error': str(exc), 'tainted': True}
-        reply = {'launch': 'started', 'load': 'loaded'}[request['op']]
-        return self.receive(reply, protocol.REPLY_TIMEOUT)
-
-    def receive(self, op, timeout):
-        """Read messages until one of type *op*; return it."""
-        while not self.lost:
-            message = self.read(timeout)
-            if message is None:
-                break
-            if message['op'] == op:
-                return message
-        self.lost = True
-        return {'ok': False, 'error': 'fork-server lost', 'tainted': True,
-                'loaded': [], 'refused': {}}
-
-    def read(self, timeout):
-        """One message within *timeout* seconds (exit reports are filed
-        away and returned too); None on EOF or timeout."""
-        if not select.select([self.sock], [], [], timeout)[0]:
-            return None
-        try:
-            message, _fds = protocol.receive(self.sock)
-        except OSError:
-            message = None
-        if message is None:
-            self.lost = True
-            return None
-        if message['op'] == 'exit':
-            self.exits[message['pid']] = message['rc']
-        elif message['op'] == 'leader':
-            self.leaders.add(message['pid'])
-        return message
-
-    def pump(self, timeout):
-        """File the exit reports that arrive within *timeout* seconds."""
-        if not self.lost:
-            self.read(timeout)
-            while not self.lost and self.read(0) is not None:
-                continue
-
-    def close(self, kill=False):
-        """Close the socket: the fork-server exits; wait for it (bounded).
-
-        :param kill: SIGKILL it at once (a tainted one may run threads
-            that would hold up its exit).
-        """
-        self.sock.close()
-        self.lost = True
-        if self.owner != os.getpid():
-            return  # a forked copy: the owner keeps it running
-        if kill:
-            pgroups.kill_group(self.proc.pid, signal.SIGKILL)
-        try:
-            self.proc.wait(protocol.REPLY_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            pgroups.kill_group(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
-        janitor.forget_group(self.proc.pid)
+def __getattr__(name):
+    if name in _CLIENT:
+        return getattr(importlib.import_module('harness.forkserver.client'),
+                       name)
+    raise AttributeError('module %r has no attribute %r' % (__name__, name))

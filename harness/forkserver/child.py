@@ -20,8 +20,8 @@ status:
   again from the new environment; fresh ``sys.std*`` objects;
 * the process title of the exec'd command line (``setproctitle``), the
   thread name kept (``ps -o comm`` still shows the interpreter);
-* its agent (:mod:`harness.inject.boot`) started and its start-up
-  patches applied, as :mod:`harness.inject.boot` does for an exec.
+* its agent (:mod:`harness.agent.boot`) started and its start-up
+  patches applied, as :mod:`harness.agent.boot` does for an exec.
 """
 
 import atexit
@@ -40,14 +40,15 @@ import types
 # about 1 ms each time).
 import setproctitle
 
-from harness.inject import boot
+from harness.agent import boot
 
 #: Signals Python itself ignores at start-up.
 _PYTHON_IGNORES = ('SIGPIPE', 'SIGXFSZ')
 
 
 def run(request, fds, leader_fd, main=None):
-    """Become the server of *request* (a ``launch`` message); never return.
+    """Become the server of *request* (a
+    :class:`harness.forkserver.protocol.Launch`); never return.
 
     *leader_fd* is closed as soon as the child leads its own session and
     process group: the fork-server waits for that before it tells the pid,
@@ -59,19 +60,19 @@ def run(request, fds, leader_fd, main=None):
     try:
         os.setsid()
         os.close(leader_fd)
-        install_fds(fds, request['targets'])
-        reset_signals(request['signals'])
+        install_fds(fds, request.targets)
+        reset_signals(request.signals)
         # Before the environment changes: setproctitle finds the memory it
         # may overwrite from the original environ.
-        set_title(request['title'])
-        os.chdir(request['cwd'])
-        set_environ(request['env'])
+        set_title(request.title)
+        os.chdir(request.cwd)
+        set_environ(request.env)
         forget_environment_caches()
         random.seed()
         reopen_stdio()
         boot.start_from_env()
-        status = run_module(request['module'], request['args'],
-                            request['cwd'], main)
+        status = run_module(request.module, request.args,
+                            request.cwd, main)
     except BaseException:
         traceback.print_exc()
     finally:

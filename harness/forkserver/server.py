@@ -7,15 +7,10 @@ launch is a ``fork()`` of this warm process instead of a fresh
 interpreter importing everything again.
 
 It talks to its test process over the Unix socket *fd* (SOCK_SEQPACKET,
-one JSON object per message, descriptors as ``SCM_RIGHTS``: see
-:mod:`harness.forkserver.protocol`):
-
-* ``hello`` (sent at start): ``loaded``, ``refused`` ({module: reason});
-* ``load`` {module} -> ``loaded`` {ok, error, tainted};
-* ``launch`` {module, args, env, cwd, title, targets} + descriptors ->
-  ``started`` {pid, error}, at once, then ``leader`` {pid} once the child
-  leads its own session and process group (or died);
-* ``exit`` {pid, rc}: sent when a child it forked is reaped.
+one JSON object per message, descriptors as ``SCM_RIGHTS``): the messages
+of :mod:`harness.forkserver.protocol`, ``Hello`` at start, ``Loaded`` for
+each ``Load``, ``Started`` then ``Leader`` for each ``Launch``, ``Exit``
+whenever a child it forked is reaped.
 
 Fork safety: when it forks it runs no other thread and holds no descriptor
 but its control socket, so a module whose import starts a thread or keeps
@@ -149,19 +144,22 @@ class ForkLoop(object):
 
     def handle(self):
         """Serve one request; False on EOF (the test process is gone)."""
-        request, fds = protocol.receive(self.ctl, protocol.MAX_FDS)
+        try:
+            request, fds = protocol.receive(self.ctl, protocol.MAX_FDS)
+        except protocol.ProtocolError as exc:
+            protocol.send(self.ctl, protocol.Error(str(exc)))
+            return True
         if request is None:
             _close(fds)
             return False
-        if request['op'] == 'load':
-            self.handle_load(request['module'])
-        elif request['op'] == 'launch':
+        if isinstance(request, protocol.Load):
+            self.handle_load(request.module)
+        elif isinstance(request, protocol.Launch):
             self.handle_launch(request, fds)
         else:
             _close(fds)
-            protocol.send(self.ctl, {'op': 'error',
-                                     'error': 'unknown op %r'
-                                     % request['op']})
+            protocol.send(self.ctl, protocol.Error(
+                'not a request: %s' % request.op))
         return True
 
     def handle_load(self, name):
@@ -170,26 +168,25 @@ class ForkLoop(object):
             error = 'this fork-server is tainted'
         elif name not in self.loaded:
             error = self.preload([name]).get(name)
-        protocol.send(self.ctl, {'op': 'loaded', 'ok': error is None,
-                                 'error': error, 'tainted': self.tainted})
+        protocol.send(self.ctl, protocol.Loaded(
+            ok=error is None, error=error, tainted=self.tainted))
 
     def handle_launch(self, request, fds):
-        if self.tainted or request['module'] not in self.loaded:
+        if self.tainted or request.module not in self.loaded:
             _close(fds)
-            error = '%s is not preloaded' % request['module']
-            protocol.send(self.ctl, {'op': 'started', 'pid': None,
-                                     'error': error})
+            error = '%s is not preloaded' % request.module
+            protocol.send(self.ctl, protocol.Started(pid=None, error=error))
             return
         sys.stdout.flush()
         sys.stderr.flush()
         # Worked out here once, inherited by this and later forks.
-        child.signal_plan(tuple(sorted(request['signals']['ignored'])))
+        child.signal_plan(tuple(sorted(request.signals['ignored'])))
         set_up_r, set_up_w = os.pipe()
         pid = os.fork()
         if pid == 0:
             os.close(set_up_r)
             child.run(request, fds, set_up_w,
-                      self.mains.get(request['module']))  # never returns
+                      self.mains.get(request.module))  # never returns
         os.close(set_up_w)
         _close(fds)
         pidfd = os.pidfd_open(pid)
@@ -199,15 +196,14 @@ class ForkLoop(object):
         # to the group cannot miss it) is told when its set-up pipe reaches
         # EOF: ``leader`` (EOF too if it died).
         self.setting_up[set_up_r] = pid
-        protocol.send(self.ctl, {'op': 'started', 'pid': pid,
-                                 'error': None})
+        protocol.send(self.ctl, protocol.Started(pid=pid, error=None))
 
     def report_leader(self, fd):
         """The child of set-up pipe *fd* leads its group (or died): say so.
         """
         pid = self.setting_up.pop(fd)
         os.close(fd)
-        protocol.send(self.ctl, {'op': 'leader', 'pid': pid})
+        protocol.send(self.ctl, protocol.Leader(pid=pid))
 
     def kill_setting_up(self):
         """The test process is gone: kill the children it may have missed.
@@ -233,8 +229,8 @@ class ForkLoop(object):
         pid = self.children.pop(pidfd)
         os.close(pidfd)
         _pid, status = os.waitpid(pid, 0)
-        protocol.send(self.ctl, {'op': 'exit', 'pid': pid,
-                                 'rc': os.waitstatus_to_exitcode(status)})
+        protocol.send(self.ctl, protocol.Exit(
+            pid=pid, rc=os.waitstatus_to_exitcode(status)))
 
 
 def _kill_pid(pid):
@@ -261,8 +257,9 @@ def main(argv=None):
     if not server.tainted and set(MODULES) <= server.loaded:
         warm.reference_service()
         server.freeze()
-    protocol.send(ctl, {'op': 'hello', 'loaded': sorted(server.loaded),
-                        'refused': refused, 'tainted': server.tainted})
+    protocol.send(ctl, protocol.Hello(loaded=sorted(server.loaded),
+                                      refused=refused,
+                                      tainted=server.tainted))
     try:
         return server.serve()
     except (BrokenPipeError, ConnectionResetError):

@@ -27,13 +27,10 @@ import importlib.util
 import logging
 import os
 
-#: The environment variable naming the test database (as in
-#: :mod:`harness.database`, which this process does not import).
-SQL_ENV = 'HARNESS_TEST_SQL_CONNECTION'
-#: What a bare scheme in it names: the server the harness starts itself
-#: (:mod:`harness.dbkinds`) and the driver the harness gives its URL.
-BARE_SCHEMES = {'postgresql': 'postgresql+psycopg2',
-                'postgres': 'postgresql+psycopg2', 'mysql': 'mysql+pymysql'}
+from harness import contract
+
+#: The environment variable naming the test database.
+SQL_ENV = contract.SQL_CONNECTION
 #: The DB-API module of a driver whose name is not the module's.
 DBAPI_MODULES = {'pysqlite': 'sqlite3', 'mysqldb': 'MySQLdb'}
 
@@ -57,7 +54,11 @@ def database_modules(environ):
     ``HARNESS_TEST_SQL_CONNECTION``."""
     names = _driver_modules('sqlite')
     value = (environ.get(SQL_ENV) or '').strip()
-    scheme = BARE_SCHEMES.get(value, value.split(':', 1)[0])
+    bare = contract.bare_scheme(value)
+    # A bare scheme: the server the harness starts itself, and the driver
+    # the harness gives its URL.
+    scheme = (contract.BARE_SCHEMES[bare][1] if bare
+              else value.split(':', 1)[0])
     if scheme and scheme != 'sqlite':
         names += _driver_modules(scheme)
     return names

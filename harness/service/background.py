@@ -5,7 +5,7 @@ request answered.  Every such thread is started by :func:`start`, as a
 :class:`Job` of this process, and nothing else starts one:
 
 * a job counts as in flight in the agent's ``status``, like a request
-  (its count is registered with :mod:`harness.inject.hooks` with the
+  (its count is registered with :mod:`harness.agent.hooks` with the
   first job), so the reset of a reused stack waits for it;
 * a stopping server ends its jobs (:func:`stop`, from the graceful stop
   of the HTTP server, before a reload's re-exec too): from then on a
@@ -23,7 +23,7 @@ import logging
 import threading
 import time
 
-from harness.inject import hooks
+from harness.agent import hooks
 
 LOG = logging.getLogger(__name__)
 

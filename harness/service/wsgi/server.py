@@ -21,7 +21,7 @@ import signal
 import sys
 
 from harness.errors import StartupError
-from harness.inject import hooks
+from harness.agent import hooks
 from harness.service import runtime as runtime_mod
 from harness.service.wsgi import connections
 from harness.service.wsgi import sockets

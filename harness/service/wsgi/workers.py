@@ -154,7 +154,7 @@ class _Pool(object):
         try:
             with warnings.catch_warnings():
                 # 3.12+ warns about fork with threads; the others (the
-                # lifeline reader, a test's harness.inject agent, which
+                # lifeline reader, a test's harness.agent agent, which
                 # takes its lock in a fork hook) hold no lock.
                 warnings.simplefilter('ignore', DeprecationWarning)
                 pid = os.fork()

@@ -7,8 +7,8 @@ import json
 import os
 import sys
 
-from harness import functional
-from harness import utils
+from harness.glance import functional
+from harness.glance import utils
 from harness.tests.functional import v1_support as v1
 
 FIVE_KB = 5 * 1024

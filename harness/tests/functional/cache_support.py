@@ -3,7 +3,7 @@
 import os
 import sqlite3
 
-from harness import utils
+from harness.glance import utils
 from harness.tests.functional import v1_support as v1
 
 

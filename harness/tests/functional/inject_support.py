@@ -11,7 +11,7 @@ import json
 
 import fixtures
 
-from harness import functional
+from harness.glance import functional
 from harness.tests.functional import v1_support as v1
 from harness.tests.functional import v2_support as v2
 

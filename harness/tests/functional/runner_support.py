@@ -1,6 +1,6 @@
 """A real test runner to SIGKILL: ``harness-stack`` in a child process.
 
-``harness.stack`` runs one FunctionalTest that starts the servers, prints
+``harness.stack.cli`` runs one FunctionalTest that starts the servers, prints
 where they are and waits, like any test runner in the middle of a test.
 The orphan tests kill it and check that nothing it started survives.
 """
@@ -10,17 +10,17 @@ import signal
 import subprocess
 import sys
 
-from harness import process
+from harness.process import child as process
 
 
 def start_stack(test):
-    """Start ``harness.stack``; return ``(runner, test_dir, pids)``.
+    """Start ``harness.stack.cli``; return ``(runner, test_dir, pids)``.
 
     *pids* are the API's and the registry's, read from their pid files
     once the runner printed its test directory.
     """
     runner = subprocess.Popen(
-        [sys.executable, '-m', 'harness.stack'], stdout=subprocess.PIPE,
+        [sys.executable, '-m', 'harness.stack.cli'], stdout=subprocess.PIPE,
         stdin=subprocess.DEVNULL, text=True)
     test.addCleanup(runner.wait)
     test.addCleanup(runner.kill)
@@ -42,7 +42,7 @@ def start_stack(test):
 def janitor_of(test, runner):
     """The pid of *runner*'s janitor (exactly one must exist)."""
     sweeper = subprocess.run(
-        ['pgrep', '-P', str(runner.pid), '-f', 'harness.janitor'],
+        ['pgrep', '-P', str(runner.pid), '-f', 'harness.process.janitor'],
         capture_output=True, text=True).stdout.split()
     test.assertEqual(1, len(sweeper))
     return int(sweeper[0])

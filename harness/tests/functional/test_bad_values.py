@@ -6,7 +6,7 @@ Each case checks the status, the message, and that nothing changed.
 
 import json
 
-from harness import functional
+from harness.glance import functional
 from harness.tests.functional import client as http
 from harness.tests.functional import v1_support as v1
 

@@ -9,7 +9,7 @@ import concurrent.futures
 import http.client
 import os
 
-from harness import functional
+from harness.glance import functional
 from harness.tests.functional import cache_support as cs
 from harness.tests.functional import v1_support as v1
 from harness.tests.functional import v2_support

@@ -5,7 +5,7 @@ import socket
 import sys
 import uuid
 
-from harness import utils
+from harness.glance import utils
 from harness.tests.functional import cache_manage_support as support
 
 NOT_ENABLED = 'Cache management middleware not enabled on host 127.0.0.1\n'

@@ -6,7 +6,7 @@ import signal
 
 import testtools
 
-from harness import functional
+from harness.glance import functional
 
 CONFIGURE_STORES = 'harness.service.store.configure_stores'
 

@@ -2,7 +2,7 @@
 is a subquery, and PostgreSQL planned 300 of them for minutes while the
 request hung."""
 
-from harness import functional
+from harness.glance import functional
 from harness.tests.functional import client
 
 MESSAGE = b'Too many filters: 21 (at most 20).'

@@ -7,7 +7,7 @@ pipelined behind it is never served; the servers log no traceback.
 
 import os
 
-from harness import functional
+from harness.glance import functional
 from harness.tests import http_corpus
 from harness.tests.functional import v1_support as v1
 

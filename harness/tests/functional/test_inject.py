@@ -13,7 +13,7 @@ import signal
 import threading
 
 from harness import errors
-from harness import server as server_mod
+from harness.process import server as server_mod
 from harness.tests.functional import inject_support
 from harness.tests.functional import test_workers
 from harness.tests.functional import v1_support as v1

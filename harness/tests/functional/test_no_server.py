@@ -8,8 +8,8 @@ resetting it must do nothing (it used to fail with ``Unknown database``).
 import os
 import sys
 
-from harness import functional
-from harness import templates
+from harness.glance import functional
+from harness.glance import templates
 
 
 class TestWithoutServers(functional.FunctionalTest):

@@ -15,11 +15,11 @@ import sys
 import fixtures
 import psutil
 
-from harness import forkserver
-from harness import functional
-from harness import pgroups
-from harness import process
-from harness import server as server_mod
+from harness.forkserver import client as forkserver
+from harness.glance import functional
+from harness.process import pgroups
+from harness.process import child as process
+from harness.process import server as server_mod
 from harness.tests.functional import client
 from harness.tests.functional import runner_support
 
@@ -256,7 +256,7 @@ class TestPreload(functional.FunctionalTest):
         self.assertTrue(is_preloaded(pid))
         self.reload_server(self.api_server, True, enable_v2_api=False)
         self.assertEqual(pid, self.api_server.process.pid)
-        # Re-exec'd for real now (through harness.inject.boot, which
+        # Re-exec'd for real now (through harness.agent.boot, which
         # shows the argv as its title, as a preloaded child does).
         self.assertEqual(' '.join(expected_argv(self.api_server)),
                          ' '.join(psutil.Process(pid).cmdline()).strip())

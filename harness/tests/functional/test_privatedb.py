@@ -15,11 +15,11 @@ import fixtures
 import testtools
 from testtools.testresult.doubles import ExtendedTestResult
 
-from harness import dbkinds
+from harness.databases import kinds as dbkinds
 from harness import errors
 from harness import fixtures as harness_fixtures
-from harness import functional
-from harness import privatedb
+from harness.glance import functional
+from harness.databases import private as privatedb
 from harness.tests.functional import runner_support
 
 
@@ -41,7 +41,7 @@ class _PrivateServerTest(object):
             self.skipTest(str(exc))
 
     def start_runner(self):
-        """``harness.stack`` on a private server; return ``(runner,
+        """``harness.stack.cli`` on a private server; return ``(runner,
         test_dir, [api, registry, database server pids], run dir)``."""
         env = fixtures.EnvironmentVariable('HARNESS_TEST_SQL_CONNECTION',
                                            self.kind)
@@ -93,7 +93,8 @@ class _PrivateServerTest(object):
                       details[name].as_text())
 
     def test_a_worker_exits_leaving_nothing(self):
-        code = ('from harness import database, sqldb;'
+        code = ('from harness.databases import provision as database;'
+                'from harness.databases import workers as sqldb;'
                 'base = database.sql_base_url();'
                 'print(base, sqldb.create(base, lambda u: None))')
         env = dict(os.environ, HARNESS_TEST_SQL_CONNECTION=self.kind)
@@ -108,7 +109,9 @@ class _PrivateServerTest(object):
         # sqldb's exit hook is registered by the first database made, on
         # the shared server here: it runs after the private server's
         # hook, which must leave it nothing to drop on a stopped server.
-        code = ('import sys; from harness import database, sqldb;'
+        code = ('import sys;'
+                'from harness.databases import provision as database;'
+                'from harness.databases import workers as sqldb;'
                 'shared = sqldb.create(sys.argv[1], lambda u: None);'
                 'base = database.sql_base_url();'
                 'print(shared, base, sqldb.create(base, lambda u: None))')

@@ -15,7 +15,7 @@ import testtools
 import harness
 
 INNER = textwrap.dedent('''
-    from harness import functional
+    from harness.glance import functional
 
 
     class TestInner(functional.FunctionalTest):

@@ -9,9 +9,9 @@ import socket
 import sys
 
 from harness import errors
-from harness import functional
-from harness import readiness
-from harness import server
+from harness.glance import functional
+from harness.process import readiness
+from harness.process import server
 
 TOY = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                    'toy_server.py')

@@ -10,11 +10,11 @@ import subprocess
 import sys
 import textwrap
 
-from harness import functional
-from harness import process
-from harness import readiness
-from harness import server
-from harness import utils
+from harness.glance import functional
+from harness.process import child as process
+from harness.process import readiness
+from harness.process import server
+from harness.glance import utils
 from harness.tests.functional import runner_support
 
 REDIS_CONF = '''\
@@ -64,14 +64,15 @@ def redis_call(port, *words):
 # prints what the parent needs, then waits to be killed.
 RUNNER = textwrap.dedent('''
     import sys, tempfile
-    from harness import janitor, utils
+    from harness.process import janitor
+    from harness.glance import utils
     from harness.tests.functional.test_redis import RedisServer
     test_dir = tempfile.mkdtemp()
     janitor.watch_dir(test_dir)
     port, sock = utils.get_unused_port_and_socket()
     redis = RedisServer(test_dir, port, sock=sock)
     redis.start(expect_exit=False)
-    from harness import readiness
+    from harness.process import readiness
     readiness.wait([redis.process], 60,
                    probes={redis.process: redis.ready_check()})
     print(redis.process_pid, port, test_dir, flush=True)

@@ -8,7 +8,7 @@ import uuid
 
 import webob.exc
 
-from harness import functional
+from harness.glance import functional
 from harness.service import config
 from harness.service import crypt
 from harness.service import errors

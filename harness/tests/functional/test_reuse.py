@@ -2,7 +2,7 @@
 sees, and what cannot be reset gets the next test a fresh stack.
 
 Each test here plays two consecutive tests on one
-:class:`harness.reuse.ReusableStack` (``begin`` ... ``end``, then
+:class:`harness.stack.reuse.ReusableStack` (``begin`` ... ``end``, then
 ``begin`` again), with real servers and a real database.
 """
 
@@ -14,9 +14,9 @@ import threading
 
 import testtools
 
-from harness import database
-from harness import readiness
-from harness import reuse
+from harness.databases import provision as database
+from harness.process import readiness
+from harness.stack import reuse
 from harness.tests.functional import cache_support
 from harness.tests.functional import client
 from harness.tests.functional import v1_support as v1

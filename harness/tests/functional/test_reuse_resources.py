@@ -14,7 +14,7 @@ import testresources
 import testtools
 from testtools.testresult import doubles
 
-from harness import resources as reused
+from harness.integrations import resources as reused
 from harness.tests.functional import client
 
 load_tests = reused.load_tests

@@ -9,7 +9,7 @@ import json
 import os
 import time
 
-from harness import functional
+from harness.glance import functional
 from harness.service import crypt
 from harness.service import scrub_queue
 from harness.tests.functional import client

@@ -4,7 +4,7 @@ import json
 import os
 import socket
 
-from harness import functional
+from harness.glance import functional
 from harness.tests.functional import client
 
 

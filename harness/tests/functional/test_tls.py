@@ -12,7 +12,7 @@ import os
 import socket
 import ssl
 
-from harness import functional
+from harness.glance import functional
 from harness.tests import certs
 from harness.tests.functional import client
 

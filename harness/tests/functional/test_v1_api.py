@@ -5,7 +5,7 @@ import json
 import os
 import time
 
-from harness import functional
+from harness.glance import functional
 from harness.service import crypt
 from harness.tests.functional import v1_support as v1
 

@@ -8,7 +8,7 @@ import json
 import os
 import threading
 
-from harness import functional
+from harness.glance import functional
 from harness.tests.functional import client as http
 from harness.tests.functional import v1_support as v1
 

@@ -4,7 +4,7 @@ or a hang, and nothing half-written is left behind."""
 import json
 import os
 
-from harness import functional
+from harness.glance import functional
 from harness.tests.functional import v1_support as v1
 
 

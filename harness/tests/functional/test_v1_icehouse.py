@@ -6,7 +6,7 @@ import json
 import os
 import socket
 
-from harness import functional
+from harness.glance import functional
 from harness.tests.functional import v1_support as v1
 from harness.tests.functional.test_v2_races import race
 from harness.tests.functional.test_v2_races import ROUNDS

@@ -4,7 +4,7 @@
 import json
 import os
 
-from harness import functional
+from harness.glance import functional
 from harness.tests.functional import v1_support as v1
 
 ADMIN = 'admin:tenant1:admin'

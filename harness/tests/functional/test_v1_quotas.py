@@ -2,7 +2,7 @@
 
 import json
 
-from harness import functional
+from harness.glance import functional
 from harness.tests.functional import v1_support as v1
 
 STORAGE_QUOTA = 'Denying attempt to upload image because it exceeds the ' \

@@ -3,7 +3,7 @@
 
 import json
 
-from harness import functional
+from harness.glance import functional
 from harness.tests.functional import v2_support as v2
 
 ADMIN = 'admin:tenant1:admin'

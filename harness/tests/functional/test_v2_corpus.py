@@ -10,7 +10,7 @@ process and must still come out as the same 4xx.
 import functools
 
 
-from harness import functional
+from harness.glance import functional
 from harness.tests.v2_corpus import runner
 from harness.tests.v2_corpus import wire
 

@@ -3,7 +3,7 @@
 
 import os
 
-from harness import functional
+from harness.glance import functional
 from harness.tests.functional import client
 from harness.tests.functional import v1_support as v1
 from harness.tests.functional import v2_support as v2

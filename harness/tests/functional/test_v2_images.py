@@ -5,7 +5,7 @@ import json
 import os
 import uuid
 
-from harness import functional
+from harness.glance import functional
 from harness.tests.functional import client
 from harness.tests.functional import v2_support as v2
 

@@ -4,7 +4,7 @@ issue, between tenants with fakeauth."""
 import hashlib
 import os
 
-from harness import functional
+from harness.glance import functional
 from harness.tests.functional import v2_support as v2
 
 

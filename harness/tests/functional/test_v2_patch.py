@@ -3,7 +3,7 @@ request gets its 4xx and message, and nothing half-written is kept."""
 
 import json
 
-from harness import functional
+from harness.glance import functional
 from harness.tests.functional import v2_support as v2
 
 

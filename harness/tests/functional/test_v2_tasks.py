@@ -5,7 +5,7 @@ import datetime
 import json
 import os
 
-from harness import functional
+from harness.glance import functional
 from harness.tests.functional import v1_support as v1
 from harness.tests.functional import v2_support as v2
 

@@ -4,7 +4,7 @@ files.  Member, tag and PATCH races are in :mod:`test_v2_races`."""
 
 import os
 
-from harness import functional
+from harness.glance import functional
 from harness.tests.functional import v2_support as v2
 from harness.tests.functional.test_v2_races import race
 

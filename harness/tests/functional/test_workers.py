@@ -11,7 +11,7 @@ import select
 import signal
 import time
 
-from harness import functional
+from harness.glance import functional
 from harness.tests.functional import client
 
 WORKERS = 2

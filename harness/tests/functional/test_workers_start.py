@@ -13,7 +13,7 @@ import fixtures
 
 from harness import errors
 from harness import functional
-from harness import launch
+from harness.process import launch
 from harness import readiness
 from harness.tests.functional import test_preload
 from harness.tests.functional import test_workers

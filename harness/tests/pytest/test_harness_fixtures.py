@@ -16,15 +16,15 @@ import time
 import pytest
 import testtools
 
-from harness import data
+from harness.glance import data
 from harness import errors
 from harness import fixtures
-from harness import process
-from harness import readiness
-from harness import server
-from harness import utils
-from harness.servers import ApiServer
-from harness.servers import RegistryServer
+from harness.process import child as process
+from harness.process import readiness
+from harness.process import server
+from harness.glance import utils
+from harness.glance.servers import ApiServer
+from harness.glance.servers import RegistryServer
 
 TOY = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
     __file__))), 'functional', 'toy_server.py')

@@ -18,8 +18,8 @@ import psutil
 import pytest
 
 import harness
-from harness import forkserver
-from harness import process
+from harness.forkserver import client as forkserver
+from harness.process import child as process
 from report_sections import sections
 
 ROOT = os.path.dirname(os.path.dirname(harness.__file__))
@@ -31,8 +31,8 @@ import json
 import os
 import threading
 
-from harness import forkserver
-from harness import janitor
+from harness.forkserver import client as forkserver
+from harness.process import janitor
 
 
 def report(stack):

@@ -1,4 +1,4 @@
-"""Targets for the unit tests of :mod:`harness.inject.layers`."""
+"""Targets for the unit tests of :mod:`harness.agent.layers`."""
 
 CALLS = []
 

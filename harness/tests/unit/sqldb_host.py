@@ -2,16 +2,16 @@
 
 Run as ``python -m harness.tests.unit.sqldb_host <base URL>`` (inside a
 PID namespace by the tests): it creates its worker database with
-:func:`harness.sqldb.create`, writes one row there, prints ``ready <name>
-<pid>``, then answers each ``check`` line with ``rows <n>`` (its rows still
-in its database) until EOF, and exits as a test process does (its
-database dropped at exit).
+:func:`harness.databases.workers.create`, writes one row there, prints
+``ready <name> <pid>``, then answers each ``check`` line with ``rows <n>``
+(its rows still in its database) until EOF, and exits as a test process
+does (its database dropped at exit).
 """
 
 import os
 import sys
 
-from harness import sqldb
+from harness.databases import workers as sqldb
 
 
 def _sync(url):

@@ -6,7 +6,7 @@ import os
 import fixtures
 import testtools
 
-from harness import data
+from harness.glance import data
 from harness import errors
 
 

@@ -9,8 +9,8 @@ import textwrap
 import fixtures
 import testtools
 
-from harness import database
-from harness import templates
+from harness.databases import provision as database
+from harness.glance import templates
 
 
 def tables(path):
@@ -97,7 +97,7 @@ class CacheTest(testtools.TestCase):
     def test_parallel_workers_share_one_sync(self):
         script = textwrap.dedent('''
             import sys
-            from harness import database
+            from harness.databases import provision as database
             database.install_sqlite(sys.argv[1], sys.argv[2])
         ''')
         procs = []

@@ -9,6 +9,8 @@ import testtools
 
 from harness import fixtures as harness_fixtures
 from harness import utils
+from harness.process import fixture as process_fixture
+from harness.stack import layout
 
 
 class TestNames(testtools.TestCase):
@@ -17,7 +19,8 @@ class TestNames(testtools.TestCase):
         self.assertIs(sys.modules['fixtures'], fixtures)
         self.assertTrue(fixtures.__file__.endswith(
             'fixtures/__init__.py'), fixtures.__file__)
-        self.assertIs(fixtures, harness_fixtures.fixtures)
+        self.assertIs(fixtures, process_fixture.fixtures)
+        self.assertIs(fixtures, layout.fixtures)
         self.assertIs(fixtures, utils.fixtures)
         self.assertIsNot(fixtures, harness_fixtures)
         self.assertTrue(issubclass(harness_fixtures.StackFixture,

@@ -3,6 +3,7 @@ and exit statuses.  Real processes only (the functional tests start real
 servers through it)."""
 
 import gc
+import json
 import os
 import signal
 import socket
@@ -12,11 +13,12 @@ import sys
 import fixtures
 import testtools
 
-from harness import forkserver
+from harness.forkserver import client as forkserver
 from harness.forkserver import child as fork_child
+from harness.forkserver import protocol
 from harness.forkserver import server as fork_server
 from harness.forkserver import warm
-from harness import process
+from harness.process import child as process
 
 
 class WhatIsPreloadedTest(testtools.TestCase):
@@ -171,6 +173,44 @@ class WarmTest(testtools.TestCase):
         self.assertIn('HARNESS_T_NEW=n', shown)
         self.assertIn('HARNESS_T_SAME=s', shown)
         self.assertNotIn('HARNESS_T_GONE=x', shown)
+
+
+class ProtocolTest(testtools.TestCase):
+    """The messages, one class each, the same packets as ever."""
+
+    def test_a_message_round_trips(self):
+        launch = protocol.Launch(module='m', args=['a'], env={'K': 'v'},
+                                 cwd='/', title='t', targets=[1, 2],
+                                 signals={'ignored': [], 'blocked': [1]})
+        self.assertEqual(launch, protocol.decode(protocol.encode(launch)))
+        self.assertIs(protocol.Started, launch.reply)
+        self.assertEqual({'op': 'exit', 'pid': 7, 'rc': -9}, json.loads(
+            protocol.encode(protocol.Exit(pid=7, rc=-9))))
+
+    def test_what_is_no_message_is_refused(self):
+        for packet in (b'{"op": "nope"}', b'{"op": "exit", "pid": 1}',
+                       b'[1]', b'not json', b'{"pid": 1}'):
+            self.assertRaises(protocol.ProtocolError, protocol.decode,
+                              packet)
+
+    def test_the_fork_server_answers_a_bad_request_and_serves_on(self):
+        ours, theirs = socket.socketpair(socket.AF_UNIX,
+                                         socket.SOCK_SEQPACKET)
+        self.addCleanup(ours.close)
+        self.addCleanup(theirs.close)
+        loop = fork_server.ForkLoop(theirs)
+        self.addCleanup(gc.unfreeze)  # a load freezes what the GC saw
+        for packet in (b'{"op": "nope"}',
+                       protocol.encode(protocol.Exit(pid=1, rc=0))):
+            ours.send(packet)
+            self.assertTrue(loop.handle())
+            reply, _fds = protocol.receive(ours)
+            self.assertIsInstance(reply, protocol.Error)
+        protocol.send(ours, protocol.Load(module='json'))
+        self.assertTrue(loop.handle())
+        reply, _fds = protocol.receive(ours)
+        self.assertEqual(protocol.Loaded(ok=True, error=None,
+                                         tainted=False), reply)
 
 
 class SettingUpTest(testtools.TestCase):

@@ -1,4 +1,4 @@
-"""Tests for harness.inject (the server side) and harness.remote's
+"""Tests for harness.agent (the server side) and harness.reach.injector's
 pure helpers, in this process: layers, the clock, the agent's protocol."""
 
 import datetime
@@ -11,12 +11,12 @@ import testtools
 import time_machine
 
 from harness import errors
-from harness import reach
-from harness import remote
-from harness.inject import agent as agent_mod
-from harness.inject import clock as clock_mod
-from harness.inject import layers
-from harness.inject import wire
+from harness.reach import calls
+from harness.reach import injector as remote
+from harness.agent import serve as agent_mod
+from harness.agent import clock as clock_mod
+from harness.agent import layers
+from harness.agent import wire
 from harness.tests.unit import inject_target as target
 
 MOD = 'harness.tests.unit.inject_target'
@@ -202,7 +202,7 @@ class TestRemoteHelpers(testtools.TestCase):
         def apply(state):
             states.append(state)
             return state
-        clock = reach.Clock(apply)
+        clock = calls.Clock(apply)
         clock.advance(10)
         clock.advance(5)
         clock.freeze(datetime.datetime(2001, 9, 9, 1, 46, 40,

@@ -9,14 +9,14 @@ import textwrap
 
 import testtools
 
-from harness import janitor
-from harness import process
+from harness.process import janitor
+from harness.process import child as process
 
 # A doomed process: registers a temp dir and a sleeping process group with
 # its janitor, reports both, then waits to be killed.
 DOOMED = textwrap.dedent('''
     import subprocess, sys, tempfile, signal
-    from harness import janitor
+    from harness.process import janitor
     d = tempfile.mkdtemp(prefix='harness-janitor-test-')
     child = subprocess.Popen([sys.executable, '-c',
                               'import signal; signal.pause()'],
@@ -41,7 +41,7 @@ class JanitorTest(testtools.TestCase):
         pid = int(pid)
         self.assertTrue(os.path.isdir(path))
         sweeper = subprocess.run(
-            ['pgrep', '-P', str(doomed.pid), '-f', 'harness.janitor'],
+            ['pgrep', '-P', str(doomed.pid), '-f', 'harness.process.janitor'],
             capture_output=True, text=True).stdout.split()
         self.assertEqual(1, len(sweeper))
         doomed.send_signal(signal.SIGKILL)

@@ -1,4 +1,4 @@
-"""harness.logs: what a launch wrote, and each line once."""
+"""harness.process.logs: what a launch wrote, and each line once."""
 
 import os
 
@@ -6,9 +6,9 @@ import fixtures
 import testtools
 
 from harness import errors
-from harness import logs
-from harness import readiness
-from harness import server
+from harness.process import logs
+from harness.process import readiness
+from harness.process import server
 
 
 class LinesBeyondTest(testtools.TestCase):
@@ -55,6 +55,23 @@ class DetailsTest(testtools.TestCase):
         self.write(self.srv.log_file, 'INFO up\n')
         self.write(self.srv.log_path('stderr'), 'INFO up\n')
         self.assertEqual([('svc.log', 'INFO up\n')], logs.details(self.srv))
+
+    def test_from_offsets(self):
+        self.write(self.srv.log_file, 'INFO old\nINFO new\n')
+        self.write(self.srv.log_path('stderr'), 'INFO old\nINFO new\nbad\n')
+        self.write(self.srv.log_path('stdout'), 'old\n')
+        offsets = {self.srv.log_file: 9, self.srv.log_path('stderr'): 9,
+                   self.srv.log_path('stdout'): 4}
+        self.assertEqual([('svc.log', 'INFO new\n'),
+                          ('svc.stderr.log', 'bad\n')],
+                         logs.details(self.srv, offsets))
+
+    def test_the_files_of_a_server(self):
+        self.assertEqual([self.srv.log_file, self.srv.log_path('stdout'),
+                          self.srv.log_path('stderr')], logs.paths(self.srv))
+        self.srv.log_file = None
+        self.assertEqual([self.srv.log_path('stdout'),
+                          self.srv.log_path('stderr')], logs.paths(self.srv))
 
     def test_output_since_launch(self):
         self.write(self.srv.log_path('stdout'), 'old run\n')

@@ -1,4 +1,4 @@
-"""The one kill helper and liveness check (harness.pgroups), on real
+"""The one kill helper and liveness check (harness.process.pgroups), on real
 processes."""
 
 import os
@@ -8,7 +8,7 @@ import sys
 
 import testtools
 
-from harness import pgroups
+from harness.process import pgroups
 
 
 class PgroupsTest(testtools.TestCase):

@@ -1,4 +1,4 @@
-"""Tests for harness.process: real child processes, no fakes."""
+"""Tests for harness.process.child: real child processes, no fakes."""
 
 import gc
 import os
@@ -10,9 +10,9 @@ import fixtures
 import testtools
 
 from harness import errors
-from harness import logs
-from harness import process
-from harness import readiness
+from harness.process import logs
+from harness.process import child as process
+from harness.process import readiness
 
 # A child that speaks the ready-byte protocol after an optional delay
 # given as argv[1] ('never' = stays unready), then waits for SIGTERM.
@@ -108,7 +108,7 @@ class ProcessTest(testtools.TestCase):
                 'os.write(int(os.environ["HARNESS_READY_FD"]), b"1"); '
                 'c, _ = s.accept(); c.sendall(b"hi"); c.close(); '
                 'import signal; signal.pause()')
-        from harness import utils
+        from harness.glance import utils
         port, sock = utils.get_unused_port_and_socket()
         proc = process.ServerProcess(
             'sock', [sys.executable, '-c', code],
@@ -136,7 +136,7 @@ class ProcessTest(testtools.TestCase):
             self.assertIn('lifeline closed', out.read())
 
     def test_ping_readiness_for_programs_without_ready_byte(self):
-        from harness import utils
+        from harness.glance import utils
         code = ('import os, socket, signal; s = socket.socket(fileno=int('
                 'os.environ["HARNESS_TEST_SOCKET_FD"])); s.listen(); '
                 'signal.pause()')

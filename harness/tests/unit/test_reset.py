@@ -7,8 +7,8 @@ import threading
 import fixtures
 import testtools
 
-from harness import reset
-from harness.inject import hooks
+from harness.stack import reset
+from harness.agent import hooks
 
 
 class TestGate(testtools.TestCase):

@@ -9,10 +9,10 @@ import fixtures
 import testtools
 
 from harness import errors
-from harness import readiness
-from harness import server
-from harness import servers
-from harness import templates
+from harness.process import readiness
+from harness.process import server
+from harness.glance import servers
+from harness.glance import templates
 
 
 def template_keys(template):

@@ -6,10 +6,10 @@ import fixtures
 import testtools
 from sqlalchemy.engine import make_url
 
-from harness import database
+from harness.databases import provision as database
 from harness import errors
-from harness import lease
-from harness import sqldb
+from harness.databases import lease
+from harness.databases import workers as sqldb
 
 SERVERS = {
     'mysql': os.environ.get('HARNESS_MYSQL_URL',
@@ -188,13 +188,13 @@ class _ServerDbTest(object):
         self.assertEqual(url, sqldb.worker_url(self.base))
 
     def test_the_janitor_and_fork_server_never_get_the_lease(self):
-        from harness import forkserver
-        from harness import janitor
+        from harness.forkserver import client as forkserver
+        from harness.process import janitor
         self._create()
         held = sqldb._leases[self.base]
         inode = os.fstat(held.conn.info['harness_lease_fd']).st_ino
         # A fresh janitor and fork-server, started while the lease is held.
-        self.useFixture(fixtures.MonkeyPatch('harness.janitor._janitor',
+        self.useFixture(fixtures.MonkeyPatch('harness.process.janitor._janitor',
                                              None))
         sweeper = janitor._get()
         self.addCleanup(sweeper.wait)

@@ -15,8 +15,8 @@ import time
 
 import testtools
 
-from harness import lease
-from harness import sqldb
+from harness.databases import lease
+from harness.databases import workers as sqldb
 from harness.tests.unit.test_sqldb import SERVERS
 from harness.tests.unit.test_sqldb import reachable
 

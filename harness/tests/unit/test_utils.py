@@ -1,4 +1,4 @@
-"""Tests for the glance.tests.utils helpers ported to harness.utils."""
+"""Tests for the glance.tests.utils helpers ported to harness.glance.utils."""
 
 import errno
 import os
@@ -8,7 +8,7 @@ import sys
 import fixtures
 import testtools
 
-from harness import utils
+from harness.glance import utils
 
 
 class PortTest(testtools.TestCase):

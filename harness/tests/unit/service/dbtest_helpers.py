@@ -22,7 +22,7 @@ import fixtures
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
-from harness import pgroups
+from harness.process import pgroups
 from harness.service.db import migrate
 from harness.service.db import schema
 

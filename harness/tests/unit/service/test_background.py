@@ -9,7 +9,7 @@ import time
 import fixtures
 import testtools
 
-from harness.inject import hooks
+from harness.agent import hooks
 from harness.service import background
 
 TIMEOUT = 30
@@ -36,7 +36,7 @@ class TestJobs(testtools.TestCase):
         super().setUp()
         # The jobs register with the agent's hooks: this test's own list.
         self.useFixture(fixtures.MonkeyPatch(
-            'harness.inject.hooks._idle_waiters', []))
+            'harness.agent.hooks._idle_waiters', []))
         self.jobs = background.Jobs()
         self.release = threading.Event()
         self.addCleanup(self.release.set)
@@ -94,7 +94,7 @@ class TestIdleWait(testtools.TestCase):
     def setUp(self):
         super().setUp()
         self.useFixture(fixtures.MonkeyPatch(
-            'harness.inject.hooks._idle_waiters', []))
+            'harness.agent.hooks._idle_waiters', []))
 
     def test_work_started_while_another_kind_is_waited_for(self):
         # Jobs are asked first, then a request that starts one ends.

@@ -7,7 +7,7 @@ import time
 import fixtures
 import testtools
 
-from harness import utils
+from harness.glance import utils
 from harness.errors import ConfigError
 from harness.service import cache as cache_mod
 from harness.service import config

@@ -20,7 +20,7 @@ base = sys.argv[1]
 subprocess.run(['mount', '-t', 'ramfs', 'none', base], check=True)
 logging.basicConfig(stream=sys.stdout, level=logging.WARNING,
                     format='%(levelname)s %(message)s')
-from harness import utils
+from harness.glance import utils
 from harness.service import cache, config
 print('xattr_writes_supported', utils.xattr_writes_supported(base))
 conf = config.Conf({'DEFAULT': {'image_cache_dir': base + '/cache',

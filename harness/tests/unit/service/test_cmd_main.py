@@ -11,7 +11,7 @@ import fixtures
 import testtools
 import webob
 
-from harness import templates
+from harness.glance import templates
 from harness.cmd import api as api_cmd
 from harness.cmd import registry as registry_cmd
 from harness.service import log

@@ -8,7 +8,7 @@ import fixtures
 import testtools
 import webob
 
-from harness import templates
+from harness.glance import templates
 from harness.errors import StartupError
 from harness.service import pipeline
 from harness.tests.unit.service import apitest_helpers as helpers
@@ -124,7 +124,7 @@ class TestPipelines(PasteTestBase):
 
 
     def test_harness_template_loads(self):
-        # The file the harness really writes (harness.templates).
+        # The file the harness really writes (harness.glance.templates).
         self.write(self.paste_file, templates.API_PASTE)
         for flavor in ('', 'fakeauth', 'noauth'):
             app = self.load(flavor)

@@ -6,7 +6,7 @@ import fixtures
 import testtools
 import webob.exc
 
-from harness import data
+from harness.glance import data
 from harness.errors import StartupError
 from harness.service import policy
 from harness.service import property_protections as pp

@@ -12,8 +12,8 @@ import os
 import fixtures
 import testtools
 
-from harness import data
-from harness import templates
+from harness.glance import data
+from harness.glance import templates
 from harness.service import pipeline
 from harness.service.db import api as db_api
 from harness.service.db import migrate

@@ -1,0 +1,25 @@
+"""The agent: reaching inside a running Python server, from inside it.
+
+Everything here runs in the server's processes; the test process's side
+is :mod:`harness.reach`.  The test process holds one end of a private
+socket pair per launched server (:mod:`harness.reach.injector`); the
+server holds the other, handed over as a descriptor like the lifeline
+(``HARNESS_AGENT_FD``).  Nothing listens
+on a port, and no other process can reach the channel.
+
+* :mod:`harness.agent.wire`: length-prefixed pickles on a stream socket.
+* :mod:`harness.agent.layers`: resolving a dotted target and stacking
+  patch and spy layers on it.
+* :mod:`harness.agent.clock`: moving the process's wall clock
+  (``time-machine``).
+* :mod:`harness.agent.serve`: the thread serving the channel in the
+  server, and the fork hooks that give every forked worker its own.
+* :mod:`harness.agent.boot`: what runs before the server module, for an
+  exec'd program (``python -m harness.agent.boot <module> <args>``) and
+  for a fork of the preloaded fork-server.
+* :mod:`harness.agent.hooks`: what a server registers for a reused stack
+  (requests in flight, pausable loops).
+
+Importing any of these starts nothing (no thread, descriptor or hook):
+the fork-server may import them before it forks.
+"""

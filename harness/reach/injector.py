@@ -1,0 +1,267 @@
+"""The test's side of reaching inside a server: patches, spies, clock.
+
+Each :class:`harness.process.server.Server` has one :class:`Injector`.
+It keeps what the test asked for (the active patch and spy layers, the
+clock) and, while the server runs, a
+:class:`harness.reach.channel.Channel` to the server's agent
+(:mod:`harness.agent`).  What is asked before ``start()`` is sent at
+launch and applied before the server module runs; what is asked while
+it runs is applied at once, acknowledged by every process of the server
+before the call returns.  Leaving a ``with`` block takes its layer off;
+a server that stops takes everything with it, and a new start gets what
+is still active.
+"""
+
+import collections
+import contextlib
+import itertools
+import os
+import pickle
+import sys
+
+from harness import errors
+from harness.reach.calls import UNSET
+from harness.reach.calls import Calls
+from harness.reach.calls import Clock
+from harness.reach.channel import REPLY_TIMEOUT
+from harness.reach.channel import Channel
+
+#: One recorded call: reprs of its arguments and of its outcome.
+Call = collections.namedtuple(
+    'Call', 'args kwargs result exception pid time')
+
+
+def is_python(argv):
+    """True if *argv* runs a Python module or script with this very
+    interpreter (another one may not have :mod:`harness` to boot)."""
+    if len(argv) < 2 or not _same_file(argv[0], sys.executable):
+        return False
+    return (argv[1] == '-m' and len(argv) > 2) or not argv[1].startswith('-')
+
+
+def _same_file(path, other):
+    if path == other:
+        return True
+    try:
+        return os.path.samefile(path, other)
+    except (OSError, ValueError):
+        return False
+
+
+def _pickled(what, value):
+    try:
+        return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception as exc:
+        raise errors.InjectError('%s=%r cannot be sent to the server: %s'
+                                 % (what, value, exc)) from None
+
+
+class Injector(object):
+    """What the test asked of one server, and its channel while it runs.
+
+    :param server: the :class:`harness.process.server.Server`.
+    """
+
+    def __init__(self, server):
+        self.server = server
+        self.layers = collections.OrderedDict()  # id -> spec
+        self.clock_state = None
+        self.channel = None
+        self.past_calls = {}  # spy id -> calls of processes gone
+        self._ids = itertools.count(1)
+        self.clock = Clock(self.set_clock)
+
+    @property
+    def name(self):
+        return self.server.server_name
+
+    # -- launch and stop --------------------------------------------------
+
+    def init_request(self):
+        """``init``: what the agent applies before the module runs; sent
+        in the channel at launch
+        (:class:`harness.process.child.ServerProcess`).
+        """
+        return {'op': 'init', 'layers': list(self.layers.values()),
+                'clock': self.clock_state}
+
+    def attach(self, proc):
+        """Open the channel of a just launched *proc*, which holds
+        :meth:`init_request` already.
+
+        With anything to apply, wait until the server applied it (before
+        its module ran), so a bad target fails ``start()``.
+        """
+        if proc.agent_sock is None:
+            if self.layers or self.clock_state is not None:
+                proc.stop()
+                raise errors.NotPythonError(self.name, proc.argv[0])
+            return
+        self.channel = Channel(self.name, proc)
+        self.channel.unread = 1  # the reply to init
+        if not self.layers and self.clock_state is None:
+            return
+        try:
+            self._check(self.channel.receive(REPLY_TIMEOUT))
+        except errors.HarnessError:
+            self.channel = None
+            proc.stop()
+            raise
+
+    def detach(self):
+        """Before the server stops: keep what its spies recorded."""
+        channel, self.channel = self.channel, None
+        if channel is None or not channel.alive():
+            return
+        for layer_id, spec in self.layers.items():
+            if spec['kind'] == 'spy':
+                try:
+                    calls = self._remote_calls(channel, layer_id)
+                except errors.HarnessError:
+                    continue  # died meanwhile: those calls are lost
+                self.past_calls.setdefault(layer_id, []).extend(calls)
+
+    # -- layers -----------------------------------------------------------
+
+    @contextlib.contextmanager
+    def patch(self, target, raises=None, returns=UNSET, delay=None):
+        """See :meth:`harness.process.server.Server.patch`."""
+        if raises is not None and not (
+                isinstance(raises, BaseException) or (
+                    isinstance(raises, type)
+                    and issubclass(raises, BaseException))):
+            raise errors.InjectError('raises=%r is not an exception'
+                                     % (raises,), self.name)
+        if delay is not None and (
+                not isinstance(delay, (int, float))
+                or isinstance(delay, bool) or not delay >= 0):
+            raise errors.InjectError('delay=%r is not a number of seconds'
+                                     % (delay,), self.name)
+        spec = {'kind': 'patch', 'target': target, 'delay': delay,
+                'raises': (None if raises is None
+                           else _pickled('raises', raises)),
+                'returns': (None if returns is UNSET
+                            else _pickled('returns', returns))}
+        with self._layer(spec):
+            yield
+
+    @contextlib.contextmanager
+    def spy(self, target):
+        """See :meth:`harness.process.server.Server.spy`."""
+        with self._layer({'kind': 'spy', 'target': target}) as layer_id:
+            calls = Calls(self, layer_id)
+            try:
+                yield calls
+            finally:
+                calls.freeze()
+
+    @contextlib.contextmanager
+    def _layer(self, spec):
+        self.check_python()
+        spec['id'] = next(self._ids)
+        self.layers[spec['id']] = spec
+        try:
+            if self.running():
+                self._check(self.channel.call({'op': 'apply',
+                                               'layer': spec}))
+        except BaseException:
+            del self.layers[spec['id']]
+            raise
+        try:
+            yield spec['id']
+        finally:
+            self._remove(spec['id'])
+
+    def _remove(self, layer_id):
+        del self.layers[layer_id]
+        self.past_calls.pop(layer_id, None)
+        if self.running():
+            try:
+                self._check(self.channel.call({'op': 'remove',
+                                               'id': layer_id}))
+            except errors.ServerGoneError:
+                return  # a dead server keeps no patch
+
+    def calls(self, layer_id):
+        """Every call spy *layer_id* saw, in every process, oldest first."""
+        calls = list(self.past_calls.get(layer_id, ()))
+        if self.running():
+            calls += self._remote_calls(self.channel, layer_id)
+        return sorted(calls, key=lambda call: call.time)
+
+    def _remote_calls(self, channel, layer_id):
+        records = self._check(channel.call({'op': 'calls', 'id': layer_id}))
+        return [Call(**record) for record in records]
+
+    # -- clock ------------------------------------------------------------
+
+    def set_clock(self, state):
+        """Move the server's clock to *state* (:mod:`harness.agent.clock`)."""
+        self.check_python()
+        old, self.clock_state = self.clock_state, state
+        try:
+            if self.running():
+                self._check(self.channel.call({'op': 'clock',
+                                               'state': state}))
+        except BaseException:
+            self.clock_state = old
+            raise
+        return state
+
+    # -- quiescence -------------------------------------------------------
+
+    def ask(self, op, timeout=REPLY_TIMEOUT, **fields):
+        """Send the agent request *op* (``status``, ``pause``, ``resume``:
+        :mod:`harness.agent.hooks`) to the running server; return its
+        value.
+
+        :raises InjectError: the server is not running, or failed it.
+        """
+        self.send_ask(op, **fields)
+        return self.answer(timeout)
+
+    def send_ask(self, op, **fields):
+        """The first half of :meth:`ask`: send, do not wait (ask several
+        servers at once, then read each :meth:`answer`)."""
+        if not self.running():
+            raise errors.InjectError('%s server is not running'
+                                     % self.name, self.name)
+        self.channel.send(dict(fields, op=op))
+
+    def answer(self, timeout=REPLY_TIMEOUT):
+        """The second half of :meth:`ask`: the value of the answer."""
+        reply = None
+        while self.channel.unread:
+            reply = self.channel.receive(timeout)
+        return self._check(reply)
+
+    # -- helpers ----------------------------------------------------------
+
+    def running(self):
+        """True from launch to stop.  A program that ended by itself
+        with status 0 (a one-shot run) counts as stopped; one that died
+        is still asked, so the test hears that it died."""
+        if self.channel is not None and self.channel.proc.poll() == 0:
+            self.channel = None
+        return self.channel is not None
+
+    def check_python(self):
+        """Fail now for a program that has no agent to talk to."""
+        proc = self.server.process
+        if proc is not None and proc.poll() is None:
+            if proc.agent_sock is None:
+                raise errors.NotPythonError(self.name, proc.argv[0])
+            return
+        argv = self.server.planned_argv()
+        if argv and not is_python(argv):
+            raise errors.NotPythonError(self.name, argv[0])
+
+    def _check(self, reply):
+        if reply['ok']:
+            return reply['value']
+        if reply['target']:
+            raise errors.TargetError(self.name, reply.get('what', ''),
+                                     reply['error'])
+        raise errors.InjectError('%s server: %s' % (self.name,
+                                                    reply['error']),
+                                 self.name)
