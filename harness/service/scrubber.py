@@ -30,6 +30,7 @@ CLEANUP_PAGE = 100
 
 PENDING_DELETE = 'pending_delete'
 
+
 class DeleteFailed(HarnessError):
     """Deleting a queued URI failed (missing file...): the record goes."""
 

@@ -58,4 +58,3 @@ class ImagesRouter(webapp.Router):
     def enforce(self, ctx, action, target=None):
         """Bare ``403`` unless policy allows *action*."""
         self.enforcer.enforce(ctx, action, target or {})
-

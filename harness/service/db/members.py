@@ -181,4 +181,3 @@ def _live(connection, image_id, member):
         MEMBERS.c.image_id == image_id, MEMBERS.c.member == member,
         MEMBERS.c.deleted == sa.false())
     return connection.execute(query.limit(1)).first() is not None
-

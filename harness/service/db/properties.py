@@ -63,4 +63,3 @@ def _find(connection, image_id, name):
                                         PROPERTIES.c.name == name)
     row = connection.execute(query).first()
     return None if row is None else dict(row._mapping)
-

@@ -87,7 +87,7 @@ class ImagesController(object):
         ...}``; header ``X-Glance-Registry-Purge-Props: true`` purges."""
         ctx = common.writable_context(req)
         body = webapp.read_json(req, limit=None,
-                                 missing=json_body.MALFORMED)
+                                missing=json_body.MALFORMED)
         values = _image_values(req, body)
         from_state = body.get('from_state')
         if not ctx.is_admin:
@@ -155,7 +155,7 @@ def _image_values(req, body=None):
     """The ``image`` object of the request body, as a new dict."""
     if body is None:
         body = webapp.read_json(req, limit=None,
-                                 missing=json_body.MALFORMED)
+                                missing=json_body.MALFORMED)
     image = body.get('image') if isinstance(body, dict) else None
     if not isinstance(image, dict):
         raise common.bad_request(

@@ -40,7 +40,7 @@ class MembersController(object):
         image's member set (204)."""
         ctx = self._sharing_context(req, image_id)
         body = webapp.read_json(req, limit=None,
-                                 missing=json_body.MALFORMED)
+                                missing=json_body.MALFORMED)
         memberships = _get(body, 'memberships')
         if not isinstance(memberships, list):
             raise webob.exc.HTTPBadRequest(

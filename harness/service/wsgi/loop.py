@@ -323,4 +323,3 @@ def _best_effort_send(sock, data):
         sock.send(data)
     except OSError as exc:
         LOG.debug('Could not send the 408: %s', exc)
-

@@ -141,7 +141,6 @@ class TestApiBadValues(BadValuesBase):
         self.assertEqual([{'member_id': 'alice', 'can_share': False}],
                          json.loads(body)['members'])
 
-
     def test_nul_in_ids_and_filters_matches_nothing(self):
         image = self.new_image()
         for path in ('/v1/images/a%00b', '/v1/images/%s%%00' % image['id'],

@@ -38,7 +38,7 @@ class TestDiskFull(inject_support.InjectTest):
         # The disk has room again: uploads work.
         image = self.v1.create_ok(v1.minimal_headers('fits'), DATA)
         self.assertEqual(('active', len(DATA)), (image['status'],
-                                                  image['size']))
+                                                 image['size']))
         self.assertEqual([image['id']], self.files())
 
     def test_v2_upload_on_a_full_disk(self):
@@ -53,7 +53,7 @@ class TestDiskFull(inject_support.InjectTest):
         self.assertEqual(204, self.v2_upload(image_id, DATA)[0])
         image = self.v2.json('GET', '/images/%s' % image_id)
         self.assertEqual(('active', len(DATA)), (image['status'],
-                                                  image['size']))
+                                                 image['size']))
         self.assertEqual([image_id], self.files())
 
 

@@ -12,7 +12,6 @@ from harness.tests import http_corpus
 from harness.tests.functional import v1_support as v1
 
 
-
 class TestHTTPParsing(functional.FunctionalTest):
 
     def setUp(self):

@@ -208,5 +208,3 @@ class TestMissingPrograms(testtools.TestCase):
         self.assertIsNone(dbkinds.kind_of(url))
         self.assertIs(dbkinds.MariaDB, dbkinds.kind_of('mysql'))
         self.assertIs(dbkinds.PostgreSQL, dbkinds.kind_of('postgresql://'))
-
-

@@ -165,7 +165,6 @@ class TestResetIsReal(ReuseTestBase):
         with open(conf, 'rb') as handle:
             self.assertEqual(original, handle.read())
 
-
     def test_waits_for_a_request_left_in_flight(self):
         stack = self.reused()
         before = pids(stack)

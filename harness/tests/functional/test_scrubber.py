@@ -150,7 +150,7 @@ class TestScrubber(functional.FunctionalTest):
         uri = 'file://%s' % self.image_path(image_id)
         key = self.api_server.metadata_encryption_key
         queue = scrub_queue.ScrubQueue(self.api_server.scrubber_datadir,
-                                    self.api_server.lock_path)
+                                       self.api_server.lock_path)
         queue.add(image_id, crypt.urlsafe_encrypt(key, uri, 64),
                   time.time() - 1)
         self.scrub_once(kwargs)

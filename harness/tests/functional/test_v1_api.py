@@ -276,4 +276,3 @@ class TestV1Lifecycle(functional.FunctionalTest):
             'PUT', path, {'X-Image-Meta-Protected': 'False'})
         self.assertEqual(200, status)
         self.assertEqual(200, self.api.request('DELETE', path)[0])
-

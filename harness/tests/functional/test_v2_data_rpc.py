@@ -71,7 +71,7 @@ class TestV2DataThroughRegistry(functional.FunctionalTest):
                 'image_properties': {'name': 'imported',
                                      'disk_format': 'raw',
                                      'container_format': 'bare'}}},
-            expect=201)
+                               expect=201)
         path = '/tasks/%s' % task['id']
 
         def ended():

@@ -28,7 +28,6 @@ DOOMED = textwrap.dedent('''
 ''')
 
 
-
 class JanitorTest(testtools.TestCase):
 
     def test_sigkill_leaves_nothing_behind(self):

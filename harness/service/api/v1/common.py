@@ -4,13 +4,13 @@ import contextlib
 import logging
 import urllib.parse
 
-import webob
 import webob.exc
 
 from harness.service import webapp
 from harness.service.api.v1 import headers as headers_mod
 
 LOG = logging.getLogger(__name__)
+
 
 def check_writable(ctx):
     """Refuse a change from a read-only (anonymous) context."""
@@ -93,7 +93,7 @@ def add_image_headers(response, req, image):
 def image_response(req, image, status=200):
     """The JSON answer ``{"image": ...}`` of a create or update."""
     response = webapp.json_response({'image': redact_locations(image)},
-                                 status=status)
+                                    status=status)
     add_image_headers(response, req, image)
     return response
 
@@ -105,4 +105,3 @@ def readable(image, rules, ctx):
     image = dict(image)
     image['properties'] = rules.filter_readable(image['properties'], ctx)
     return image
-

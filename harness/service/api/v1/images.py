@@ -111,7 +111,7 @@ class ImagesController(object):
         # the reserved image carries the size the remote reports.
         if location and not values['size']:
             values['size'] = sources.backend_size(self.conf, location,
-                                                   strict=True)
+                                                  strict=True)
         with common.registry_errors({
                 webob.exc.HTTPConflict:
                     'An image with identifier %s already exists'
@@ -207,7 +207,7 @@ class ImagesController(object):
         if location and not parsed.meta.get('size'):
             self._check_single_source(parsed)
             values['size'] = sources.backend_size(self.conf, location,
-                                                   strict=True)
+                                                  strict=True)
         from_state = self._transition(parsed, client, original, values,
                                       queued)
         image = self._update_registry(client, image_id, values, purge,

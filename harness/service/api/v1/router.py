@@ -146,4 +146,3 @@ class API(api.ImagesRouter):
             common.readable(common.redact_locations(image),
                             self.property_rules, ctx)
             for image in listed]})
-

@@ -21,6 +21,7 @@ from harness.service.store import errors as store_errors
 
 LOG = logging.getLogger(__name__)
 
+
 def copy_from_header(req):
     """The ``x-glance-api-copy-from`` URL of *req*, or ``None``."""
     return req.headers.get(headers_mod.COPY_FROM_HEADER) or None

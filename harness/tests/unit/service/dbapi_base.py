@@ -64,4 +64,3 @@ class DBTestMixin(object):
 
     def image_row(self, image_id):
         return self.rows(schema.images, id=image_id)[0]
-

@@ -87,4 +87,3 @@ class FaultyOs(object):
             self.calls += 1
             raise OSError(self._errno, os.strerror(self._errno))
         return failing
-

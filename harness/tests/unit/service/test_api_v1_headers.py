@@ -234,7 +234,7 @@ class TestBody(testtools.TestCase):
     def test_content_length(self):
         self.assertEqual(0, limits.content_length({}))
         self.assertEqual(12, limits.content_length({'CONTENT_LENGTH':
-                                                     '12'}))
+                                                    '12'}))
 
 
 class TestOutput(testtools.TestCase):

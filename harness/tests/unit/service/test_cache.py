@@ -190,7 +190,6 @@ class DriverTests(object):
         for bad in ('../x', 'a/b', '..', ''):
             self.assertRaises(ValueError, self.cache.is_cached, bad)
 
-
     def test_hits_from_racing_processes_all_count(self):
         # The workers of one API count hits of one entry at once.
         self.put('a', b'abc')

@@ -134,4 +134,3 @@ class TestFingerprint(testtools.TestCase):
         out = subprocess.run([sys.executable, '-c', code], check=True,
                              capture_output=True, text=True).stdout
         self.assertEqual('[]', out.strip())
-

@@ -27,7 +27,7 @@ class NegotiationTestBase(testtools.TestCase):
     def make_app(self, **conf_options):
         conf = helpers.make_conf(**conf_options)
         root = webapp.PrefixMap({'/': versions.app_for(conf),
-                              '/v1': self.v1, '/v2': self.v2})
+                                 '/v1': self.v1, '/v2': self.v2})
         return vn.VersionNegotiationFilter(root, conf=conf)
 
     def request(self, path, accept=None, **conf_options):
@@ -141,7 +141,7 @@ class TestRealRouters(NegotiationTestBase):
         v1 = v1_router.API(conf, helpers.fake_client_factory(
             [{'id': 'abc', 'name': 'Image1'}], self.calls))
         root = webapp.PrefixMap({'/': versions.app_for(conf),
-                              '/v1': v1, '/v2': v2_router.API(conf)})
+                                 '/v1': v1, '/v2': v2_router.API(conf)})
         app = vn.VersionNegotiationFilter(root, conf=conf)
 
         def with_context(environ, start_response):

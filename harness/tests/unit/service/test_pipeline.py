@@ -13,6 +13,7 @@ from harness.errors import StartupError
 from harness.service import pipeline
 from harness.tests.unit.service import apitest_helpers as helpers
 
+
 class PasteTestBase(testtools.TestCase):
 
     def setUp(self):
@@ -121,7 +122,6 @@ class TestPipelines(PasteTestBase):
         res = self.get(app, '/v1/images')
         self.assertEqual(200, res.status_int)
         self.assertEqual({'images': []}, json.loads(res.body))
-
 
     def test_harness_template_loads(self):
         # The file the harness really writes (harness.glance.templates).

@@ -10,6 +10,7 @@ from harness.tests.unit.service.registrytest_helpers import RegistryTestBase
 from harness.tests.unit.service.registrytest_helpers import T0
 from harness.tests.unit.service.registrytest_helpers import user
 
+
 class TestListing(RegistryTestBase):
 
     def test_index_returns_brief_entries_of_public_images(self):

@@ -102,4 +102,3 @@ class TestRuntime(testtools.TestCase):
         self.assertEqual(['LIFELINE'], rt.wait(5))
         self.assertTrue(killed.wait(5))
         self.assertIn('Lifeline closed', self.logger.output)
-

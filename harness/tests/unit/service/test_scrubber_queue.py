@@ -46,7 +46,7 @@ class TestScrubQueue(testtools.TestCase):
         super().setUp()
         self.root = self.useFixture(fixtures.TempDir()).path
         self.queue = scrub_queue.ScrubQueue(os.path.join(self.root, 'q'),
-                                         os.path.join(self.root, 'locks'))
+                                            os.path.join(self.root, 'locks'))
 
     def test_add_appends_and_sets_times(self):
         image_id = new_id()
