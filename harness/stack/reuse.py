@@ -34,11 +34,6 @@ IDLE_TIMEOUT = 5.0
 LOCK_PREFIX = 'harness-scrubber-'
 
 
-def _log_paths(server):
-    return [p for p in (server.log_file, server.log_path('stdout'),
-                        server.log_path('stderr')) if p]
-
-
 class _Baseline(object):
     """What a started stack looks like, captured right after the start."""
 
@@ -107,7 +102,7 @@ class ReusableStack(object):
         self.prepare(api, registry, scrubber, **kwargs)
         self.used = True
         self._marks = {path: logs.size(path) for server in self.servers()
-                       for path in _log_paths(server)}
+                       for path in logs.paths(server)}
         return self
 
     def prepare(self, api=None, registry=None, scrubber=None, **kwargs):
@@ -148,12 +143,7 @@ class ReusableStack(object):
         (non-empty ones; stderr only beyond the log file)."""
         found = []
         for server in self.servers() if self.fixture else ():
-            texts = [logs.read_text(p, self._marks.get(p, 0))
-                     for p in _log_paths(server)]
-            if server.log_file:
-                texts[-1] = logs.lines_beyond(texts[-1], texts[0])
-            found += [(os.path.basename(p), text) for p, text in
-                      zip(_log_paths(server), texts) if text]
+            found += logs.details(server, self._marks)
         return found
 
     # -- reset --------------------------------------------------------------
