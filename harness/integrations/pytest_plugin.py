@@ -69,21 +69,26 @@ def _setup_failure(node, exc):
 
 def _use(node, started, fixture):
     """Set *fixture* up for *node*; remember it for teardown and its logs
-    for the report (those it read before cleaning up, if it failed)."""
+    for the report (those it read before cleaning up, if it failed).
+
+    A start that fails raises its one :class:`harness.errors.HarnessError`
+    (a test may expect it with ``pytest.raises``), shown without the
+    harness's frames: its words (server, status, log tail) say it all.
+    """
+    __tracebackhide__ = True
     from harness import errors
     from harness import fixtures
     failure = None
     try:
         fixtures.set_up(fixture)
     except Exception as exc:
-        message = _setup_failure(node, exc)
+        _setup_failure(node, exc)
         if not isinstance(exc, errors.HarnessError):
             raise
-        failure = message
-    if failure:
-        # The harness's own words (server, status, log tail) say it all;
-        # its frames would only bury them.  Outside the handler: once.
-        pytest.fail(failure, pytrace=False)
+        failure = exc
+    if failure is not None:
+        # Outside the handler: raised once, not as "during handling of".
+        raise failure.with_traceback(None)
     started.append(fixture)
     _remember_logs(node, _live_logs(fixture))
     return fixture

@@ -34,8 +34,8 @@ from harness.process import launch
 from harness.process import logs
 from harness.process import ports
 
-__all__ = ['NewServerFixture', 'ServerFixture', 'TestDir', 'add_log_details',
-           'set_up']
+__all__ = ['NewServerFixture', 'OneError', 'ServerFixture', 'TestDir',
+           'add_log_details', 'set_up']
 
 
 def log_names(server):
@@ -87,28 +87,80 @@ class FailureDetails(object):
                 self._test.addDetail(name, content.text_content(text))
 
 
+def _first_error(exc):
+    """``(error, traceback, texts, cleanup_errors)`` of the
+    ``MultipleExceptions`` *exc* a ``fixtures`` setUp raised: the error
+    that broke it, the details its ``SetupError`` holds (``{name: text}``,
+    empty ones left out) and the errors of its cleanups."""
+    _, error, trace = exc.args[0]
+    setup = exc.args[-1]
+    texts, others = {}, exc.args[1:]
+    if setup[0] is fixtures.SetupError:
+        others = exc.args[1:-1]
+        texts = {name: detail.as_text()
+                 for name, detail in setup[1].args[0].items()}
+    texts = {name: text for name, text in texts.items() if text}
+    return error, trace, texts, [other[1] for other in others]
+
+
 def set_up(fixture):
     """``fixture.setUp()``; on failure, raise the error that broke it.
 
     The ``fixtures`` library raises ``MultipleExceptions`` (the error, any
     cleanup errors, and a ``SetupError`` holding the details it read before
     cleaning up).  This raises the first error instead, with those details
-    as ``error.details`` (``{name: text}``, empty ones left out).
+    as ``error.details`` (``{name: text}``, empty ones left out).  The
+    harness's own fixtures (:class:`OneError`) already do.
 
     :returns: *fixture*.
     """
     try:
         fixture.setUp()
     except fixtures.MultipleExceptions as exc:
-        _, error, trace = exc.args[0]
-        setup = exc.args[-1]
-        texts = {}
-        if setup[0] is fixtures.SetupError:
-            texts = {name: detail.as_text()
-                     for name, detail in setup[1].args[0].items()}
-        error.details = {name: text for name, text in texts.items() if text}
+        error, trace, texts, _ = _first_error(exc)
+        error.details = texts
         raise error.with_traceback(trace) from None
     return fixture
+
+
+class OneError(fixtures.Fixture):
+    """A fixture whose failed ``setUp`` raises the one error that broke
+    it, whether it is set up directly, through ``useFixture`` (testtools'
+    or a fixture's) or nested in another :class:`OneError`.
+
+    ``fixtures`` raises ``MultipleExceptions`` (that error, any cleanup
+    errors and a ``SetupError`` holding the details it read before it
+    cleaned up), and a nested fixture nests them.  The error raised here
+    carries the details as ``error.details`` (``{name: text}``) and the
+    cleanup errors as ``error.cleanup_errors``; ``getDetails()`` still
+    gives the details once the fixture is cleaned up, so a testtools test
+    or an outer fixture attaches them as it would have.
+    """
+
+    _failure_details = None
+
+    def setUp(self):
+        self._failure_details = None
+        try:
+            super().setUp()
+        except fixtures.MultipleExceptions as exc:
+            error, trace, texts, cleanups = _first_error(exc)
+            texts = dict(getattr(error, 'details', None) or {}, **texts)
+            error.details = texts
+            error.cleanup_errors = cleanups
+            self._failure_details = {name: content.text_content(text)
+                                     for name, text in texts.items()}
+            # testtools' useFixture reads the details of a failed fixture
+            # only when this is set (its own compatibility check).
+            self._details = self._failure_details
+            raise error.with_traceback(trace) from None
+
+    def getDetails(self):
+        """The live details; those read before a failed setUp cleaned up,
+        after one."""
+        if self._failure_details is not None and self._cleanups is None:
+            return dict(self._failure_details)
+        return super().getDetails()
 
 
 # -- fixtures ---------------------------------------------------------------
@@ -120,7 +172,7 @@ class TestDir(fixtures.Fixture):
         janitor.watch_dir(self.path)
 
 
-class ServerFixture(fixtures.Fixture):
+class ServerFixture(OneError):
     """*server* started and ready; stopped (bounded) on cleanUp.
 
     :param server: any :class:`harness.process.server.Server`,
@@ -158,7 +210,7 @@ class ServerFixture(fixtures.Fixture):
                                 **self.kwargs)
 
 
-class NewServerFixture(fixtures.Fixture):
+class NewServerFixture(OneError):
     """``server_class(test_dir, port, sock=sock)`` in a directory and on a
     pre-bound port of its own, started as :class:`ServerFixture` with
     *kwargs*; exposes ``server``, ``port``, ``url()`` and ``test_dir``.

@@ -97,7 +97,7 @@ class Server(reach.Reachable, launchlogs.LaunchLogs):
     def write_conf(self, **kwargs):
         """Write the conf (and paste) file; return ``(name, overridden)``."""
         if not self.conf_base:
-            raise errors.HarnessError('Subclass did not populate config_base!')
+            raise errors.ConfigError('Subclass did not populate config_base!')
         conf_override = self._values(kwargs)
         conf_dir = os.path.join(self.test_dir, 'etc')
         os.makedirs(conf_dir, exist_ok=True)
