@@ -129,31 +129,44 @@ class OneError(fixtures.Fixture):
     or a fixture's) or nested in another :class:`OneError`.
 
     ``fixtures`` raises ``MultipleExceptions`` (that error, any cleanup
-    errors and a ``SetupError`` holding the details it read before it
-    cleaned up), and a nested fixture nests them.  The error raised here
-    carries the details as ``error.details`` (``{name: text}``) and the
+    errors and a ``SetupError`` holding the details), and a nested fixture
+    nests them; it also reads the details lazily, after the cleanup
+    removed the logs, whenever testtools was imported before it (its
+    ``gather_details`` import is then circular).  Here the details are
+    read before the cleanup, and the error raised carries them as
+    ``error.details`` (``{name: text}``, empty ones left out) and the
     cleanup errors as ``error.cleanup_errors``; ``getDetails()`` still
-    gives the details once the fixture is cleaned up, so a testtools test
-    or an outer fixture attaches them as it would have.
+    gives them once the fixture is cleaned up, so a testtools test or an
+    outer fixture attaches them as it would have.
     """
 
     _failure_details = None
 
     def setUp(self):
+        # fixtures.Fixture.setUp, but for what happens on a failure
+        # (overriding setUp is supported by the fixtures library).
         self._failure_details = None
+        self._clear_cleanups()
         try:
-            super().setUp()
-        except fixtures.MultipleExceptions as exc:
-            error, trace, texts, cleanups = _first_error(exc)
-            texts = dict(getattr(error, 'details', None) or {}, **texts)
-            error.details = texts
-            error.cleanup_errors = cleanups
-            self._failure_details = {name: content.text_content(text)
-                                     for name, text in texts.items()}
+            self._setUp()
+        except Exception as exc:
+            texts = dict(getattr(exc, 'details', None) or {})
+            texts.update((name, detail.as_text()) for name, detail
+                         in self.getDetails().items())
+            cleanups = self.cleanUp(raise_first=False) or []
+            exc.details = {name: text for name, text in texts.items()
+                           if text}
+            exc.cleanup_errors = [error[1] for error in cleanups]
+            self._failure_details = {
+                name: content.text_content(text)
+                for name, text in exc.details.items()}
             # testtools' useFixture reads the details of a failed fixture
             # only when this is set (its own compatibility check).
             self._details = self._failure_details
-            raise error.with_traceback(trace) from None
+            raise
+        except BaseException:
+            self.cleanUp(raise_first=False)
+            raise
 
     def getDetails(self):
         """The live details; those read before a failed setUp cleaned up,
