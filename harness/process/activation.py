@@ -27,8 +27,10 @@ a program launched without activation gets none of the ``LISTEN_*``
 variables, even if the test process has them.
 """
 
+import errno
 import fcntl
 import os
+import shutil
 import sys
 
 #: Where the protocol puts the first socket (``SD_LISTEN_FDS_START``).
@@ -60,7 +62,14 @@ def off_fd3(fd):
     return moved
 
 
-def shim_argv(argv, sock_fd):
+def shim_argv(argv, sock_fd, env):
     """*argv* run through the exec shim that moves *sock_fd* to 3 and
-    sets ``LISTEN_PID``."""
+    sets ``LISTEN_PID``.
+
+    :raises FileNotFoundError: as an exec of ``argv[0]`` would (the shim
+        could only say so in its log): no such program on *env*'s PATH.
+    """
+    if shutil.which(argv[0], path=env.get('PATH', os.defpath)) is None:
+        raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT),
+                                argv[0])
     return [sys.executable, '-I', '-S', SHIM, str(sock_fd)] + list(argv)

@@ -25,10 +25,8 @@ one over (:mod:`harness.process.activation`): descriptor 3, ``LISTEN_*``.
 Stopping is bounded and idempotent: SIGTERM to the group, then SIGKILL.
 """
 
-import errno
 import os
 import select
-import shutil
 import signal
 import socket
 import subprocess
@@ -74,14 +72,6 @@ def _wait_group(popen):
     wait = getattr(popen, 'wait_group', None)
     if wait is not None:
         wait()
-
-
-def _check_program(program, env):
-    """Raise the ``OSError`` an exec of *program* would (the shim would
-    only say so in its log): no such program."""
-    if shutil.which(program, path=env.get('PATH', os.defpath)) is None:
-        raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT),
-                                program)
 
 
 def _reap(popen, fds, agent_sock=None):
@@ -232,8 +222,7 @@ class ServerProcess(object):
         if self.agent is not None:
             argv = [argv[0], '-m', 'harness.agent.boot'] + argv[1:]
         if self.activation is not None:
-            _check_program(argv[0], env)
-            argv = sd.shim_argv(argv, self.sock.fileno())
+            argv = sd.shim_argv(argv, self.sock.fileno(), env)
         return subprocess.Popen(
             argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
             env=env, pass_fds=pass_fds, start_new_session=True)
