@@ -104,5 +104,5 @@ def test_a_failing_test_carries_the_logs(pytester, monkeypatch):
         '*- asgi.stderr.log -*', '*Uvicorn running on socket*',
         '*_ test_cannot_start _*',
         '*LaunchFailedError: Unexpected server launch status for: asgi*',
-        '*Could not import module "no_such_service"*',
-        '*- asgi.stderr.log -*'])
+        '*- asgi.stderr.log -*',
+        '*Could not import module "no_such_service"*'])

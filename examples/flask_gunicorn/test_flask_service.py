@@ -93,5 +93,4 @@ def test_a_failing_test_carries_the_logs(pytester, monkeypatch):
         '*- flask.stderr.log -*', '*Listening at: http://127.0.0.1:*',
         '*_ test_cannot_start _*',
         '*LaunchFailedError: Unexpected server launch status for: flask*',
-        "*No module named 'no_such_service'*",
-        '*- flask.stderr.log -*'])
+        '*- flask.stderr.log -*', "*No module named 'no_such_service'*"])

@@ -111,6 +111,7 @@ def harness_stack_factory(request):
     started = []
 
     def factory(**kwargs):
+        __tracebackhide__ = True
         return _use(request.node, started, fixtures.StackFixture(**kwargs))
 
     yield factory
@@ -131,6 +132,7 @@ def harness_server_factory(request):
     started = []
 
     def factory(server_class, **kwargs):
+        __tracebackhide__ = True
         return _use(request.node, started,
                     fixtures.NewServerFixture(server_class, **kwargs))
 
