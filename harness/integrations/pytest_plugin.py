@@ -11,7 +11,10 @@ package is enough (``-p no:harness`` turns it off).  Fixtures:
   every stack it started is stopped after the test;
 * ``harness_server_factory(server_class, *args, **kwargs)``: the same for
   any ``Server`` class taking ``(test_dir, port, *args, sock=None)``; it
-  returns the :class:`harness.process.fixture.ServerFixture`;
+  returns the :class:`harness.process.fixture.NewServerFixture`.  A start
+  that fails, through either factory, raises its one
+  :class:`harness.errors.HarnessError` (``LaunchFailedError``: server,
+  status, log tail), shown without the harness's frames;
 * ``harness_reused_stack``: a :class:`harness.stack.reuse.ReusableStack` shared
   by the tests of this process (each xdist worker has its own), reset
   and verified before each test; a failed test leaves it dirty, so the

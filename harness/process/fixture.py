@@ -17,7 +17,9 @@ failure half-way releases exactly what was acquired, newest first.
   fixture's details at the end of the test, before the fixture stops).
 
 Failures raise :class:`harness.errors.HarnessError` subclasses (the
-start and stop logic itself is :mod:`harness.process.launch`'s).  This
+start and stop logic itself is :mod:`harness.process.launch`'s); a
+failed ``setUp`` of a harness fixture raises exactly one of them, with
+the logs it read before cleaning up (:class:`OneError`).  This
 module is ``harness.process.fixture``; ``import fixtures`` below is the
 ``fixtures`` library.
 """
