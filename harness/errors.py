@@ -181,11 +181,13 @@ class ProgramMissingError(HarnessError):
         self.install_hint = install_hint
 
 
-class LaunchFailedError(HarnessError):
+class LaunchFailedError(HarnessError, AssertionError):
     """A server did not come up as a start expected it to.
 
     The message is the launch status: which server, its exit status or
-    timeout, and the tail of its log.
+    timeout, and the tail of its log.  It is also an ``AssertionError``,
+    so a test runner counts it as a failure, as Glance's
+    ``assertTrue(launch_msg is None, launch_msg)`` was.
 
     :ivar name: the server name.
     """

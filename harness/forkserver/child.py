@@ -11,7 +11,8 @@ status:
   every other descriptor it was sent at the very number the harness named
   in the environment, inheritable as after an exec; all others closed;
 * ``os.environ``, the working directory, ``sys.argv`` and ``sys.path[0]``
-  as for the exec'd program;
+  as for the exec'd program (and ``LISTEN_PID``, its own pid, for a
+  socket-activated launch: :mod:`harness.process.activation`);
 * the signal dispositions and mask an exec from the launching thread
   would give: what it ignores stays ignored, the rest default (and
   Python's own: SIGINT raises KeyboardInterrupt unless ignored, SIGPIPE
@@ -67,6 +68,8 @@ def run(request, fds, leader_fd, main=None):
         set_title(request.title)
         os.chdir(request.cwd)
         set_environ(request.env)
+        if request.listen_pid:  # socket activation: our pid, now known
+            os.environ['LISTEN_PID'] = str(os.getpid())
         forget_environment_caches()
         random.seed()
         reopen_stdio()

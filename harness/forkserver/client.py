@@ -81,11 +81,15 @@ def preload_module(argv):
     return argv[2]
 
 
-def spawn(argv, env, stdout, stderr, pass_fds, cwd=None):
+def spawn(argv, env, stdout, stderr, pass_fds, cwd=None, targets=None,
+          listen_pid=False):
     """Start *argv* as a fork of the fork-server; None if it cannot be.
 
     :param stdout: descriptor for the child's stdout (likewise *stderr*).
-    :param pass_fds: descriptors the child gets at the same numbers.
+    :param pass_fds: descriptors the child gets at the same numbers...
+    :param targets: ...or at these (one per descriptor of *pass_fds*).
+    :param listen_pid: set ``LISTEN_PID`` to the child's pid, right after
+        the fork (:mod:`harness.process.activation`).
     :returns: a :class:`Child`, or ``None`` (use fork/exec instead).
     """
     module = preload_module(argv)
@@ -98,10 +102,11 @@ def spawn(argv, env, stdout, stderr, pass_fds, cwd=None):
         return None
     if module not in server.loaded and not _load(server, module):
         return None
-    targets = [1, 2] + list(pass_fds)
+    targets = [1, 2] + list(pass_fds if targets is None else targets)
     request = protocol.Launch(module=module, args=argv[3:], env=dict(env),
                               cwd=cwd or os.getcwd(), title=' '.join(argv),
-                              targets=targets, signals=inherited_signals())
+                              targets=targets, signals=inherited_signals(),
+                              listen_pid=listen_pid)
     reply = server.call(request, [stdout, stderr] + list(pass_fds))
     if reply is None or reply.error:
         return None

@@ -87,6 +87,8 @@ class Launch:
     title: str
     targets: list
     signals: dict  # {'ignored': [...], 'blocked': [...]}
+    #: Set ``LISTEN_PID`` to the child's pid (socket activation).
+    listen_pid: bool = False
 
 
 @dataclasses.dataclass

@@ -132,16 +132,19 @@ class FunctionalTest(utils.BaseTestCase):
         def on_move(moved):
             setattr(self, port_name, moved.bind_port)
 
-        launch_msg, started = None, False
+        failure, started = None, False
         try:
             started = launch.start_with_retry(
                 server, max_retries, expect_launch, on_move=on_move,
                 **kwargs)
         except errors.LaunchFailedError as exc:
-            # Failed outside the handler: the report shows the reason once.
-            launch_msg = str(exc)
+            failure = exc
             self.add_log_details([server])
-        self.assertTrue(launch_msg is None, launch_msg)
+        if failure is not None:
+            # Outside the handler: the report shows the reason once.  A
+            # LaunchFailedError is an AssertionError too, as the seed's
+            # assertTrue(launch_msg is None, launch_msg) was.
+            raise failure.with_traceback(None)
         if started:
             self.launched_servers.append(server)
 
@@ -170,12 +173,13 @@ class FunctionalTest(utils.BaseTestCase):
             self.api_port = stack.api_port
             self.registry_port = stack.registry_port
         if isinstance(failure, errors.UnexpectedExitCodeError):
-            self.assertEqual(0, failure.returncode,
-                             'Failed to spin up the Scrubber daemon. '
-                             'Got: %s' % failure.log_tail)
-        elif failure is not None:
-            self.add_log_details([self.registry_server, self.api_server])
-            self.fail(str(failure))
+            failure = errors.LaunchFailedError(
+                failure.name, 'Failed to spin up the Scrubber daemon. '
+                'Got: %s' % failure.log_tail)
+        if failure is not None:
+            self.add_log_details([self.registry_server, self.api_server,
+                                  self.scrubber_daemon])
+            raise failure.with_traceback(None)
 
     def ping_server(self, port):
         """Return True if something accepts TCP connections on *port*."""

@@ -11,7 +11,10 @@ package is enough (``-p no:harness`` turns it off).  Fixtures:
   every stack it started is stopped after the test;
 * ``harness_server_factory(server_class, *args, **kwargs)``: the same for
   any ``Server`` class taking ``(test_dir, port, *args, sock=None)``; it
-  returns the :class:`harness.process.fixture.ServerFixture`;
+  returns the :class:`harness.process.fixture.NewServerFixture`.  A start
+  that fails, through either factory, raises its one
+  :class:`harness.errors.HarnessError` (``LaunchFailedError``: server,
+  status, log tail), shown without the harness's frames;
 * ``harness_reused_stack``: a :class:`harness.stack.reuse.ReusableStack` shared
   by the tests of this process (each xdist worker has its own), reset
   and verified before each test; a failed test leaves it dirty, so the
@@ -69,21 +72,26 @@ def _setup_failure(node, exc):
 
 def _use(node, started, fixture):
     """Set *fixture* up for *node*; remember it for teardown and its logs
-    for the report (those it read before cleaning up, if it failed)."""
+    for the report (those it read before cleaning up, if it failed).
+
+    A start that fails raises its one :class:`harness.errors.HarnessError`
+    (a test may expect it with ``pytest.raises``), shown without the
+    harness's frames: its words (server, status, log tail) say it all.
+    """
+    __tracebackhide__ = True
     from harness import errors
     from harness import fixtures
     failure = None
     try:
         fixtures.set_up(fixture)
     except Exception as exc:
-        message = _setup_failure(node, exc)
+        _setup_failure(node, exc)
         if not isinstance(exc, errors.HarnessError):
             raise
-        failure = message
-    if failure:
-        # The harness's own words (server, status, log tail) say it all;
-        # its frames would only bury them.  Outside the handler: once.
-        pytest.fail(failure, pytrace=False)
+        failure = exc
+    if failure is not None:
+        # Outside the handler: raised once, not as "during handling of".
+        raise failure.with_traceback(None)
     started.append(fixture)
     _remember_logs(node, _live_logs(fixture))
     return fixture
@@ -106,6 +114,7 @@ def harness_stack_factory(request):
     started = []
 
     def factory(**kwargs):
+        __tracebackhide__ = True
         return _use(request.node, started, fixtures.StackFixture(**kwargs))
 
     yield factory
@@ -126,6 +135,7 @@ def harness_server_factory(request):
     started = []
 
     def factory(server_class, **kwargs):
+        __tracebackhide__ = True
         return _use(request.node, started,
                     fixtures.NewServerFixture(server_class, **kwargs))
 

@@ -19,6 +19,9 @@ back exactly once:
   program is run through :mod:`harness.agent.boot` to serve it;
 * a pidfd, so the death of the child is an event too.
 
+With *activation*, the socket goes as systemd's socket activation hands
+one over (:mod:`harness.process.activation`): descriptor 3, ``LISTEN_*``.
+
 Stopping is bounded and idempotent: SIGTERM to the group, then SIGKILL.
 """
 
@@ -33,6 +36,7 @@ from harness import contract
 from harness import errors
 from harness.agent import wire
 from harness.forkserver import client as forkserver
+from harness.process import activation as sd
 from harness.process import janitor
 from harness.process import logs
 from harness.process import pgroups
@@ -100,10 +104,13 @@ class ServerProcess(object):
         first message (:mod:`harness.agent.wire`) already in it, so the
         agent reads it at once instead of waiting for the test; ``None``:
         no channel.
+    :param activation: the name (``LISTEN_FDNAMES``) under which to hand
+        *sock* over by systemd's socket activation; ``None``: at its own
+        number, named in ``HARNESS_TEST_SOCKET_FD`` only.
     """
 
     def __init__(self, name, argv, stdout_log, stderr_log, env=None,
-                 sock=None, preload=False, agent=None):
+                 sock=None, preload=False, agent=None, activation=None):
         self.name = name
         self.argv = list(argv)
         self.stdout_log = stdout_log
@@ -112,6 +119,7 @@ class ServerProcess(object):
         self.sock = sock
         self.preload = preload
         self.agent = agent
+        self.activation = activation if sock is not None else None
         #: The test's end of the agent channel while the child runs.
         self.agent_sock = None
         self.popen = None
@@ -137,6 +145,8 @@ class ServerProcess(object):
         """
         ready_r, ready_w = os.pipe()
         life_r, life_w = os.pipe()
+        if self.activation is not None:
+            ready_w, life_r = sd.off_fd3(ready_w), sd.off_fd3(life_r)
         env = dict(os.environ, **self.env)
         env[contract.READY_FD] = str(ready_w)
         env[contract.LIFELINE_FD] = str(life_r)
@@ -144,16 +154,20 @@ class ServerProcess(object):
         theirs = None
         if self.agent is not None:
             self.agent_sock, theirs = socket.socketpair()
+            if self.activation is not None and theirs.fileno() == sd.FD:
+                with theirs:
+                    theirs = theirs.dup()
             wire.send(self.agent_sock, self.agent)
             env[contract.AGENT_FD] = str(theirs.fileno())
             pass_fds.append(theirs.fileno())
         else:
             env.pop(contract.AGENT_FD, None)
         if self.sock is not None:
-            env[contract.SOCKET_FD] = str(self.sock.fileno())
+            env[contract.SOCKET_FD] = str(self.socket_fd())
             pass_fds.append(self.sock.fileno())
         else:
             env.pop(contract.SOCKET_FD, None)
+        sd.environ(env, self.activation)
         try:
             with open(self.stdout_log, 'ab') as out, \
                     open(self.stderr_log, 'ab') as err:
@@ -187,16 +201,28 @@ class ServerProcess(object):
         if self.popen is not None:
             _wait_group(self.popen)
 
+    def socket_fd(self):
+        """The socket's descriptor number in the program (None: none)."""
+        if self.sock is None:
+            return None
+        return sd.FD if self.activation is not None else self.sock.fileno()
+
     def _spawn(self, env, out, err, pass_fds):
         """A preloaded fork if possible, else fork/exec: same promises."""
         if self.preload:
-            child = forkserver.spawn(self.argv, env, out.fileno(),
-                                     err.fileno(), pass_fds)
+            targets = [self.socket_fd() if self.sock is not None
+                       and fd == self.sock.fileno() else fd
+                       for fd in pass_fds]
+            child = forkserver.spawn(
+                self.argv, env, out.fileno(), err.fileno(), pass_fds,
+                targets=targets, listen_pid=self.activation is not None)
             if child is not None:
                 return child
         argv = self.argv
         if self.agent is not None:
             argv = [argv[0], '-m', 'harness.agent.boot'] + argv[1:]
+        if self.activation is not None:
+            argv = sd.shim_argv(argv, self.sock.fileno(), env)
         return subprocess.Popen(
             argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
             env=env, pass_fds=pass_fds, start_new_session=True)

@@ -17,7 +17,9 @@ failure half-way releases exactly what was acquired, newest first.
   fixture's details at the end of the test, before the fixture stops).
 
 Failures raise :class:`harness.errors.HarnessError` subclasses (the
-start and stop logic itself is :mod:`harness.process.launch`'s).  This
+start and stop logic itself is :mod:`harness.process.launch`'s); a
+failed ``setUp`` of a harness fixture raises exactly one of them, with
+the logs it read before cleaning up (:class:`OneError`).  This
 module is ``harness.process.fixture``; ``import fixtures`` below is the
 ``fixtures`` library.
 """
@@ -34,8 +36,8 @@ from harness.process import launch
 from harness.process import logs
 from harness.process import ports
 
-__all__ = ['NewServerFixture', 'ServerFixture', 'TestDir', 'add_log_details',
-           'set_up']
+__all__ = ['NewServerFixture', 'OneError', 'ServerFixture', 'TestDir',
+           'add_log_details', 'set_up']
 
 
 def log_names(server):
@@ -87,28 +89,93 @@ class FailureDetails(object):
                 self._test.addDetail(name, content.text_content(text))
 
 
+def _first_error(exc):
+    """``(error, traceback, texts, cleanup_errors)`` of the
+    ``MultipleExceptions`` *exc* a ``fixtures`` setUp raised: the error
+    that broke it, the details its ``SetupError`` holds (``{name: text}``,
+    empty ones left out) and the errors of its cleanups."""
+    _, error, trace = exc.args[0]
+    setup = exc.args[-1]
+    texts, others = {}, exc.args[1:]
+    if setup[0] is fixtures.SetupError:
+        others = exc.args[1:-1]
+        texts = {name: detail.as_text()
+                 for name, detail in setup[1].args[0].items()}
+    texts = {name: text for name, text in texts.items() if text}
+    return error, trace, texts, [other[1] for other in others]
+
+
 def set_up(fixture):
     """``fixture.setUp()``; on failure, raise the error that broke it.
 
     The ``fixtures`` library raises ``MultipleExceptions`` (the error, any
     cleanup errors, and a ``SetupError`` holding the details it read before
     cleaning up).  This raises the first error instead, with those details
-    as ``error.details`` (``{name: text}``, empty ones left out).
+    as ``error.details`` (``{name: text}``, empty ones left out).  The
+    harness's own fixtures (:class:`OneError`) already do.
 
     :returns: *fixture*.
     """
     try:
         fixture.setUp()
     except fixtures.MultipleExceptions as exc:
-        _, error, trace = exc.args[0]
-        setup = exc.args[-1]
-        texts = {}
-        if setup[0] is fixtures.SetupError:
-            texts = {name: detail.as_text()
-                     for name, detail in setup[1].args[0].items()}
-        error.details = {name: text for name, text in texts.items() if text}
+        error, trace, texts, _ = _first_error(exc)
+        error.details = texts
         raise error.with_traceback(trace) from None
     return fixture
+
+
+class OneError(fixtures.Fixture):
+    """A fixture whose failed ``setUp`` raises the one error that broke
+    it, whether it is set up directly, through ``useFixture`` (testtools'
+    or a fixture's) or nested in another :class:`OneError`.
+
+    ``fixtures`` raises ``MultipleExceptions`` (that error, any cleanup
+    errors and a ``SetupError`` holding the details), and a nested fixture
+    nests them; it also reads the details lazily, after the cleanup
+    removed the logs, whenever testtools was imported before it (its
+    ``gather_details`` import is then circular).  Here the details are
+    read before the cleanup, and the error raised carries them as
+    ``error.details`` (``{name: text}``, empty ones left out) and the
+    cleanup errors as ``error.cleanup_errors``; ``getDetails()`` still
+    gives them once the fixture is cleaned up, so a testtools test or an
+    outer fixture attaches them as it would have.
+    """
+
+    _failure_details = None
+
+    def setUp(self):
+        # fixtures.Fixture.setUp, but for what happens on a failure
+        # (overriding setUp is supported by the fixtures library).
+        self._failure_details = None
+        self._clear_cleanups()
+        try:
+            self._setUp()
+        except Exception as exc:
+            texts = dict(getattr(exc, 'details', None) or {})
+            texts.update((name, detail.as_text()) for name, detail
+                         in self.getDetails().items())
+            cleanups = self.cleanUp(raise_first=False) or []
+            exc.details = {name: text for name, text in texts.items()
+                           if text}
+            exc.cleanup_errors = [error[1] for error in cleanups]
+            self._failure_details = {
+                name: content.text_content(text)
+                for name, text in exc.details.items()}
+            # testtools' useFixture reads the details of a failed fixture
+            # only when this is set (its own compatibility check).
+            self._details = self._failure_details
+            raise
+        except BaseException:
+            self.cleanUp(raise_first=False)
+            raise
+
+    def getDetails(self):
+        """The live details; those read before a failed setUp cleaned up,
+        after one."""
+        if self._failure_details is not None and self._cleanups is None:
+            return dict(self._failure_details)
+        return super().getDetails()
 
 
 # -- fixtures ---------------------------------------------------------------
@@ -120,7 +187,7 @@ class TestDir(fixtures.Fixture):
         janitor.watch_dir(self.path)
 
 
-class ServerFixture(fixtures.Fixture):
+class ServerFixture(OneError):
     """*server* started and ready; stopped (bounded) on cleanUp.
 
     :param server: any :class:`harness.process.server.Server`,
@@ -158,7 +225,7 @@ class ServerFixture(fixtures.Fixture):
                                 **self.kwargs)
 
 
-class NewServerFixture(fixtures.Fixture):
+class NewServerFixture(OneError):
     """``server_class(test_dir, port, sock=sock)`` in a directory and on a
     pre-bound port of its own, started as :class:`ServerFixture` with
     *kwargs*; exposes ``server``, ``port``, ``url()`` and ``test_dir``.

@@ -14,6 +14,7 @@ import re
 import sys
 
 from harness import errors
+from harness.process import activation
 from harness.process import child as process
 from harness.process import launchlogs
 from harness.process import logs
@@ -58,6 +59,13 @@ class Server(reach.Reachable, launchlogs.LaunchLogs):
     #: fork-server and each launch forked from it (``harness.forkserver``):
     #: its import must start nothing (no thread, connection or socket).
     preload = False
+    #: True: hand the socket over by systemd's socket activation (fd 3,
+    #: ``LISTEN_FDS``, ``LISTEN_PID``, ``LISTEN_FDNAMES=<server_name>``;
+    #: :mod:`harness.process.activation`).
+    socket_activation = False
+    #: Extra environment variables of the program, ``{name: template}``
+    #: filled like the conf templates (``{'MYSVC_DB': '%(db_file)s'}``).
+    env = None
 
     def __init__(self, test_dir, port, sock=None):
         self.verbose = True
@@ -88,6 +96,9 @@ class Server(reach.Reachable, launchlogs.LaunchLogs):
         self.stop_kill = False
         self.server_name = None
         self.pid_file = None
+        #: The socket's descriptor number in the program (the
+        #: ``%(socket_fd)s`` template value), set by each launch.
+        self.socket_fd = None
         self.exit_timeout = EXIT_TIMEOUT
         self.process = None
         self.start_kwargs = {}
@@ -97,7 +108,7 @@ class Server(reach.Reachable, launchlogs.LaunchLogs):
     def write_conf(self, **kwargs):
         """Write the conf (and paste) file; return ``(name, overridden)``."""
         if not self.conf_base:
-            raise errors.HarnessError('Subclass did not populate config_base!')
+            raise errors.ConfigError('Subclass did not populate config_base!')
         conf_override = self._values(kwargs)
         conf_dir = os.path.join(self.test_dir, 'etc')
         os.makedirs(conf_dir, exist_ok=True)
@@ -116,12 +127,19 @@ class Server(reach.Reachable, launchlogs.LaunchLogs):
     def _values(self, kwargs):
         values = self.__dict__.copy()
         values.update(kwargs)
+        if values.get('socket_fd') is None:
+            values.pop('socket_fd', None)  # no socket: a clear KeyError
         return values
 
     def _fill(self, template, values, what='conf template'):
         try:
             return template % values
         except KeyError as exc:
+            if exc.args[0] == 'socket_fd':
+                raise errors.HarnessError(
+                    "the %s %s needs 'socket_fd', and the server hands "
+                    "over no pre-bound socket (fork_socket is false, or "
+                    "it has no port)" % (self.server_name, what)) from None
             raise errors.HarnessError(
                 "the %s %s needs %s: set that attribute or pass it to "
                 "start()" % (self.server_name, what, exc)) from None
@@ -185,6 +203,16 @@ class Server(reach.Reachable, launchlogs.LaunchLogs):
             raise errors.HarnessError(
                 '%s server is already running (pid %d); stop it first'
                 % (self.server_name, self.process.pid))
+        sock = self._launch_socket()
+        self.socket_fd = None
+        if sock is not None:
+            self.socket_fd = (activation.FD if self.socket_activation
+                              else sock.fileno())
+        elif self.socket_activation:
+            raise errors.HarnessError(
+                'the %s server asks for socket_activation but hands over '
+                'no pre-bound socket (fork_socket is false, or it has no '
+                'port)' % self.server_name)
         if self.conf_base or not self.command:
             self.write_conf(**kwargs)
         self.start_kwargs = kwargs
@@ -192,10 +220,12 @@ class Server(reach.Reachable, launchlogs.LaunchLogs):
         argv = self.argv(**kwargs)
         proc = process.ServerProcess(
             self.server_name, argv, self.log_path('stdout'),
-            self.log_path('stderr'), env=self.exec_env,
-            sock=self._launch_socket(), preload=self.preload,
+            self.log_path('stderr'), env=self.environment(kwargs),
+            sock=sock, preload=self.preload,
             agent=self.injector.init_request() if remote.is_python(argv)
-            else None)
+            else None,
+            activation=(self.server_name or 'server')
+            if self.socket_activation else None)
         self._mark_logs()
         try:
             proc.launch(wait_group=False)
@@ -213,6 +243,21 @@ class Server(reach.Reachable, launchlogs.LaunchLogs):
         if self.pid_file:
             _write_text(self.pid_file, '%d\n' % proc.pid)
         return proc
+
+    def environment(self, kwargs=None):
+        """The program's extra environment: ``exec_env`` (Glance's), then
+        :attr:`env` with its templates filled like the conf ones."""
+        env = dict(self.exec_env or {})
+        if self.env:
+            values = self._values(kwargs or {})
+            for name, template in self.env.items():
+                if not isinstance(template, str):
+                    raise errors.HarnessError(
+                        'the %s env value of %s must be a string template, '
+                        'not %r' % (self.server_name, name, template))
+                env[name] = self._fill(template, values,
+                                       'env value of %s' % name)
+        return env
 
     def _launch_socket(self):
         if not self.fork_socket:

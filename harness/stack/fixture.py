@@ -12,6 +12,7 @@ import functools
 from testtools import content
 
 from harness.databases import private as privatedb
+from harness.process.fixture import OneError
 from harness.process.fixture import TestDir
 from harness.process.fixture import add_log_details
 from harness.stack.layout import Stack
@@ -32,7 +33,7 @@ def add_private_db_details(fixture):
             content.UTF8_TEXT, functools.partial(_private_db_bytes, name)))
 
 
-class StackFixture(Stack):
+class StackFixture(OneError, Stack):
     """A started reference stack, as ``start_servers(**kwargs)`` builds
     it, in a temporary directory of its own (or *test_dir*).
 
@@ -40,6 +41,8 @@ class StackFixture(Stack):
         (e.g. ``{'deployment_flavor': 'caching'}``); likewise *registry*
         and *scrubber*.
     :param kwargs: overrides of conf template keys, for every server.
+
+    A start that fails raises its one error (:class:`OneError`).
     """
 
     def __init__(self, test_dir=None, api=None, registry=None,

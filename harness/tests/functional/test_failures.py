@@ -3,10 +3,13 @@ else.  Each case runs an inner FunctionalTest and inspects its outcome."""
 
 import os
 import signal
+import sys
 
 import testtools
 
+from harness import errors
 from harness.glance import functional
+from harness.process import server as servers
 
 CONFIGURE_STORES = 'harness.service.store.configure_stores'
 
@@ -95,6 +98,48 @@ class TestFailureHandling(testtools.TestCase):
         self.assertIn('api server (pid', text)
         # The log of the one start, attached once.
         self.assertEqual(error + '\n', details['api.stderr.log'].as_text())
+        self.assert_nothing_left(seen)
+
+    def assert_one_launch_error(self, seen, text):
+        self.assertIs(errors.LaunchFailedError, type(seen['error']))
+        self.assertIn(text, str(seen['error']))  # the log tail
+        for word in ('MultipleExceptions', 'SetupError'):
+            self.assertNotIn(word, str(seen['error']))
+
+    def test_start_with_retry_raises_the_launch_error(self):
+        class Missing(servers.Server):
+            def __init__(self, test_dir, port):
+                super().__init__(test_dir, port)
+                self.server_name = 'missing'
+                self.command = [sys.executable, '-m', 'harness_no_such_24']
+
+        def missing(case, seen):
+            try:
+                case.start_with_retry(Missing(case.test_dir, 0), 'port', 3)
+            except BaseException as exc:
+                seen['error'] = exc
+                raise
+
+        result, case, seen = run_inner(missing)
+        self.assertEqual(1, len(result.failures))
+        self.assert_one_launch_error(seen, 'No module named '
+                                     'harness_no_such_24')
+        self.assertIn('harness_no_such_24',
+                      case.getDetails()['missing.stderr.log'].as_text())
+
+    def test_start_servers_raises_the_launch_error(self):
+        def bad_store(case, seen):
+            try:
+                case.start_servers(**dict(case.__dict__,
+                                          default_store='nosuchstore'))
+            except BaseException as exc:
+                seen['error'] = exc
+                raise
+
+        result, case, seen = run_inner(bad_store)
+        self.assertEqual(1, len(result.failures))
+        self.assert_one_launch_error(
+            seen, 'ERROR: Store for scheme nosuchstore not found')
         self.assert_nothing_left(seen)
 
     def test_passing_test_carries_no_logs(self):
