@@ -16,6 +16,8 @@ import sys
 import testtools
 from testtools import content
 
+from harness.forkserver import server as fork_server
+
 PROBE = 'harness.tests.functional.own_service_probe'
 
 
@@ -38,3 +40,18 @@ class OwnServiceTest(testtools.TestCase):
             self.assertEqual([], report['test'], 'HARNESS_PRELOAD=%s'
                              % preload)
             self.assertEqual(preload == '1', report['forked'])
+
+    def test_a_fork_server_that_only_forked_a_user_program(self):
+        report = self.probe('1')
+        self.assertTrue(report['forked'])
+        self.assertEqual([], report['child'])
+
+    def test_the_first_reference_launch_loads_the_reference_service(self):
+        report = self.probe('1', 'reference')
+        self.assertEqual([], report['child'])
+        # The same fork-server, which now holds the reference programs.
+        self.assertTrue(report['after']['forked'])
+        self.assertTrue(report['same_fork_server'])
+        for module in fork_server.MODULES + ('harness.service.config',
+                                             'sqlalchemy'):
+            self.assertIn(module, report['after']['child'])
