@@ -1,0 +1,140 @@
+"""What testing your own service costs of the harness (``own`` lines).
+
+* ``import fixtures``: fresh interpreters running ``import
+  harness.fixtures`` and ``import testtools, fixtures`` (the two
+  libraries it builds on), interleaved; the difference of the medians is
+  what the harness adds (target: at most 20 ms);
+* ``first launch``: in a fresh test process each time, the first launch
+  of a small user HTTP server (:mod:`harness.bench.userprog`) through
+  ``ServerFixture``, from the fixture's ``setUp`` until the server
+  answered a ``GET``: preloaded (the fork-server starts for it) against
+  exec'd, alternated (target: at most 1.5x the exec'd launch).  The
+  server is ready by its ready byte, not by a polled ``HttpGet``, whose
+  50 ms polls would round both figures up alike.
+
+``python -m harness.bench.own`` prints just these lines; with
+``--launch-once`` it is that fresh test process (one launch, as JSON).
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+#: This module, run as the fresh test process of a launch.
+MODULE = 'harness.bench.own'
+#: What the fresh interpreters import, by line label.
+IMPORTS = (('harness.fixtures', 'import harness.fixtures'),
+           ('testtools+fixtures', 'import testtools, fixtures'))
+
+
+def _interpreter(code):
+    """Seconds of a fresh interpreter running *code*."""
+    start = time.perf_counter()
+    subprocess.run([sys.executable, '-c', code], check=True)
+    return time.perf_counter() - start
+
+
+def import_figures(runs):
+    """``{label: [seconds]}`` of *runs* fresh interpreters each, every
+    other round in the other order."""
+    timings = {label: [] for label, _code in IMPORTS}
+    for _label, code in IMPORTS:
+        _interpreter(code)  # the page cache; not counted
+    for run in range(runs):
+        for label, code in (IMPORTS if run % 2 else IMPORTS[::-1]):
+            timings[label].append(_interpreter(code))
+    return timings
+
+
+def launch_once():
+    """The first launch of this (fresh) process: ``{'seconds', 'forked',
+    'status'}``."""
+    from harness import fixtures
+    from harness import server
+    from harness.forkserver import client as forkserver
+    from harness.process import ports
+    from harness.process import readiness
+
+    class UserServer(server.Server):
+        preload = True
+        ready_event = True
+
+        def __init__(self, test_dir, port, sock=None):
+            super().__init__(test_dir, port, sock=sock)
+            self.server_name = 'userprog'
+            self.server_module = 'harness.bench.userprog'
+            self.conf_base = '[DEFAULT]\nbind_port = %(bind_port)s\n'
+
+    with fixtures.TestDir() as test_dir:
+        port, sock = ports.unused_port_and_socket()
+        user = UserServer(test_dir.path, port, sock=sock)
+        started = fixtures.ServerFixture(user)
+        start = time.perf_counter()
+        with started:
+            status = readiness.http_status(started.port, '/')
+            seconds = time.perf_counter() - start
+            forked = isinstance(user.process.popen, forkserver.Child)
+    return {'seconds': seconds, 'forked': forked, 'status': status}
+
+
+def launch_figures(runs):
+    """``{'exec': [seconds], 'preload': [seconds]}`` of first launches,
+    each in a fresh test process."""
+    timings = {'exec': [], 'preload': []}
+    for run in range(runs):
+        for mode in (('exec', 'preload') if run % 2 else
+                     ('preload', 'exec')):
+            env = dict(os.environ,
+                       HARNESS_PRELOAD='1' if mode == 'preload' else '0')
+            done = subprocess.run(
+                [sys.executable, '-m', MODULE, '--launch-once'], env=env,
+                stdout=subprocess.PIPE, text=True, check=True)
+            result = json.loads(done.stdout)
+            if result['forked'] != (mode == 'preload') or (
+                    result['status'] != 200):
+                raise SystemExit('the %s launch did not run as asked: %r'
+                                 % (mode, result))
+            timings[mode].append(result['seconds'])
+    return timings
+
+
+def _ms(values):
+    return statistics.median(values) * 1000
+
+
+def report(runs):
+    """The own-service lines, measured now (*runs* of each)."""
+    imports = import_figures(2 * runs)
+    launches = launch_figures(runs)
+    ours, base = (_ms(imports[label]) for label, _code in IMPORTS)
+    exec_ms, preload_ms = _ms(launches['exec']), _ms(launches['preload'])
+    return [
+        '%-16s %+7.1f ms  (%.1f ms against testtools+fixtures %.1f ms; '
+        'target <= +20 ms; n=%d fresh interpreters each)'
+        % ('import fixtures', ours - base, ours, base, 2 * runs),
+        '%-16s %.3fx the exec\'d  (preload %.1f ms, exec %.1f ms; target '
+        '<= 1.5x; n=%d fresh test processes each)'
+        % ('first launch', preload_ms / exec_ms, preload_ms, exec_ms, runs)]
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog='harness-bench-own',
+                                     description=__doc__.splitlines()[0])
+    parser.add_argument('--runs', type=int, default=10)
+    parser.add_argument('--launch-once', action='store_true',
+                        help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.launch_once:
+        print(json.dumps(launch_once()))
+        return 0
+    for line in report(args.runs):
+        print(line)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
