@@ -4,8 +4,11 @@
 :func:`set_up` and :func:`add_log_details` are
 :mod:`harness.process.fixture`'s; :class:`StackFixture` and
 :class:`Stack` the reference stack's (:mod:`harness.stack.fixture`,
-:mod:`harness.stack.layout`).
+:mod:`harness.stack.layout`), imported on first use, so that a test of
+another service does not import the reference stack's code.
 """
+
+import importlib
 
 from harness.process.fixture import NewServerFixture
 from harness.process.fixture import ServerFixture
@@ -13,9 +16,28 @@ from harness.process.fixture import TestDir
 from harness.process.fixture import add_log_details
 from harness.process.fixture import log_names  # noqa: F401
 from harness.process.fixture import set_up
-from harness.stack.fixture import StackFixture
-from harness.stack.fixture import add_private_db_details  # noqa: F401
-from harness.stack.layout import Stack
 
-__all__ = ['NewServerFixture', 'ServerFixture', 'Stack', 'StackFixture',
-           'TestDir', 'add_log_details', 'set_up']
+#: The reference stack's names -> their module, imported on first use.
+_STACK = {
+    'Stack': 'harness.stack.layout',
+    'StackFixture': 'harness.stack.fixture',
+    'add_private_db_details': 'harness.stack.fixture',
+}
+
+# Stack and StackFixture: from the module __getattr__ below.
+__all__ = ['NewServerFixture', 'ServerFixture', 'Stack',  # noqa: F822
+           'StackFixture', 'TestDir', 'add_log_details', 'set_up']
+
+
+def __getattr__(name):
+    where = _STACK.get(name)
+    if where is None:
+        raise AttributeError('module %r has no attribute %r'
+                             % (__name__, name))
+    value = getattr(importlib.import_module(where), name)
+    globals()[name] = value  # once: later reads skip this function
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_STACK))

@@ -8,6 +8,8 @@
   own upload limit they are set against;
 * :mod:`harness.bench.cache`: the image cache lines;
 * :mod:`harness.bench.inject`: the patch round trip;
+* :mod:`harness.bench.own`: what testing one's own service costs (the
+  import, the first launch of :mod:`harness.bench.userprog`);
 * :mod:`harness.bench.common`: what more than one of them runs.
 
 Nothing here starts anything at import.

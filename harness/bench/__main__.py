@@ -37,7 +37,12 @@ Figures:
   small image's cache hit against the uncached path
   (:mod:`harness.bench.cache`);
 * ``patch round trip``: a ``Server.patch`` block applied in the running
-  (preloaded) API server and undone (:mod:`harness.bench.inject`).
+  (preloaded) API server and undone (:mod:`harness.bench.inject`);
+* ``import fixtures`` / ``first launch``: what testing one's own service
+  costs of the harness: ``import harness.fixtures`` over ``import
+  testtools, fixtures``, and the first preloaded launch of a small user
+  server in a fresh test process against its exec'd launch
+  (:mod:`harness.bench.own`).
 """
 
 import argparse
@@ -56,6 +61,7 @@ from harness.bench import anchor
 from harness.bench import cache as bench_cache
 from harness.bench import common
 from harness.bench import inject as bench_inject
+from harness.bench import own as bench_own
 from harness.bench import reuse as bench_reuse
 from harness.bench import transfer as bench_transfer
 
@@ -226,6 +232,7 @@ def main(argv=None):
     cycles = _both_ways(_cycle, args.runs)
     builds += anchor.build_runs(args.runs // 2)
     singles = _both_ways(_single, args.runs)
+    own = bench_own.report(args.runs)
     whole = whole_cycles(args.runs)
     floors += [floor_once() for _ in range(args.runs)]
     floor = statistics.median(floors)
@@ -240,6 +247,8 @@ def main(argv=None):
         if name == 'cycle':
             print(_line('in-process build', builds, floor))
             print(anchor.ratio_line(timings['preload'], builds))
+    for line in own:
+        print(line)
     for name, timings in zip(('test cycle', 'fixture cycle'), whole):
         print(_line(name, timings, floor))
     print('%-16s %.3fx the test cycle' % (

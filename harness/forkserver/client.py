@@ -47,13 +47,15 @@ from harness.process import janitor
 from harness.process import pgroups
 
 ENV = contract.PRELOAD
-#: Seconds the fork-server gets to import the server modules.
+#: Seconds the fork-server gets to import the server modules (at start,
+#: or on the first launch of each: the reference service's with its
+#: warm-up).
 START_TIMEOUT = 120.0
 
 _server = None  # this process's fork-server
 _broken = None  # why no fork-server can run in this process
 _refused = {}  # module -> why it is never preloaded in this process
-_accepted = []  # user modules a new fork-server must preload again
+_accepted = []  # modules a new fork-server must preload again
 
 
 def enabled():
@@ -133,7 +135,7 @@ def _python_env(env):
 
 
 def _load(server, module):
-    reply = server.call(protocol.Load(module=module))
+    reply = server.call(protocol.Load(module=module), timeout=START_TIMEOUT)
     if reply is not None and reply.ok:
         server.loaded.add(module)
         _accepted.append(module)
@@ -179,7 +181,8 @@ atexit.register(shutdown)
 class ForkServer(object):
     """The test process's end of one fork-server.
 
-    :param modules: user modules to preload besides the reference ones.
+    :param modules: the modules to preload at start: those a fork-server
+        of this process loaded before (it starts with none otherwise).
     """
 
     def __init__(self, modules):
@@ -216,17 +219,17 @@ class ForkServer(object):
             if hello.tainted:
                 self.lost = True
 
-    def call(self, request, fds=()):
+    def call(self, request, fds=(), timeout=protocol.REPLY_TIMEOUT):
         """Send *request* (:class:`protocol.Load` or
         :class:`protocol.Launch`); return its reply (exit reports are
         kept), or None if the fork-server is lost (:attr:`lost_reason`
-        says why)."""
+        says why) or said nothing within *timeout* seconds."""
         try:
             protocol.send(self.sock, request, fds)
         except OSError as exc:
             self._lose(str(exc))
             return None
-        return self.receive(request.reply, protocol.REPLY_TIMEOUT)
+        return self.receive(request.reply, timeout)
 
     def receive(self, kind, timeout):
         """Read messages until one of class *kind*; return it (None if

@@ -19,7 +19,6 @@ import dataclasses
 import json
 import os
 import socket
-from typing import Optional
 
 from harness import contract
 
@@ -54,7 +53,7 @@ class Loaded:
     """The answer to :class:`Load`."""
     op = 'loaded'
     ok: bool
-    error: Optional[str]
+    error: str | None
     tainted: bool
 
 
@@ -70,8 +69,8 @@ class Load:
 class Started:
     """The answer to :class:`Launch`: the forked pid, or why none."""
     op = 'started'
-    pid: Optional[int]
-    error: Optional[str]
+    pid: int | None
+    error: str | None
 
 
 @dataclasses.dataclass

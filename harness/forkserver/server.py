@@ -1,10 +1,17 @@
 """The preloaded fork-server: ``python -m harness.forkserver.server <fd>``.
 
 One per test process (:mod:`harness.forkserver` starts it on first use).
-It imports the reference server modules, and the user modules it is asked
-to (at start: ``HARNESS_FORKSERVER_MODULES``), once; then every server
-launch is a ``fork()`` of this warm process instead of a fresh
-interpreter importing everything again.
+It imports the server modules it is asked to (at start:
+``HARNESS_FORKSERVER_MODULES``, then one ``Load`` per new module), once;
+then every server launch is a ``fork()`` of this warm process instead of
+a fresh interpreter importing everything again.
+
+It starts with nothing of any server imported, so that a test process
+that only ever launches its own program pays nothing of the reference
+service.  What a module needs is loaded with it, the first time it is
+asked for: the first reference server loads all three reference programs
+and then their warm-up (:func:`ForkLoop.warm_up`); the first module that
+imports SQLAlchemy loads the database dialects and drivers.
 
 It talks to its test process over the Unix socket *fd* (SOCK_SEQPACKET,
 one JSON object per message, descriptors as ``SCM_RIGHTS``): the messages
@@ -33,7 +40,8 @@ from harness.forkserver import child
 from harness.forkserver import protocol
 from harness.forkserver import warm
 
-#: Modules every fork-server preloads: the reference service's programs.
+#: The reference service's programs: the first launch of any of them
+#: loads all three (a stack starts them together), then their warm-up.
 MODULES = ('harness.cmd.api', 'harness.cmd.registry', 'harness.cmd.scrubber')
 #: Seconds a child gets to call setsid() before it is reported a leader
 #: anyway (and, when the test process is gone, killed anyway).
@@ -64,19 +72,26 @@ def load(name):
     fork-safe; *tainted* is True when the import left a thread or a
     descriptor behind, so this process must not fork any more.
     """
+    return run_checked(name, 'import', importlib.import_module, name)
+
+
+def run_checked(what, doing, function, *args):
+    """Call ``function(*args)`` under the fork-safety check of
+    :func:`load`; return ``(error, tainted)`` likewise (*what* and
+    *doing* word the error: ``<what> started a thread at <doing>``)."""
     before = open_fds()
     try:
-        importlib.import_module(name)
+        function(*args)
     except BaseException as exc:  # a broken program must not kill us
-        error = 'cannot import %s: %s' % (name, exc)
+        error = 'cannot %s %s: %s' % (doing, what, exc)
     else:
         error = None
     if thread_count() > 1:
-        return '%s started a thread at import' % name, True
+        return '%s started a thread at %s' % (what, doing), True
     extra = open_fds() - before
     if extra:
-        return ('%s left descriptors %s open at import'
-                % (name, sorted(extra)), True)
+        return ('%s left descriptors %s open at %s'
+                % (what, sorted(extra), doing), True)
     return error, False
 
 
@@ -92,9 +107,14 @@ class ForkLoop(object):
         self.setting_up = {}  # set-up pipe -> pid not yet its group leader
 
     def preload(self, names):
-        """Load *names* in order; stop at the first that taints us."""
+        """Load *names* in order, each with what it needs
+        (:func:`needs`), then the warm-up of what they brought
+        (:meth:`warm_up`); stop at the first that taints us."""
         refused = {}
-        for name in names:
+        before, modules = set(self.loaded), set(sys.modules)
+        for name in needs(names):
+            if name in self.loaded:
+                continue
             error, tainted = load(name)
             if error:
                 refused[name] = error
@@ -104,11 +124,24 @@ class ForkLoop(object):
             if tainted:
                 self.tainted = True
                 break
+        self.warm_up(self.loaded - before, set(sys.modules) - modules)
         # An import may change a signal disposition: work the plans out
         # again from what this process has now.
         child.signal_plan.cache_clear()
         self.freeze()
         return refused
+
+    def warm_up(self, loaded, brought):
+        """Do once what the modules just *loaded* need, by what their
+        imports *brought* (:mod:`.warm`): the database dialects and
+        drivers for SQLAlchemy, and for the reference servers their
+        conf-independent start-up."""
+        reference = bool(loaded & set(MODULES))
+        if not self.tainted and (reference or 'sqlalchemy' in brought):
+            self.warm(warm.database_modules(os.environ))
+        if not self.tainted and reference and set(MODULES) <= self.loaded:
+            self.tainted = run_checked('the reference servers\' warm-up',
+                                       'run', warm.reference_service)[1]
 
     def warm(self, names):
         """Import the optional modules *names* (:mod:`.warm`): one that
@@ -117,7 +150,6 @@ class ForkLoop(object):
             if load(name)[1]:
                 self.tainted = True
                 return
-        self.freeze()
 
     @staticmethod
     def freeze():
@@ -168,6 +200,8 @@ class ForkLoop(object):
             error = 'this fork-server is tainted'
         elif name not in self.loaded:
             error = self.preload([name]).get(name)
+            if error is None and self.tainted:  # by what it needed
+                error = 'loading %s tainted this fork-server' % name
         protocol.send(self.ctl, protocol.Loaded(
             ok=error is None, error=error, tainted=self.tainted))
 
@@ -233,6 +267,17 @@ class ForkLoop(object):
             pid=pid, rc=os.waitstatus_to_exitcode(status)))
 
 
+def needs(names):
+    """*names* in order, each with the modules loaded with it: all of
+    :data:`MODULES` for any of them."""
+    ordered = []
+    for name in names:
+        for needed in (MODULES if name in MODULES else (name,)):
+            if needed not in ordered:
+                ordered.append(needed)
+    return ordered
+
+
 def _kill_pid(pid):
     try:
         os.kill(pid, signal.SIGKILL)
@@ -250,13 +295,9 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     ctl = socket.socket(fileno=int(argv[0]))
     server = ForkLoop(ctl)
-    users = os.environ.pop(protocol.MODULES_ENV, '').split()
-    refused = server.preload(list(MODULES) + users)
-    if not server.tainted:
-        server.warm(warm.database_modules(os.environ))
-    if not server.tainted and set(MODULES) <= server.loaded:
-        warm.reference_service()
-        server.freeze()
+    # What the test process loaded into the fork-server it replaces.
+    names = os.environ.pop(protocol.MODULES_ENV, '').split()
+    refused = server.preload(names) if names else {}
     protocol.send(ctl, protocol.Hello(loaded=sorted(server.loaded),
                                       refused=refused,
                                       tainted=server.tainted))

@@ -21,6 +21,12 @@ fork-server both:
   parsing (0.5-0.7 ms less per fork), a conf file parse, a log record
   with arguments (0.4 ms less).  It reads no conf, writes no
   file and keeps nothing but those caches.
+
+Each is done when the modules that need it are loaded, not before
+(:meth:`harness.forkserver.server.ForkLoop.warm_up`): the database
+modules with the reference servers or a module that imports SQLAlchemy,
+the reference start-up with the reference servers, a module's code with
+that module.
 """
 
 import importlib.util

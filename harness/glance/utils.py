@@ -8,6 +8,7 @@ bounded, and sockets are bound to 127.0.0.1.
 
 import errno
 import functools
+import importlib
 import os
 import select
 import shlex
@@ -20,15 +21,31 @@ import testtools
 from harness.glance import data
 from harness.process import janitor
 from harness.process import ports
-from harness.service.api.middleware.fakeauth import FakeAuthMiddleware
 
-__all__ = ['BaseTestCase', 'FakeAuthMiddleware', 'depends_on_exe', 'execute',
-           'find_executable', 'fork_exec', 'get_unused_port',
-           'get_unused_port_and_socket', 'minimal_add_command',
-           'minimal_headers', 'requires', 'safe_mkdirs', 'skip_if_disabled',
-           'wait_for_fork', 'xattr_writes_supported']
+# FakeAuthMiddleware: the module __getattr__ below imports it on first use.
+__all__ = ['BaseTestCase', 'FakeAuthMiddleware',  # noqa: F822
+           'depends_on_exe', 'execute', 'find_executable', 'fork_exec',
+           'get_unused_port', 'get_unused_port_and_socket',
+           'minimal_add_command', 'minimal_headers', 'requires',
+           'safe_mkdirs', 'skip_if_disabled', 'wait_for_fork',
+           'xattr_writes_supported']
 
 TIMEOUT_ENV = 'OS_TEST_TIMEOUT'
+#: Names of the reference service, imported on first use only: a test of
+#: another service never imports it (nor WebOb with it).
+_SERVICE_NAMES = {
+    'FakeAuthMiddleware': 'harness.service.api.middleware.fakeauth',
+}
+
+
+def __getattr__(name):
+    where = _SERVICE_NAMES.get(name)
+    if where is None:
+        raise AttributeError('module %r has no attribute %r'
+                             % (__name__, name))
+    value = getattr(importlib.import_module(where), name)
+    globals()[name] = value  # once: later reads skip this function
+    return value
 
 
 def test_timeout():

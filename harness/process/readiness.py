@@ -17,7 +17,6 @@ as a program dies while it is awaited.
 """
 
 import dataclasses
-import http.client
 import re
 import select
 import socket
@@ -43,6 +42,9 @@ def connects(port, host='127.0.0.1'):
 
 def http_status(port, path, host='127.0.0.1'):
     """Status of ``GET path`` on *host*:*port*, or ``None`` if no answer."""
+    # Imported here: http.client (with the email package) would be a good
+    # part of what importing harness.fixtures costs, for one check of four.
+    import http.client
     conn = http.client.HTTPConnection(host, port, timeout=PROBE_TIMEOUT)
     try:
         conn.request('GET', path)

@@ -137,7 +137,9 @@ class TestPreload(functional.FunctionalTest):
         self.useFixture(fixtures.EnvironmentVariable('TZ', 'XYZ+05'))
         forked, state = self.start_tiny()
         self.assertTrue(is_preloaded(state['pid']))
-        self.assertIn('harness.cmd.api', state['modules'])
+        # It has the fork-server's modules (which hold the reference
+        # service only once a reference server was launched).
+        self.assertIn('harness.forkserver.child', state['modules'])
         with fixtures.EnvironmentVariable('HARNESS_PRELOAD', '0'):
             execd, exec_state = self.start_tiny(name='tiny_exec')
         self.assertFalse(is_preloaded(exec_state['pid']))

@@ -157,6 +157,15 @@ class WarmTest(testtools.TestCase):
         self.assertEqual(signal.SIG_DFL,
                          dict(fork_child.signal_plan(()))[signal.SIGUSR2])
 
+    def test_a_reference_program_is_loaded_with_its_siblings(self):
+        # A stack starts them together: asking for one loads all three;
+        # a user module is loaded alone.
+        self.assertEqual(['mysvc.main'], fork_server.needs(['mysvc.main']))
+        self.assertEqual(
+            ['mysvc.main'] + list(fork_server.MODULES) + ['other'],
+            fork_server.needs(['mysvc.main', 'harness.cmd.scrubber',
+                               'harness.cmd.api', 'other']))
+
     def test_set_environ_changes_the_c_environment_too(self):
         self.useFixture(fixtures.EnvironmentVariable('HARNESS_T_GONE', 'x'))
         self.useFixture(fixtures.EnvironmentVariable('HARNESS_T_SAME', 's'))
