@@ -26,6 +26,7 @@ import os
 
 from harness import errors
 from harness import fixtures
+from harness.databases import tables
 from harness.process import logs
 from harness.stack import reset as reset_mod
 
@@ -48,7 +49,7 @@ class _Baseline(object):
                       for s in self.running}
         self.daemons = [s for s in self.running
                         if s is stack.scrubber_daemon]
-        self.tables = reset_mod.Tables(stack.registry_server.sql_connection)
+        self.tables = tables.Tables(stack.registry_server.sql_connection)
         self.index = reset_mod.CacheIndex(api.image_cache_dir)
         self.etc = reset_mod.Tree(os.path.join(stack.test_dir, 'etc'))
         self.policy = os.path.relpath(stack.policy_file, self.etc.root)
