@@ -2,6 +2,9 @@
 
 * :mod:`harness.databases.provision`: the URL a server gets and a synced
   database there (sqlite in the test directory by default);
+* :mod:`harness.databases.urls`: what a URL says (sqlite or a server);
+* :mod:`harness.databases.tables`: emptying a database's tables (the
+  per-worker databases' reset and a reused stack's);
 * :mod:`harness.databases.cache`: the cache of synced sqlite files and
   initialised data directories;
 * :mod:`harness.databases.workers`: each test process's own database on

@@ -28,15 +28,16 @@ import tempfile
 
 from harness import contract
 from harness import errors
+from harness.databases import urls
 from harness.databases import workers as sqldb
 from harness.databases.cache import CACHE_DIR_ENV  # noqa: F401 (public)
 from harness.databases.cache import cache_dir
+from harness.databases.urls import SQLITE_PREFIX  # noqa: F401 (public)
+from harness.databases.urls import is_sqlite
 from harness.glance import templates
 
 SQL_ENV = contract.SQL_CONNECTION
 SQLITE_FILE_ENV = contract.SQLITE_FILE
-#: A sqlite URL is this, then the file's absolute path.
-SQLITE_PREFIX = 'sqlite:///'
 #: The conf ``manage db sync`` runs with, in a server's ``etc`` dir.
 MANAGE_CONF = 'harness-manage.conf'
 
@@ -58,7 +59,7 @@ def provision(url, etc_dir):
     """
     if is_sqlite(url):
         conf = write_manage_conf(etc_dir, url)
-        target = url[len(SQLITE_PREFIX):]
+        target = urls.sqlite_path(url)
         if not os.path.exists(target):
             install_sqlite(target, conf)
         return url
@@ -162,11 +163,6 @@ def sql_base_url():
         return None
     from harness.databases import private as privatedb
     return privatedb.base_url(value)
-
-
-def is_sqlite(url):
-    """True for a sqlite URL (the embedded default)."""
-    return url.startswith('sqlite')
 
 
 def reset_database(url):

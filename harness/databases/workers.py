@@ -24,6 +24,7 @@ import re
 from harness import contract
 from harness import errors
 from harness.databases import lease
+from harness.databases import tables
 from harness.process import forks
 
 #: What every worker database name starts with.
@@ -185,26 +186,16 @@ def _register_exit_hook():
 
 
 def reset(url):
-    """Delete every row of the service's tables in *url*, children first.
+    """Delete every row of *url*'s tables but the migration version,
+    children first, in one transaction (:mod:`harness.databases.tables`).
 
     A database this process never created (a test that started no server)
     has nothing to reset: nothing is done.
     """
     if url not in _created:
         return
-    from sqlalchemy import create_engine
-    from sqlalchemy import inspect
-
-    from harness.service.db import schema
-    engine = create_engine(url, poolclass=_null_pool())
-    try:
-        with engine.begin() as conn:
-            present = set(inspect(conn).get_table_names())
-            for table in reversed(schema.metadata.sorted_tables):
-                if table.name in present:
-                    conn.execute(table.delete())
-    finally:
-        engine.dispose()
+    with tables.Tables(url) as kept:
+        kept.empty()
 
 
 def _drop(base_url, urls):

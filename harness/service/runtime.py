@@ -23,8 +23,7 @@ import signal
 import threading
 import time
 
-READY_FD_ENV = 'HARNESS_READY_FD'
-LIFELINE_FD_ENV = 'HARNESS_LIFELINE_FD'
+from harness import contract
 
 #: Seconds between the lifeline reaching EOF and the SIGKILL of the process
 #: (group) if the graceful stop did not finish.
@@ -89,8 +88,8 @@ class Runtime(object):
         # from the lifeline thread without a lock.
         self._events = collections.deque()
         self._rfd, self._wfd = _make_pipe()
-        self._ready_fd = _fd_from_env(READY_FD_ENV)
-        self._lifeline_fd = _fd_from_env(LIFELINE_FD_ENV)
+        self._ready_fd = _fd_from_env(contract.READY_FD)
+        self._lifeline_fd = _fd_from_env(contract.LIFELINE_FD)
         self._lifeline_thread = None
         self._saved_handlers = None
 

@@ -6,6 +6,7 @@ image service, laid out in a test directory and started together.
 * :mod:`harness.stack.fixture`: ``StackFixture``, a started stack;
 * :mod:`harness.stack.reuse`: ``ReusableStack``, one stack shared by
   consecutive tests, reset and verified between them;
-* :mod:`harness.stack.reset`: what that reset restores and checks;
+* :mod:`harness.stack.reset`: what that reset restores and checks
+  besides the tables (:mod:`harness.databases.tables`);
 * :mod:`harness.stack.cli`: ``harness-stack``, a stack up until Ctrl-C.
 """

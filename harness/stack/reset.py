@@ -1,10 +1,9 @@
 """Putting a stack's state back as it was when it started, and checking it.
 
-The pieces :class:`harness.stack.reuse.ReusableStack` resets between two tests:
+The pieces :class:`harness.stack.reuse.ReusableStack` resets between two
+tests, beside the tables of the stack's database
+(:class:`harness.databases.tables.Tables`):
 
-* :class:`Tables`: every table of the stack's database but the migration
-  version table, emptied in one transaction on a kept connection and
-  counted with one ``SELECT`` (sqlite, MariaDB/MySQL, PostgreSQL);
 * :class:`Tree`: a directory (images, cache, scrub queue, ``etc/``) as
   captured after the start, every name and every file's bytes: what was
   added is removed, what changed is written back;
@@ -19,103 +18,7 @@ import os
 import shutil
 import sqlite3
 
-from harness.databases import provision as database
-
-#: The migration version table: the schema level, never emptied.
-VERSION_TABLE = 'alembic_version'
-#: Seconds a write waits for a sqlite lock held by a server.
-SQLITE_TIMEOUT = 10.0
-
-
-def _sqlite_tables(conn):
-    rows = conn.execute("SELECT name FROM sqlite_master WHERE type = "
-                        "'table' AND name NOT LIKE 'sqlite_%'").fetchall()
-    return sorted(name for (name,) in rows if name != VERSION_TABLE)
-
-
-def _server_tables(conn):
-    """Children before parents (foreign keys), then tables the schema
-    does not know, in name order."""
-    from sqlalchemy import inspect
-
-    from harness.service.db import schema
-    present = set(inspect(conn).get_table_names()) - {VERSION_TABLE}
-    known = [t.name for t in reversed(schema.metadata.sorted_tables)
-             if t.name in present]
-    return known + sorted(present - set(known))
-
-
-class Tables(object):
-    """The tables of the database at *url*, on a connection kept open.
-
-    sqlite is reached with the standard library (no pool, no SQLAlchemy
-    on the path); MySQL and PostgreSQL through SQLAlchemy.
-    """
-
-    def __init__(self, url):
-        self.url = url
-        self._engine = None
-        if database.is_sqlite(url):
-            path = url[len(database.SQLITE_PREFIX):]
-            # Autocommit: each statement list is one explicit transaction.
-            self._conn = sqlite3.connect(path, timeout=SQLITE_TIMEOUT,
-                                         isolation_level=None,
-                                         check_same_thread=False)
-            # A test database: no fsync, and a rollback journal in memory
-            # (3 ms less per reset on ext4).  Both are this connection's
-            # own; a WAL database keeps its mode.
-            self._conn.execute('PRAGMA synchronous = OFF')
-            mode = self._conn.execute('PRAGMA journal_mode').fetchone()[0]
-            if mode.lower() == 'delete':
-                self._conn.execute('PRAGMA journal_mode = MEMORY')
-            self.names = _sqlite_tables(self._conn)
-            quote = '"%s"'.__mod__
-        else:
-            from sqlalchemy import create_engine
-            from sqlalchemy.pool import NullPool
-            self._engine = create_engine(url, poolclass=NullPool)
-            self._conn = self._engine.connect()
-            if self._engine.dialect.name == 'postgresql':
-                # A test database: a commit need not wait for its fsync.
-                self._conn.exec_driver_sql('SET synchronous_commit TO OFF')
-                self._conn.commit()  # a rolled back SET would be undone
-            self.names = _server_tables(self._conn)
-            self._conn.rollback()
-            quote = self._engine.dialect.identifier_preparer.quote_identifier
-        self._quoted = [quote(name) for name in self.names]
-        self._count_sql = 'SELECT %s' % ', '.join(
-            '(SELECT COUNT(*) FROM %s)' % name for name in self._quoted)
-
-    def counts(self):
-        """``{table: rows}`` of every table, read in one statement."""
-        if self._engine is None:
-            row = self._conn.execute(self._count_sql).fetchone()
-        else:
-            row = self._conn.exec_driver_sql(self._count_sql).fetchone()
-            self._conn.rollback()  # a fresh snapshot for the next read
-        return dict(zip(self.names, row))
-
-    def empty(self, counts):
-        """Delete every row of the tables *counts* shows rows in, in one
-        transaction (the others are empty already)."""
-        doomed = [quoted for name, quoted in zip(self.names, self._quoted)
-                  if counts[name]]
-        if not doomed:
-            return
-        statements = ['DELETE FROM %s' % name for name in doomed]
-        if self._engine is None:
-            self._conn.executescript('BEGIN IMMEDIATE; %s; COMMIT;'
-                                     % '; '.join(statements))
-            return
-        with self._conn.begin():
-            for statement in statements:
-                self._conn.exec_driver_sql(statement)
-
-    def close(self):
-        """Close the kept connection."""
-        self._conn.close()
-        if self._engine is not None:
-            self._engine.dispose()
+from harness.databases.tables import SQLITE_TIMEOUT
 
 
 def _walk(root, skip=()):

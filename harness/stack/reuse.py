@@ -26,6 +26,7 @@ import os
 
 from harness import errors
 from harness import fixtures
+from harness.databases import tables
 from harness.process import logs
 from harness.stack import reset as reset_mod
 
@@ -34,6 +35,20 @@ from harness.stack import reset as reset_mod
 IDLE_TIMEOUT = 5.0
 #: Scrub queue lock files, directly in the test directory.
 LOCK_PREFIX = 'harness-scrubber-'
+
+
+class _NotReset(Exception):
+    """The stack cannot be reset: :attr:`reason` says why.
+
+    Control flow inside :meth:`ReusableStack.reset`, which returns the
+    reason (the next test gets a fresh stack); it never reaches a user,
+    so it is no :class:`harness.errors.HarnessError`, which the reset
+    itself catches as a failure to report.
+    """
+
+    def __init__(self, reason):
+        super().__init__(reason)
+        self.reason = reason
 
 
 class _Baseline(object):
@@ -48,7 +63,7 @@ class _Baseline(object):
                       for s in self.running}
         self.daemons = [s for s in self.running
                         if s is stack.scrubber_daemon]
-        self.tables = reset_mod.Tables(stack.registry_server.sql_connection)
+        self.tables = tables.Tables(stack.registry_server.sql_connection)
         self.index = reset_mod.CacheIndex(api.image_cache_dir)
         self.etc = reset_mod.Tree(os.path.join(stack.test_dir, 'etc'))
         self.policy = os.path.relpath(stack.policy_file, self.etc.root)
@@ -156,62 +171,67 @@ class ReusableStack(object):
         :returns: None when the stack is clean, else why it is not (the
             caller starts a fresh one).
         """
-        base = self._baseline
-        reason = self._processes_changed(base)
-        if reason:
-            return reason
-        paused = False
+        try:
+            self._reset(self._baseline)
+        except _NotReset as exc:
+            return exc.reason
+        return None
+
+    def _reset(self, base):
+        """Reset and verify, or raise :class:`_NotReset`; the scrubber is
+        let go again only once the stack is clean."""
+        self._check_processes(base)
         try:
             for daemon in base.daemons:
-                paused = True
                 if not daemon.injector.ask('pause', timeout=IDLE_TIMEOUT):
-                    return 'the scrubber did not finish its run'
-            reason = (self._quiesce(base, IDLE_TIMEOUT)
-                      or self._restore(base) or self._verify(base))
+                    raise _NotReset('the scrubber did not finish its run')
+            self._check_idle(base, IDLE_TIMEOUT)
+            self._restore(base)
+            self._verify(base)
+        except _NotReset:
+            raise
         except (errors.HarnessError, OSError) as exc:
-            reason = 'the reset failed: %s' % exc
+            raise _NotReset('the reset failed: %s' % exc) from exc
         except Exception as exc:  # the database's errors
-            reason = 'the reset failed: %s: %s' % (type(exc).__name__, exc)
-        finally:
-            if paused and not reason:
-                for daemon in base.daemons:
-                    daemon.injector.ask('resume')
-        return reason
+            raise _NotReset('the reset failed: %s: %s'
+                            % (type(exc).__name__, exc)) from exc
+        for daemon in base.daemons:
+            daemon.injector.ask('resume')
 
-    def _processes_changed(self, base):
+    def _check_processes(self, base):
         for server in self.servers():
             proc = server.process
             running = proc is not None and proc.poll() is None
             if server in base.procs:
                 if proc is not base.procs[server] or not running:
-                    return 'the %s server was stopped or restarted' % (
-                        server.server_name)
+                    raise _NotReset('the %s server was stopped or restarted'
+                                    % server.server_name)
             elif running:
-                return 'the test started the %s server' % server.server_name
+                raise _NotReset('the test started the %s server'
+                                % server.server_name)
             if server.injector.layers:
-                return 'a patch of the %s server is still on' % (
-                    server.server_name)
-        return None
+                raise _NotReset('a patch of the %s server is still on'
+                                % server.server_name)
 
-    def _quiesce(self, base, wait):
-        """None if every server is the same program and idle (all asked
-        at once: one round trip's time, not one per server)."""
+    def _check_idle(self, base, wait):
+        """Every server is the same program and idle (all asked at once:
+        one round trip's time, not one per server)."""
         for server in base.running:
             server.injector.send_ask('status', wait=wait)
         statuses = [(server, server.injector.answer(wait + 30))
                     for server in base.running]
         for server, status in statuses:
             if status['boot'] != base.boots[server]:
-                return 'the %s server was reloaded' % server.server_name
+                raise _NotReset('the %s server was reloaded'
+                                % server.server_name)
             if status['busy']:
-                return ('the %s server still had %d request(s) or '
-                        'background job(s) in flight'
-                        % (server.server_name, status['busy']))
-        return None
+                raise _NotReset('the %s server still had %d request(s) or '
+                                'background job(s) in flight'
+                                % (server.server_name, status['busy']))
 
     def _restore(self, base):
         if base.etc.file_changed(base.policy):
-            return 'the test changed the policy'
+            raise _NotReset('the test changed the policy')
         for server in base.running:
             if server.injector.clock_state is not None:
                 server.clock.reset()
@@ -223,20 +243,20 @@ class ReusableStack(object):
             for entry in entries:
                 if entry.name.startswith(LOCK_PREFIX):
                     os.unlink(entry.path)
-        return None
 
     def _verify(self, base):
         left = {name: n for name, n in base.tables.counts().items() if n}
         if left:
-            return 'rows left after the reset: %s' % left
+            raise _NotReset('rows left after the reset: %s' % left)
         if base.index.rows():
-            return 'image cache index entries left after the reset'
+            raise _NotReset('image cache index entries left after the reset')
         for tree in base.trees:
             diff = tree.differences()
             if diff:
-                return 'left after the reset in %s: %s' % (tree.root, diff)
-        return (self._processes_changed(base) or
-                self._quiesce(base, 0))
+                raise _NotReset('left after the reset in %s: %s'
+                                % (tree.root, diff))
+        self._check_processes(base)
+        self._check_idle(base, 0)
 
     # -- start and stop -----------------------------------------------------
 

@@ -136,7 +136,8 @@ class RPCController(object):
     def _run(self, ctx, name, kwargs):
         try:
             # The module's attribute when it is the DB API's function:
-            # what a test patches there (harness.reach) is what runs.
+            # what a test patches there (Server.patch, through the agent
+            # in this process) is what runs.
             function = self.rpc_commands[name]
             if function is db_api.FUNCTIONS.get(name):
                 function = getattr(db_api, name)

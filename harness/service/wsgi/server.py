@@ -20,6 +20,7 @@ import os
 import signal
 import sys
 
+from harness import contract
 from harness.errors import StartupError
 from harness.agent import hooks
 from harness.service import runtime as runtime_mod
@@ -118,7 +119,7 @@ def reexec(listener, conf, prog, runtime):
     sys.stdout.write('Restarting %s with %s\n' % (prog, config))
     sys.stdout.flush()
     listener.set_inheritable(True)
-    os.environ[sockets.SOCKET_FD_ENV] = str(listener.fileno())
+    os.environ[contract.SOCKET_FD] = str(listener.fileno())
     runtime.prepare_exec()
     runtime_mod.flush_logs()
     sys.stderr.flush()

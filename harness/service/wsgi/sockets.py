@@ -11,9 +11,8 @@ import os
 import socket
 import time
 
+from harness import contract
 from harness.errors import StartupError
-
-SOCKET_FD_ENV = 'HARNESS_TEST_SOCKET_FD'
 
 #: How long a self-bind retries on EADDRINUSE (Glance: 30 s).
 BIND_RETRY_SECONDS = 30.0
@@ -30,7 +29,7 @@ def get_socket(conf, default_port=None, retry_for=BIND_RETRY_SECONDS):
     :param default_port: port used when ``bind_port`` is unset.
     :raises StartupError: the socket cannot be adopted or bound.
     """
-    raw_fd = os.environ.pop(SOCKET_FD_ENV, None)
+    raw_fd = os.environ.pop(contract.SOCKET_FD, None)
     if raw_fd:
         sock = adopt_socket(raw_fd)
     else:
@@ -54,19 +53,19 @@ def adopt_socket(raw_fd):
         new_fd = os.dup(fd)
     except (ValueError, OSError) as exc:
         raise StartupError('Invalid %s=%r: %s'
-                           % (SOCKET_FD_ENV, raw_fd, exc)) from None
+                           % (contract.SOCKET_FD, raw_fd, exc)) from None
     try:
         sock = socket.socket(fileno=new_fd)
     except OSError as exc:
         os.close(new_fd)
         raise StartupError('%s=%s is not a socket: %s'
-                           % (SOCKET_FD_ENV, raw_fd, exc)) from None
+                           % (contract.SOCKET_FD, raw_fd, exc)) from None
     os.close(fd)
     if (sock.family not in (socket.AF_INET, socket.AF_INET6)
             or sock.type != socket.SOCK_STREAM):
         sock.close()
         raise StartupError('%s=%s is not a TCP socket'
-                           % (SOCKET_FD_ENV, raw_fd))
+                           % (contract.SOCKET_FD, raw_fd))
     return sock
 
 

@@ -154,8 +154,8 @@ class _Pool(object):
         try:
             with warnings.catch_warnings():
                 # 3.12+ warns about fork with threads; the others (the
-                # lifeline reader, a test's harness.agent agent, which
-                # takes its lock in a fork hook) hold no lock.
+                # lifeline reader, the harness's agent (harness.agent),
+                # which takes its lock in a fork hook) hold no lock.
                 warnings.simplefilter('ignore', DeprecationWarning)
                 pid = os.fork()
             if pid == 0:

@@ -1,14 +1,29 @@
 """One contract for the names the harness's processes share."""
 
+import ast
 import os
+import re
 import subprocess
 import sys
 
 import testtools
 
+import harness
 from harness import contract
 from harness.databases import kinds
 from harness.forkserver import warm
+
+ROOT = os.path.dirname(os.path.abspath(harness.__file__))
+#: A variable name of the contract's kind, alone in a string.
+NAME = re.compile(r'HARNESS_[A-Z0-9_]+')
+
+
+def _service_modules():
+    for folder, dirs, files in os.walk(os.path.join(ROOT, 'service')):
+        dirs[:] = [d for d in dirs if d != '__pycache__']
+        for name in files:
+            if name.endswith('.py'):
+                yield os.path.join(folder, name)
 
 
 class ContractTest(testtools.TestCase):
@@ -30,13 +45,20 @@ class ContractTest(testtools.TestCase):
             self.assertIsNone(contract.bare_scheme(value), value)
             self.assertIsNone(kinds.kind_of(value), value)
 
-    def test_the_service_reads_the_same_descriptor_names(self):
-        # The service keeps constants of its own; they must not drift.
-        from harness.service import runtime
-        from harness.service.wsgi import sockets
-        self.assertEqual(contract.READY_FD, runtime.READY_FD_ENV)
-        self.assertEqual(contract.LIFELINE_FD, runtime.LIFELINE_FD_ENV)
-        self.assertEqual(contract.SOCKET_FD, sockets.SOCKET_FD_ENV)
+    def test_the_service_spells_no_harness_name_of_its_own(self):
+        # It reads the contract's constants: a string of its own would
+        # drift (docstrings may name a variable, in a sentence).
+        found = []
+        for path in _service_modules():
+            with open(path, encoding='utf-8') as handle:
+                tree = ast.parse(handle.read(), path)
+            found += ['%s:%d %s' % (os.path.relpath(path, ROOT), node.lineno,
+                                    node.value)
+                      for node in ast.walk(tree)
+                      if isinstance(node, ast.Constant)
+                      and isinstance(node.value, str)
+                      and NAME.fullmatch(node.value)]
+        self.assertEqual([], found)
 
     def test_importing_it_imports_nothing_of_the_harness(self):
         code = ('import sys, harness.contract; '

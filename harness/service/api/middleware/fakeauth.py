@@ -2,8 +2,9 @@
 
 Stands in for keystone's auth_token middleware in the ``fakeauth``
 pipelines.  It only sets the identity headers; the ``context`` filter
-behind it builds the request context from them.  Re-exported as
-``harness.utils.FakeAuthMiddleware``.
+behind it builds the request context from them.  Re-exported by
+:mod:`harness.glance.utils` (Glance's ``glance.tests.utils``, imported
+as ``harness.utils``), where Glance's tests find it.
 """
 
 import webob.exc

@@ -9,6 +9,7 @@ import threading
 import fixtures
 import testtools
 
+from harness import contract
 from harness.service import runtime
 
 
@@ -34,7 +35,7 @@ class TestRuntime(testtools.TestCase):
         return rfd, wfd
 
     def runtime(self, **env):
-        for name in (runtime.READY_FD_ENV, runtime.LIFELINE_FD_ENV):
+        for name in (contract.READY_FD, contract.LIFELINE_FD):
             self.useFixture(fixtures.EnvironmentVariable(name,
                                                          env.get(name)))
         rt = runtime.Runtime('harness-test', lifeline_grace=0.0)
@@ -74,7 +75,7 @@ class TestRuntime(testtools.TestCase):
 
     def test_notify_ready_writes_one_byte_each_time(self):
         rfd, wfd = self.pipe()
-        rt = self.runtime(**{runtime.READY_FD_ENV: str(wfd)})
+        rt = self.runtime(**{contract.READY_FD: str(wfd)})
         rt.notify_ready()
         rt.notify_ready()
         self.assertEqual(b'11', os.read(rfd, 10))
@@ -86,13 +87,13 @@ class TestRuntime(testtools.TestCase):
         self.runtime().notify_ready()
 
     def test_bad_fd_env_is_ignored(self):
-        rt = self.runtime(**{runtime.READY_FD_ENV: 'nope'})
+        rt = self.runtime(**{contract.READY_FD: 'nope'})
         self.assertEqual([], rt.prepare_exec())
         self.assertIn("Ignoring HARNESS_READY_FD='nope'", self.logger.output)
 
     def test_lifeline_eof_queues_event_then_kills(self):
         rfd, wfd = self.pipe()
-        rt = self.runtime(**{runtime.LIFELINE_FD_ENV: str(rfd)})
+        rt = self.runtime(**{contract.LIFELINE_FD: str(rfd)})
         killed = threading.Event()
         rt._kill_self = killed.set
         rt.start_lifeline()

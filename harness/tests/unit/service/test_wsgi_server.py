@@ -10,6 +10,7 @@ import socket
 import fixtures
 import testtools
 
+from harness import contract
 from harness.errors import StartupError
 from harness.service.wsgi import sockets
 from harness.tests.unit.service import support
@@ -58,7 +59,7 @@ class TestSocketHandOff(ServerCase):
 
     def test_adopting_a_bad_descriptor_fails(self):
         self.useFixture(fixtures.EnvironmentVariable(
-            sockets.SOCKET_FD_ENV, '9999'))
+            contract.SOCKET_FD, '9999'))
         error = self.assertRaises(StartupError, sockets.get_socket,
                                   _Conf(), 1)
         self.assertIn('HARNESS_TEST_SOCKET_FD', str(error))
