@@ -1,0 +1,118 @@
+"""Every Python process of a server is reached, or the test is told.
+
+The family server (:mod:`harness.tests.functional.programs.family`)
+takes each shape of process tree a user's server has: workers started
+with ``multiprocessing``'s spawn method (``uvicorn --workers 2``), a
+child started by ``subprocess`` (Django's ``runserver``), workers that
+leave with ``os._exit`` after each request (gunicorn's
+``max_requests``), and Python children that cannot be reached (``-I``,
+another interpreter).  Each test runs preloaded and with fork/exec.
+"""
+
+import functools
+import json
+import os
+import socket
+import sys
+
+import fixtures
+import testtools
+
+from harness import errors
+from harness.process import fixture as server_fixtures
+from harness.process import server as server_mod
+
+FAMILY = 'harness.tests.functional.programs.family'
+ANSWER = FAMILY + '.work.answer'
+#: Another interpreter than the one running the tests, if installed.
+OTHER_PYTHONS = ['/root/.pyenv/versions/%s/bin/python' % version
+                 for version in ('3.10.13', '3.12.1', '3.11.7')]
+
+
+class Boom(Exception):
+    """Raised inside the server by a patch."""
+
+
+class FamilyServer(server_mod.Server):
+    """``python -m family MODE ARG...`` (see its module)."""
+
+    preload = True
+    ready_event = True
+
+    def __init__(self, test_dir, port, sock=None, mode=('alone',)):
+        super().__init__(test_dir, port, sock=sock)
+        self.server_name = 'family'
+        self.command = [sys.executable, '-m', FAMILY] + list(mode)
+
+
+def other_python():
+    """An installed interpreter of another version, or None."""
+    for path in OTHER_PYTHONS:
+        if os.path.exists(path) and not os.path.samefile(
+                os.path.realpath(path), os.path.realpath(sys.executable)):
+            return path
+    return None
+
+
+class ReachTest(testtools.TestCase):
+
+    preload = True
+
+    def setUp(self):
+        super().setUp()
+        self.useFixture(fixtures.EnvironmentVariable(
+            'HARNESS_PRELOAD', '1' if self.preload else '0'))
+
+    def start(self, *mode):
+        started = self.useFixture(server_fixtures.NewServerFixture(
+            functools.partial(FamilyServer, mode=mode)))
+        self.port = started.port
+        return started.server
+
+    def ask(self):
+        with socket.create_connection(('127.0.0.1', self.port),
+                                      timeout=30) as conn:
+            line = conn.makefile('rb').readline()
+        return json.loads(line)
+
+    def ask_until_both(self, pids, count=200):
+        """Answers until each of two processes gave one (bounded)."""
+        answers = []
+        while len({answer['pid'] for answer in answers}) < 2:
+            self.assertLess(len(answers), count, answers)
+            answers.append(self.ask())
+        self.assertTrue({a['pid'] for a in answers} <= set(pids), answers)
+        return answers
+
+    def test_package_main_runs_as_python_m(self):
+        server = self.start('alone')
+        self.assertEqual(self.preload, preloaded(server.process_pid))
+        answer = self.ask()
+        self.assertEqual(server.process_pid, answer['pid'])
+        self.assertIn('answer 0', answer['answer'])
+
+
+class ReachExecTest(ReachTest):
+
+    preload = False
+
+
+def children(pid, marker=''):
+    """The pids of *pid*'s children whose command line has *marker*."""
+    found = []
+    for task in os.listdir('/proc/%d/task' % pid):
+        with open('/proc/%d/task/%s/children' % (pid, task)) as handle:
+            found += [int(child) for child in handle.read().split()]
+    return sorted(child for child in found if marker in cmdline(child))
+
+
+def preloaded(pid):
+    """True if *pid* is a fork of the fork-server."""
+    with open('/proc/%d/stat' % pid) as handle:
+        parent = int(handle.read().rsplit(')', 1)[1].split()[1])
+    return 'harness.forkserver.server' in cmdline(parent)
+
+
+def cmdline(pid):
+    with open('/proc/%d/cmdline' % pid, 'rb') as handle:
+        return handle.read().replace(b'\0', b' ').decode('utf-8', 'replace')
