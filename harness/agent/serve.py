@@ -6,7 +6,6 @@ Requests (dicts, see :mod:`harness.agent.wire`), each answered by
 
 * ``init`` {layers, clock}: the state to have before the module runs;
 * ``apply`` {layer}, ``remove`` {id}: a patch or spy layer on or off;
-* ``calls`` {id}: the records of a spy, from every process;
 * ``clock`` {state}: see :mod:`harness.agent.clock`;
 * ``status`` {wait}: ``{'pid', 'boot', 'busy'}``: this process's pid,
   a token new with every agent (a re-exec gets a new one) and the
@@ -30,10 +29,9 @@ A process that re-executes itself as ``python -m <module>`` (the
 reference servers' SIGHUP reload) keeps its channel: ``os.execv`` is
 wrapped while an agent runs, so the new image starts through
 :mod:`harness.agent.boot` on the same descriptor and re-applies the
-layers and clock (``HARNESS_AGENT_STATE``) before its module runs; what
-spies recorded before is lost.  The agent reads a request only while
-holding its lock, so an exec never swallows one: it waits in the socket
-for the new image.
+layers and clock (``HARNESS_AGENT_STATE``) before its module runs.  The
+agent reads a request only while holding its lock, so an exec never
+swallows one: it waits in the socket for the new image.
 """
 
 import os
@@ -143,8 +141,6 @@ class Agent(object):
             self.table.apply(request['layer'])
         elif op == 'remove':
             self.table.remove(request['id'])
-        elif op == 'calls':
-            return self.table.calls(request['id'])
         elif op == 'clock':
             self.clock.set(request['state'])
         elif op == 'status':
@@ -216,14 +212,11 @@ class Agent(object):
             return
         parents, mine = pair
         parents.close()
-        self.table.forget_calls()
         Agent(mine, self.table, self.clock).start()
 
 
 def _merge(op, value, child_value):
     """*value* of this process with a child's answer to *op*."""
-    if op == 'calls':
-        return value + child_value
     if op == 'status':
         return dict(value, busy=value['busy'] + child_value['busy'])
     if op == 'pause':

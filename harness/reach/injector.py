@@ -20,16 +20,12 @@ import pickle
 import sys
 
 from harness import errors
+from harness.reach import calls as calls_mod
 from harness.reach.calls import UNSET
 from harness.reach.calls import Calls
 from harness.reach.calls import Clock
 from harness.reach.channel import REPLY_TIMEOUT
 from harness.reach.channel import Channel
-
-#: One recorded call: reprs of its arguments and of its outcome.
-Call = collections.namedtuple(
-    'Call', 'args kwargs result exception pid time')
-
 
 def is_python(argv):
     """True if *argv* runs a Python module or script with this very
@@ -67,7 +63,6 @@ class Injector(object):
         self.layers = collections.OrderedDict()  # id -> spec
         self.clock_state = None
         self.channel = None
-        self.past_calls = {}  # spy id -> calls of processes gone
         self._ids = itertools.count(1)
         self.clock = Clock(self.set_clock)
 
@@ -109,17 +104,9 @@ class Injector(object):
             raise
 
     def detach(self):
-        """Before the server stops: keep what its spies recorded."""
-        channel, self.channel = self.channel, None
-        if channel is None or not channel.alive():
-            return
-        for layer_id, spec in self.layers.items():
-            if spec['kind'] == 'spy':
-                try:
-                    calls = self._remote_calls(channel, layer_id)
-                except errors.HarnessError:
-                    continue  # died meanwhile: those calls are lost
-                self.past_calls.setdefault(layer_id, []).extend(calls)
+        """Before the server stops: its channel is no use any more (what
+        its spies saw is in their files)."""
+        self.channel = None
 
     # -- layers -----------------------------------------------------------
 
@@ -148,12 +135,17 @@ class Injector(object):
     @contextlib.contextmanager
     def spy(self, target):
         """See :meth:`harness.process.server.Server.spy`."""
-        with self._layer({'kind': 'spy', 'target': target}) as layer_id:
-            calls = Calls(self, layer_id)
-            try:
-                yield calls
-            finally:
-                calls.freeze()
+        path = calls_mod.new_file(self.server.test_dir, self.name)
+        try:
+            with self._layer({'kind': 'spy', 'target': target,
+                              'calls_path': path}):
+                calls = Calls(path)
+                try:
+                    yield calls
+                finally:
+                    calls.freeze()
+        finally:
+            os.unlink(path)
 
     @contextlib.contextmanager
     def _layer(self, spec):
@@ -174,24 +166,12 @@ class Injector(object):
 
     def _remove(self, layer_id):
         del self.layers[layer_id]
-        self.past_calls.pop(layer_id, None)
         if self.running():
             try:
                 self._check(self.channel.call({'op': 'remove',
                                                'id': layer_id}))
             except errors.ServerGoneError:
                 return  # a dead server keeps no patch
-
-    def calls(self, layer_id):
-        """Every call spy *layer_id* saw, in every process, oldest first."""
-        calls = list(self.past_calls.get(layer_id, ()))
-        if self.running():
-            calls += self._remote_calls(self.channel, layer_id)
-        return sorted(calls, key=lambda call: call.time)
-
-    def _remote_calls(self, channel, layer_id):
-        records = self._check(channel.call({'op': 'calls', 'id': layer_id}))
-        return [Call(**record) for record in records]
 
     # -- clock ------------------------------------------------------------
 

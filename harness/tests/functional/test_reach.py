@@ -18,7 +18,6 @@ import sys
 import fixtures
 import testtools
 
-from harness import errors
 from harness.process import fixture as server_fixtures
 from harness.process import server as server_mod
 
@@ -91,6 +90,15 @@ class ReachTest(testtools.TestCase):
         self.assertEqual(server.process_pid, answer['pid'])
         self.assertIn('answer 0', answer['answer'])
 
+    def test_spy_keeps_calls_of_workers_that_exited(self):
+        server = self.start('fork-each')
+        with server.spy(ANSWER) as calls:
+            pids = {self.ask()['pid'] for _ in range(10)}
+            self.assertEqual(10, len(pids))
+            self.assertEqual(10, len(calls))
+        self.assertEqual(pids, {call.pid for call in calls})
+        self.assertEqual(["%d" % n for n in range(10)],
+                         [call.args[0] for call in calls])
 
 class ReachExecTest(ReachTest):
 
