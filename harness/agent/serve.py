@@ -25,32 +25,30 @@ starts its own agent on the other end.  A command the agent applies is
 then relayed to each child, so patches reach workers forked before and
 after it, respawned ones included.
 
-A process that re-executes itself as ``python -m <module>`` (the
-reference servers' SIGHUP reload) keeps its channel: ``os.execv`` is
-wrapped while an agent runs, so the new image starts through
-:mod:`harness.agent.boot` on the same descriptor and re-applies the
-layers and clock (``HARNESS_AGENT_STATE``) before its module runs.  The
-agent reads a request only while holding its lock, so an exec never
-swallows one: it waits in the socket for the new image.
+A process that starts a fresh interpreter (spawn, ``subprocess``)
+reaches the server's first agent through :mod:`harness.agent.checkin`;
+one that re-executes itself as ``python -m`` keeps its channel
+(:mod:`harness.agent.reexec`).  Every answer says which pids it covers
+(``pids``) and which processes could not check in (``refused``).
 """
 
 import os
-import pickle
 import select
 import signal
 import socket
-import sys
 import threading
+import time
 
 from harness import contract
+from harness.agent import checkin
 from harness.agent import clock as clock_mod
 from harness.agent import hooks
 from harness.agent import layers as layers_mod
+from harness.agent import reexec
 from harness.agent import wire
 
 ENV = contract.AGENT_FD
-#: Layers and clock handed to a re-executed image (pickle, hex).
-STATE_ENV = contract.AGENT_STATE
+STATE_ENV = reexec.STATE_ENV
 #: Seconds a forked child gets to answer a relayed command.
 RELAY_TIMEOUT = 10.0
 
@@ -58,7 +56,6 @@ RELAY_TIMEOUT = 10.0
 #: be unregistered, so they look here for the agent to act on.
 _current = None
 _hooks_registered = False
-_real_execv = None
 
 
 class Agent(object):
@@ -72,7 +69,9 @@ class Agent(object):
         self.lock = threading.Lock()
         self.table = table or layers_mod.Table()
         self.clock = clock or clock_mod.Clock()
-        self.children = []  # sockets to forked children
+        self.children = []  # sockets to forked and checked-in children
+        #: The first process's :class:`harness.agent.checkin.Listener`.
+        self.listener = None
         self._fork_pair = None
         # New with every agent: a re-exec of the same pid shows a new one.
         self.boot = os.urandom(8).hex()
@@ -88,15 +87,25 @@ class Agent(object):
                                   daemon=True)
         thread.start()
 
+    def listen(self):
+        """Let fresh Python processes of the server check in
+        (:mod:`harness.agent.checkin`): the server's first process."""
+        self.listener = checkin.Listener()
+
     def serve(self):
         """Answer requests until the channel closes."""
         # Signals are for the server's main thread, never this one.
         signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals())
         while True:
+            waited = [self.sock] + ([self.listener] if self.listener else [])
             try:
-                select.select([self.sock], [], [])
+                ready = select.select(waited, [], [])[0]
             except (OSError, ValueError):
                 return  # closed under us: a fork's child or an exec
+            if self.sock not in ready:
+                with self.lock:
+                    self.check_in()
+                continue
             with self.lock:
                 try:
                     request = wire.recv(self.sock)
@@ -108,6 +117,29 @@ class Agent(object):
                 except OSError:
                     return
 
+    def check_in(self, expect=(), timeout=0):
+        """Take the processes checking in (see :meth:`listen`); wait up
+        to *timeout* seconds for the pids *expect* (checked in or not)."""
+        if self.listener is None:
+            return
+        expect = set(expect)
+        deadline = time.monotonic() + timeout
+        while True:
+            init = {'op': 'init', 'layers': list(self.table.specs.values()),
+                    'clock': self.clock.state}
+            taken = self.listener.accept(init)
+            if taken is not None:
+                pid, conn = taken
+                expect.discard(pid)
+                if conn is not None:
+                    conn.settimeout(RELAY_TIMEOUT)
+                    self.children.append(conn)
+                continue
+            left = deadline - time.monotonic()
+            if not expect or left <= 0:
+                return
+            select.select([self.listener], [], [], left)
+
     def handle(self, request):
         """Apply *request* here, then relay it to the children."""
         try:
@@ -118,6 +150,7 @@ class Agent(object):
         except Exception as exc:
             return {'ok': False, 'target': False,
                     'error': '%s: %s' % (type(exc).__name__, exc)}
+        pids = [os.getpid()]
         for reply in self.relay(request):
             if not reply['ok']:
                 if request['op'] == 'apply':
@@ -128,7 +161,9 @@ class Agent(object):
                                 'id': request['layer']['id']})
                 return reply
             value = _merge(request['op'], value, reply['value'])
-        return {'ok': True, 'value': value}
+            pids += reply.get('pids', ())
+        refused = dict(self.listener.refused) if self.listener else {}
+        return {'ok': True, 'value': value, 'pids': pids, 'refused': refused}
 
     def apply_local(self, request):
         op = request['op']
@@ -150,6 +185,8 @@ class Agent(object):
             return hooks.pause(request.get('timeout', 0))
         elif op == 'resume':
             hooks.resume()
+        elif op == 'reach':
+            self.check_in(request.get('expect', ()), request.get('wait', 0))
         elif op != 'ping':
             raise ValueError('unknown request %r' % (op,))
         return None
@@ -206,8 +243,9 @@ class Agent(object):
     def after_fork_child(self):
         pair, self._fork_pair = self._fork_pair, None
         # What the parent holds stays the parent's.
-        for sock in [self.sock] + self.children:
-            sock.close()
+        for sock in [self.sock] + self.children + [self.listener]:
+            if sock is not None:
+                sock.close()
         if pair is None:
             return
         parents, mine = pair
@@ -240,32 +278,9 @@ def _after_in_child():
 
 
 def _register_hooks():
-    global _hooks_registered, _real_execv
+    global _hooks_registered
     if not _hooks_registered:
         os.register_at_fork(before=_before, after_in_parent=_after_in_parent,
                             after_in_child=_after_in_child)
-        _real_execv = os.execv
-        os.execv = _execv
+        reexec.install(lambda: _current)
         _hooks_registered = True
-
-
-def _execv(path, argv):
-    """``os.execv`` that keeps the agent of a ``python -m`` re-exec."""
-    agent = _current
-    argv = list(argv)
-    if (agent is None or len(argv) < 3 or argv[1] != '-m'
-            or path != sys.executable):
-        return _real_execv(path, argv)
-    with agent.lock:
-        state = {'layers': list(agent.table.specs.values()),
-                 'clock': agent.clock.state}
-        os.environ[STATE_ENV] = pickle.dumps(state).hex()
-        os.environ[ENV] = str(agent.sock.fileno())
-        agent.sock.set_inheritable(True)
-        try:
-            _real_execv(path, [path, '-m', 'harness.agent.boot'] + argv[1:])
-        except OSError:
-            agent.sock.set_inheritable(False)
-            for name in (STATE_ENV, ENV):
-                os.environ.pop(name, None)
-            raise

@@ -90,6 +90,28 @@ class ReachTest(testtools.TestCase):
         self.assertEqual(server.process_pid, answer['pid'])
         self.assertIn('answer 0', answer['answer'])
 
+    def test_patch_and_spy_reach_spawned_workers(self):
+        server = self.start('spawn', '2')
+        workers = children(server.process_pid, '--multiprocessing-fork')
+        self.assertEqual(2, len(workers))
+        with server.patch(ANSWER, raises=Boom('spawned')):
+            with server.spy(ANSWER) as calls:
+                answers = self.ask_until_both(workers)
+        self.assertEqual(["Boom('spawned')"] * len(answers),
+                         [answer['error'] for answer in answers])
+        self.assertEqual(len(answers), len(calls))
+        self.assertEqual(set(workers), {call.pid for call in calls})
+        self.assertIn('answer', self.ask())  # undone in both
+
+    def test_patch_reaches_a_subprocess_child(self):
+        server = self.start('subprocess')
+        served = self.ask()['pid']
+        self.assertNotEqual(server.process_pid, served)
+        with server.patch(ANSWER, returns='patched'):
+            self.assertEqual({'pid': served, 'answer': 'patched'},
+                             self.ask())
+        self.assertIn('answer', self.ask())
+
     def test_spy_keeps_calls_of_workers_that_exited(self):
         server = self.start('fork-each')
         with server.spy(ANSWER) as calls:
