@@ -18,14 +18,22 @@ import itertools
 import os
 import pickle
 import sys
+import time
 
 from harness import errors
 from harness.reach import calls as calls_mod
 from harness.reach.calls import UNSET
 from harness.reach.calls import Calls
 from harness.reach.calls import Clock
+from harness.reach import tree
 from harness.reach.channel import REPLY_TIMEOUT
 from harness.reach.channel import Channel
+
+#: Seconds a Python process of the server gets to check in with its
+#: agent (its interpreter's start-up) before the test calls it unreached.
+CHECKIN_TIMEOUT = 10.0
+#: Seconds of each wait for one, before the tree is looked at again.
+CHECKIN_POLL = 0.1
 
 def is_python(argv):
     """True if *argv* runs a Python module or script with this very
@@ -154,8 +162,10 @@ class Injector(object):
         self.layers[spec['id']] = spec
         try:
             if self.running():
-                self._check(self.channel.call({'op': 'apply',
-                                               'layer': spec}))
+                self._call_reaching({'op': 'apply', 'layer': spec})
+        except errors.NotReachedError:
+            self._remove(spec['id'])  # applied where it reached: undo
+            raise
         except BaseException:
             del self.layers[spec['id']]
             raise
@@ -181,12 +191,65 @@ class Injector(object):
         old, self.clock_state = self.clock_state, state
         try:
             if self.running():
-                self._check(self.channel.call({'op': 'clock',
-                                               'state': state}))
+                self._call_reaching({'op': 'clock', 'state': state})
+        except errors.NotReachedError:
+            self.clock_state = old
+            self._check(self.channel.call({'op': 'clock', 'state': old}))
+            raise
         except BaseException:
             self.clock_state = old
             raise
         return state
+
+    # -- every Python process reached -------------------------------------
+
+    def _call_reaching(self, request):
+        """Send *request* to the running server and return its value,
+        once every Python process of the server answered it.
+
+        While the agents apply it, the test looks at the server's process
+        tree (:mod:`harness.reach.tree`), so that costs no wait.
+
+        :raises NotReachedError: a Python process of the server has no
+            agent (unless the server's ``ignore_unreached``).
+        """
+        channel = self.channel
+        channel.send(request)
+        ignore = getattr(self.server, 'ignore_unreached', False)
+        processes = None if ignore else tree.python_processes(
+            channel.proc.pid)
+        reply = None
+        while channel.unread:
+            reply = channel.receive(REPLY_TIMEOUT)
+        value = self._check(reply)
+        if processes:
+            self._verify(processes, reply)
+        return value
+
+    def _verify(self, processes, reply):
+        """Raise :class:`NotReachedError` for *processes* no agent in
+        *reply* answered for; wait (bounded) for those still checking in.
+        """
+        deadline = time.monotonic() + CHECKIN_TIMEOUT
+        while True:
+            missed, pending = tree.unreached(
+                processes, set(reply['pids']), reply['refused'])
+            if not missed and pending and time.monotonic() >= deadline:
+                missed = [(process, tree.LATE % CHECKIN_TIMEOUT)
+                          for process in pending]
+            if missed:
+                raise errors.NotReachedError(self.name, [
+                    (process.pid, ' '.join(process.argv), reason)
+                    for process, reason in missed])
+            if not pending:
+                return
+            # The first agent waits for them to check in (an event), a
+            # moment at most: one may have executed another program.
+            reply = self.channel.call({
+                'op': 'reach', 'wait': CHECKIN_POLL,
+                'expect': [process.pid for process in pending]})
+            self._check(reply)
+            processes = tree.python_processes(self.channel.proc.pid)
 
     # -- quiescence -------------------------------------------------------
 

@@ -18,6 +18,7 @@ import sys
 import fixtures
 import testtools
 
+from harness import errors
 from harness.process import fixture as server_fixtures
 from harness.process import server as server_mod
 
@@ -75,12 +76,13 @@ class ReachTest(testtools.TestCase):
         return json.loads(line)
 
     def ask_until_both(self, pids, count=200):
-        """Answers until each of two processes gave one (bounded)."""
+        """Answers until each of two processes gave one (bounded); *pids*
+        is a callable giving the processes that may answer."""
         answers = []
         while len({answer['pid'] for answer in answers}) < 2:
             self.assertLess(len(answers), count, answers)
             answers.append(self.ask())
-        self.assertTrue({a['pid'] for a in answers} <= set(pids), answers)
+        self.assertTrue({a['pid'] for a in answers} <= set(pids()), answers)
         return answers
 
     def test_package_main_runs_as_python_m(self):
@@ -96,12 +98,22 @@ class ReachTest(testtools.TestCase):
         self.assertEqual(2, len(workers))
         with server.patch(ANSWER, raises=Boom('spawned')):
             with server.spy(ANSWER) as calls:
-                answers = self.ask_until_both(workers)
+                answers = self.ask_until_both(lambda: workers)
         self.assertEqual(["Boom('spawned')"] * len(answers),
                          [answer['error'] for answer in answers])
         self.assertEqual(len(answers), len(calls))
         self.assertEqual(set(workers), {call.pid for call in calls})
         self.assertIn('answer', self.ask())  # undone in both
+
+    def test_patch_waits_for_workers_still_starting(self):
+        # Ready before its workers run: the patch comes while they start,
+        # and is in force in both once it returns.
+        server = self.start('spawn-early', '2')
+        with server.patch(ANSWER, returns='patched'):
+            answers = self.ask_until_both(functools.partial(
+                children, server.process_pid, '--multiprocessing-fork'))
+        self.assertEqual(['patched'] * len(answers),
+                         [answer['answer'] for answer in answers])
 
     def test_patch_reaches_a_subprocess_child(self):
         server = self.start('subprocess')
@@ -121,6 +133,44 @@ class ReachTest(testtools.TestCase):
         self.assertEqual(pids, {call.pid for call in calls})
         self.assertEqual(["%d" % n for n in range(10)],
                          [call.args[0] for call in calls])
+
+    def test_a_python_child_that_skips_site_is_named(self):
+        self.check_unreached(sys.executable, '-I')
+
+    def test_another_interpreter_is_named(self):
+        python = other_python()
+        if python is None:
+            self.skipTest('no other Python version is installed (%s)'
+                          % ', '.join(OTHER_PYTHONS))
+        self.check_unreached(python)
+
+    def check_unreached(self, *argv):
+        server = self.start('other', *argv)
+        idle = children(server.process_pid)
+        self.assertEqual(1, len(idle))
+        for reach in (lambda: server.patch(ANSWER, raises=Boom),
+                      lambda: server.spy(ANSWER)):
+            with testtools.ExpectedException(errors.NotReachedError):
+                with reach():
+                    self.fail('reached')
+        try:
+            with server.patch(ANSWER, raises=Boom):
+                self.fail('reached')
+        except errors.NotReachedError as exc:
+            self.assertEqual(idle[0], exc.pid)
+            self.assertIn(str(idle[0]), str(exc))
+            self.assertIn('-c ' + 'import sys; sys.stdin.read()',
+                          exc.cmdline)
+            self.assertIn(exc.cmdline, str(exc))
+        with testtools.ExpectedException(errors.NotReachedError):
+            server.clock.advance(3600)
+        self.assertIn('answer', self.ask())  # nothing was left applied
+        # The opt-out: the test does not care about that process.
+        server.ignore_unreached = True
+        with server.patch(ANSWER, raises=Boom('parent')):
+            self.assertEqual("Boom('parent')", self.ask()['error'])
+        server.clock.advance(3600)
+
 
 class ReachExecTest(ReachTest):
 

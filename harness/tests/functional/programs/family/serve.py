@@ -3,6 +3,7 @@
 * ``alone``: this process serves;
 * ``spawn N``: N workers started with ``multiprocessing``'s spawn method
   serve (a fresh interpreter each, as ``uvicorn --workers N``);
+  ``spawn-early N`` likewise, but ready before it starts them;
 * ``subprocess``: a child started by ``subprocess`` with this interpreter
   serves (as Django's ``runserver`` autoreloader); a ``cat`` runs beside
   it, a program that is not Python;
@@ -59,7 +60,9 @@ def ready():
     os.write(int(os.environ['HARNESS_READY_FD']), b'1')
 
 
-def spawn(listener, count):
+def spawn(listener, count, early=False):
+    if early:
+        ready()
     context = multiprocessing.get_context('spawn')
     started = context.SimpleQueue()
     workers = [context.Process(target=spawned_worker, daemon=True,
@@ -69,7 +72,8 @@ def spawn(listener, count):
         worker.start()
     for _ in workers:
         started.get()
-    ready()
+    if not early:
+        ready()
     for worker in workers:
         worker.join()
 
@@ -119,8 +123,8 @@ def main(argv):
         serve_forever(listener)
     listener = socket.socket(fileno=int(os.environ['HARNESS_TEST_SOCKET_FD']))
     listener.listen()
-    if mode == 'spawn':
-        spawn(listener, int(args[0]))
+    if mode in ('spawn', 'spawn-early'):
+        spawn(listener, int(args[0]), early=mode == 'spawn-early')
     elif mode == 'subprocess':
         child(listener)
     elif mode == 'fork-each':
