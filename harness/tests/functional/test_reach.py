@@ -6,10 +6,13 @@ with ``multiprocessing``'s spawn method (``uvicorn --workers 2``), a
 child started by ``subprocess`` (Django's ``runserver``), workers that
 leave with ``os._exit`` after each request (gunicorn's
 ``max_requests``), and Python children that cannot be reached (``-I``,
-another interpreter).  Each test runs preloaded and with fork/exec.
+another interpreter); and real uvicorn and gunicorn servers, where
+installed (else those tests skip).  Each test runs preloaded and with
+fork/exec.
 """
 
 import functools
+import http.client
 import json
 import os
 import socket
@@ -22,7 +25,8 @@ from harness import errors
 from harness.process import fixture as server_fixtures
 from harness.process import server as server_mod
 
-FAMILY = 'harness.tests.functional.programs.family'
+PROGRAMS = 'harness.tests.functional.programs.'
+FAMILY = PROGRAMS + 'family'
 ANSWER = FAMILY + '.work.answer'
 #: Another interpreter than the one running the tests, if installed.
 OTHER_PYTHONS = ['/root/.pyenv/versions/%s/bin/python' % version
@@ -196,3 +200,82 @@ def preloaded(pid):
 def cmdline(pid):
     with open('/proc/%d/cmdline' % pid, 'rb') as handle:
         return handle.read().replace(b'\0', b' ').decode('utf-8', 'replace')
+
+
+class WebServer(server_mod.Server):
+    """A real gunicorn or uvicorn (``python -m``) on the harness's
+    socket, which it gets as ``--bind fd://N`` or ``--fd N``."""
+
+    preload = True
+
+    def __init__(self, test_dir, port, sock=None, args=()):
+        super().__init__(test_dir, port, sock=sock)
+        self.server_name = args[0]
+        fd = str(sock.fileno())
+        self.command = [sys.executable, '-m'] + [
+            arg.replace('FD', fd) for arg in args]
+
+
+class RealServersTest(testtools.TestCase):
+    """uvicorn and gunicorn themselves, where installed."""
+
+    preload = True
+
+    def setUp(self):
+        super().setUp()
+        self.useFixture(fixtures.EnvironmentVariable(
+            'HARNESS_PRELOAD', '1' if self.preload else '0'))
+
+    def start(self, program, *args):
+        try:
+            __import__(program)
+        except ImportError:
+            self.skipTest('%s is not installed (pip install %s)'
+                          % (program, program))
+        started = self.useFixture(server_fixtures.NewServerFixture(
+            functools.partial(WebServer, args=(program,) + args)))
+        self.port = started.port
+        # Preloaded: python -m <package> as a fork of the fork-server.
+        self.assertEqual(self.preload, preloaded(started.server.process_pid))
+        return started.server
+
+    def ask(self):
+        conn = http.client.HTTPConnection('127.0.0.1', self.port, timeout=30)
+        try:
+            conn.request('GET', '/')
+            response = conn.getresponse()
+            self.assertEqual(200, response.status)
+            return json.loads(response.read())
+        finally:
+            conn.close()
+
+    def test_uvicorn_workers_are_patched(self):
+        server = self.start('uvicorn', '--fd', 'FD', '--workers', '2',
+                            PROGRAMS + 'webapps:asgi')
+        answers = []
+        with server.patch(ANSWER, raises=Boom('uvicorn')):
+            with server.spy(ANSWER) as calls:
+                while len({answer['pid'] for answer in answers}) < 2:
+                    self.assertLess(len(answers), 200, answers)
+                    answers.append(self.ask())
+        self.assertEqual(["Boom('uvicorn')"] * len(answers),
+                         [answer['error'] for answer in answers])
+        self.assertEqual(len(answers), len(calls))
+        self.assertNotIn(server.process_pid, {a['pid'] for a in answers})
+
+    def test_gunicorn_max_requests_spy_sees_every_call(self):
+        server = self.start('gunicorn', '--bind', 'fd://FD', '--workers',
+                            '2', '--max-requests', '2',
+                            PROGRAMS + 'webapps:wsgi')
+        with server.spy(ANSWER) as calls:
+            with server.patch(ANSWER, returns='patched'):
+                answers = [self.ask() for _ in range(10)]
+            self.assertEqual(10, len(calls))
+        self.assertEqual(['patched'] * 10, [a['answer'] for a in answers])
+        # Workers were replaced meanwhile: calls of exited ones are kept.
+        self.assertGreater(len({call.pid for call in calls}), 2)
+
+
+class RealServersExecTest(RealServersTest):
+
+    preload = False
