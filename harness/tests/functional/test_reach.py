@@ -276,6 +276,37 @@ class RealServersTest(testtools.TestCase):
         self.assertGreater(len({call.pid for call in calls}), 2)
 
 
+    def test_django_runserver_child_is_patched(self):
+        try:
+            import django  # noqa: F401
+        except ImportError:
+            self.skipTest('django is not installed (pip install django)')
+        started = self.useFixture(server_fixtures.NewServerFixture(
+            DjangoServer))
+        self.port = started.port
+        self.assertEqual(self.preload, preloaded(started.server.process_pid))
+        served = self.ask()['pid']
+        # The autoreloader's child serves, not the program started.
+        self.assertNotEqual(started.server.process_pid, served)
+        with started.server.patch(ANSWER, raises=Boom('django')):
+            self.assertEqual({'pid': served, 'error': "Boom('django')"},
+                             self.ask())
+        self.assertIn('answer', self.ask())
+
+
+class DjangoServer(server_mod.Server):
+    """``runserver`` binds its own port: the harness only reserved it."""
+
+    preload = True
+
+    def __init__(self, test_dir, port, sock=None):
+        super().__init__(test_dir, port, sock=sock)
+        self.server_name = 'django'
+        self.fork_socket = False
+        self.command = [sys.executable, '-m', PROGRAMS + 'djangoapp',
+                        'runserver', '127.0.0.1:%(bind_port)s']
+
+
 class RealServersExecTest(RealServersTest):
 
     preload = False
