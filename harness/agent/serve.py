@@ -151,6 +151,7 @@ class Agent(object):
             return {'ok': False, 'target': False,
                     'error': '%s: %s' % (type(exc).__name__, exc)}
         pids = [os.getpid()]
+        refused = dict(self.listener.refused) if self.listener else {}
         for reply in self.relay(request):
             if not reply['ok']:
                 if request['op'] == 'apply':
@@ -162,7 +163,8 @@ class Agent(object):
                 return reply
             value = _merge(request['op'], value, reply['value'])
             pids += reply.get('pids', ())
-        refused = dict(self.listener.refused) if self.listener else {}
+            # A re-executed child listens too (harness.agent.boot).
+            refused.update(reply.get('refused', ()))
         return {'ok': True, 'value': value, 'pids': pids, 'refused': refused}
 
     def apply_local(self, request):
