@@ -17,6 +17,7 @@ import json
 import os
 import socket
 import sys
+import time
 
 import fixtures
 import testtools
@@ -79,12 +80,14 @@ class ReachTest(testtools.TestCase):
             line = conn.makefile('rb').readline()
         return json.loads(line)
 
-    def ask_until_both(self, pids, count=200):
-        """Answers until each of two processes gave one (bounded); *pids*
-        is a callable giving the processes that may answer."""
+    def ask_until_both(self, pids, budget=30.0):
+        """Answers until each of two processes gave one (for *budget*
+        seconds at most: a worker may still be on its way to accept);
+        *pids* is a callable giving the processes that may answer."""
         answers = []
+        deadline = time.monotonic() + budget
         while len({answer['pid'] for answer in answers}) < 2:
-            self.assertLess(len(answers), count, answers)
+            self.assertLess(time.monotonic(), deadline, answers[-3:])
             answers.append(self.ask())
         self.assertTrue({a['pid'] for a in answers} <= set(pids()), answers)
         return answers
