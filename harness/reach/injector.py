@@ -22,10 +22,10 @@ import time
 
 from harness import errors
 from harness.reach import calls as calls_mod
+from harness.reach import tree
 from harness.reach.calls import UNSET
 from harness.reach.calls import Calls
 from harness.reach.calls import Clock
-from harness.reach import tree
 from harness.reach.channel import REPLY_TIMEOUT
 from harness.reach.channel import Channel
 
@@ -34,6 +34,7 @@ from harness.reach.channel import Channel
 CHECKIN_TIMEOUT = 10.0
 #: Seconds of each wait for one, before the tree is looked at again.
 CHECKIN_POLL = 0.1
+
 
 def is_python(argv):
     """True if *argv* runs a Python module or script with this very

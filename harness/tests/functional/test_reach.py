@@ -278,7 +278,6 @@ class RealServersTest(testtools.TestCase):
         # Workers were replaced meanwhile: calls of exited ones are kept.
         self.assertGreater(len({call.pid for call in calls}), 2)
 
-
     def test_django_runserver_child_is_patched(self):
         try:
             import django  # noqa: F401

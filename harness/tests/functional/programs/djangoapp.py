@@ -15,8 +15,9 @@ from django.urls import path
 from harness.tests.functional.programs import webapps
 
 if not settings.configured:  # preloaded: imported once already
-    settings.configure(DEBUG=True, ROOT_URLCONF=__name__, ALLOWED_HOSTS=["*"],
-                   SECRET_KEY='harness-tests-only', USE_TZ=True)
+    settings.configure(DEBUG=True, ROOT_URLCONF=__name__,
+                       ALLOWED_HOSTS=['*'], SECRET_KEY='harness-tests-only',
+                       USE_TZ=True)
 
 
 def view(request):
