@@ -116,6 +116,11 @@ class LazyTable(layers.Table):
                 return
             super().remove(layer_id)
 
+    def after_fork(self):
+        """In a forked child: a lock another thread of the parent held at
+        the fork (an import hook) would never be released here."""
+        self.lock = threading.RLock()
+
     def _watch(self, target):
         if self.watcher is None:
             self.watcher = Watcher(self.imported)

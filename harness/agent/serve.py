@@ -252,6 +252,9 @@ class Agent(object):
             return
         parents, mine = pair
         parents.close()
+        after_fork = getattr(self.table, 'after_fork', None)
+        if after_fork is not None:
+            after_fork()
         Agent(mine, self.table, self.clock).start()
 
 
