@@ -29,7 +29,8 @@ A process that starts a fresh interpreter (spawn, ``subprocess``)
 reaches the server's first agent through :mod:`harness.agent.checkin`;
 one that re-executes itself as ``python -m`` keeps its channel
 (:mod:`harness.agent.reexec`).  Every answer says which pids it covers
-(``pids``) and which processes could not check in (``refused``).
+(``pids``), whether any of them has a child process (``kids``), and
+which processes could not check in (``refused``).
 """
 
 import os
@@ -151,6 +152,7 @@ class Agent(object):
             return {'ok': False, 'target': False,
                     'error': '%s: %s' % (type(exc).__name__, exc)}
         pids = [os.getpid()]
+        kids = has_children()
         refused = dict(self.listener.refused) if self.listener else {}
         for reply in self.relay(request):
             if not reply['ok']:
@@ -163,9 +165,11 @@ class Agent(object):
                 return reply
             value = _merge(request['op'], value, reply['value'])
             pids += reply.get('pids', ())
+            kids = kids or reply.get('kids', True)
             # A re-executed child listens too (harness.agent.boot).
             refused.update(reply.get('refused', ()))
-        return {'ok': True, 'value': value, 'pids': pids, 'refused': refused}
+        return {'ok': True, 'value': value, 'pids': pids, 'kids': kids,
+                'refused': refused}
 
     def apply_local(self, request):
         op = request['op']
@@ -256,6 +260,17 @@ class Agent(object):
         if after_fork is not None:
             after_fork()
         Agent(mine, self.table, self.clock).start()
+
+
+def has_children():
+    """True if this process has a child process (running or not reaped):
+    one system call, which reaps nothing.  A server none of whose
+    processes has one has no process the test need look for."""
+    try:
+        os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+    except ChildProcessError:
+        return False
+    return True
 
 
 def _merge(op, value, child_value):
