@@ -111,6 +111,17 @@ class Listener(object):
         return pid, conn
 
 
+def has_children():
+    """True if this process has a child process (running or not reaped):
+    one system call, which reaps nothing.  A server none of whose
+    processes has one has no process the test need look for."""
+    try:
+        os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+    except ChildProcessError:
+        return False
+    return True
+
+
 def boot(address):
     """In a fresh interpreter: check in with the agent at *address*,
     apply its ``init``, start this process's agent.  Returns quietly if

@@ -13,24 +13,26 @@ Requests (dicts, see :mod:`harness.agent.wire`), each answered by
   seconds for none (see :mod:`harness.agent.hooks`);
 * ``pause`` {timeout} / ``resume``: hold the program's loops at a pass
   boundary, and let them go (``pause`` answers True once none is
-  mid-pass).
+  mid-pass);
+* ``reach`` {expect, wait}: take the processes checking in, waiting up
+  to *wait* seconds for the pids *expect* (:mod:`harness.agent.checkin`).
 
 Every process of the server answers for itself and for the processes it
 forked.  Fork hooks (registered when the first agent starts, never at
-import) make that work for any pre-fork server: before a fork the agent's
-lock is taken, so the child copies a state no command is half-way
-through, and a socket pair is made; after it the parent keeps one end as
-the channel to that child, and the child closes what it inherited and
-starts its own agent on the other end.  A command the agent applies is
-then relayed to each child, so patches reach workers forked before and
-after it, respawned ones included.
+import): before a fork the agent's lock is taken, so the child copies a
+state no command is half-way through, and a socket pair is made; after
+it the parent keeps one end as the channel to that child, and the child
+closes what it inherited and starts its own agent on the other end.  A
+command is relayed to each child: patches reach workers forked before
+and after it, respawned ones included.
 
 A process that starts a fresh interpreter (spawn, ``subprocess``)
 reaches the server's first agent through :mod:`harness.agent.checkin`;
 one that re-executes itself as ``python -m`` keeps its channel
 (:mod:`harness.agent.reexec`).  Every answer says which pids it covers
-(``pids``), whether any of them has a child process (``kids``), and
-which processes could not check in (``refused``).
+(``pids``), whether any of them has a child process (``kids``) and which
+processes could not check in (``refused``): the answers to ``apply``,
+``clock`` and ``reach``.
 """
 
 import os
@@ -50,6 +52,8 @@ from harness.agent import wire
 
 ENV = contract.AGENT_FD
 STATE_ENV = reexec.STATE_ENV
+#: The requests whose answers say which processes they reached.
+REACHING = frozenset(['apply', 'clock', 'reach'])
 #: Seconds a forked child gets to answer a relayed command.
 RELAY_TIMEOUT = 10.0
 
@@ -97,13 +101,18 @@ class Agent(object):
         """Answer requests until the channel closes."""
         # Signals are for the server's main thread, never this one.
         signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals())
+        # A poll object made once: the loop's cost is the request's.
+        poller = select.poll()
+        poller.register(self.sock, select.POLLIN)
+        if self.listener is not None:
+            poller.register(self.listener, select.POLLIN)
+        sock_fd = self.sock.fileno()
         while True:
-            waited = [self.sock] + ([self.listener] if self.listener else [])
             try:
-                ready = select.select(waited, [], [])[0]
+                ready = poller.poll()
             except (OSError, ValueError):
                 return  # closed under us: a fork's child or an exec
-            if self.sock not in ready:
+            if ready[0][0] != sock_fd and len(ready) == 1:
                 with self.lock:
                     self.check_in()
                 continue
@@ -151,9 +160,10 @@ class Agent(object):
         except Exception as exc:
             return {'ok': False, 'target': False,
                     'error': '%s: %s' % (type(exc).__name__, exc)}
-        pids = [os.getpid()]
-        kids = has_children()
-        refused = dict(self.listener.refused) if self.listener else {}
+        reaching = request['op'] in REACHING
+        if reaching:
+            pids, kids = [os.getpid()], checkin.has_children()
+            refused = dict(self.listener.refused) if self.listener else {}
         for reply in self.relay(request):
             if not reply['ok']:
                 if request['op'] == 'apply':
@@ -164,10 +174,13 @@ class Agent(object):
                                 'id': request['layer']['id']})
                 return reply
             value = _merge(request['op'], value, reply['value'])
-            pids += reply.get('pids', ())
-            kids = kids or reply.get('kids', True)
-            # A re-executed child listens too (harness.agent.boot).
-            refused.update(reply.get('refused', ()))
+            if reaching:
+                pids += reply['pids']
+                kids = kids or reply['kids']
+                # A re-executed child listens too (harness.agent.boot).
+                refused.update(reply['refused'])
+        if not reaching:
+            return {'ok': True, 'value': value}
         return {'ok': True, 'value': value, 'pids': pids, 'kids': kids,
                 'refused': refused}
 
@@ -260,17 +273,6 @@ class Agent(object):
         if after_fork is not None:
             after_fork()
         Agent(mine, self.table, self.clock).start()
-
-
-def has_children():
-    """True if this process has a child process (running or not reaped):
-    one system call, which reaps nothing.  A server none of whose
-    processes has one has no process the test need look for."""
-    try:
-        os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
-    except ChildProcessError:
-        return False
-    return True
 
 
 def _merge(op, value, child_value):

@@ -18,7 +18,6 @@ import itertools
 import os
 import pickle
 import sys
-import time
 
 from harness import errors
 from harness.reach import calls as calls_mod
@@ -28,12 +27,6 @@ from harness.reach.calls import Calls
 from harness.reach.calls import Clock
 from harness.reach.channel import REPLY_TIMEOUT
 from harness.reach.channel import Channel
-
-#: Seconds a Python process of the server gets to check in with its
-#: agent (its interpreter's start-up) before the test calls it unreached.
-CHECKIN_TIMEOUT = 10.0
-#: Seconds of each wait for one, before the tree is looked at again.
-CHECKIN_POLL = 0.1
 
 
 def is_python(argv):
@@ -72,7 +65,7 @@ class Injector(object):
         self.layers = collections.OrderedDict()  # id -> spec
         self.clock_state = None
         self.channel = None
-        self._kids = False  # the server's processes had a child, last time
+        self._kids = False  # a process of the server had a child, last time
         self._ids = itertools.count(1)
         self.clock = Clock(self.set_clock)
 
@@ -227,8 +220,8 @@ class Injector(object):
         while channel.unread:
             reply = channel.receive(REPLY_TIMEOUT)
         value = self._check(reply)
-        # No process of the server has a child: nothing to look for (the
-        # reference servers, one process each, pay nothing).
+        # No process of the server has a child: nothing to look for (a
+        # reference server, one process, pays no look at /proc).
         self._kids = reply['kids']
         if ignore or not self._kids:
             return value
@@ -239,29 +232,13 @@ class Injector(object):
         return value
 
     def _verify(self, processes, reply):
-        """Raise :class:`NotReachedError` for *processes* no agent in
-        *reply* answered for; wait (bounded) for those still checking in.
-        """
-        deadline = time.monotonic() + CHECKIN_TIMEOUT
-        while True:
-            missed, pending = tree.unreached(
-                processes, set(reply['pids']), reply['refused'])
-            if not missed and pending and time.monotonic() >= deadline:
-                missed = [(process, tree.LATE % CHECKIN_TIMEOUT)
-                          for process in pending]
-            if missed:
-                raise errors.NotReachedError(self.name, [
-                    (process.pid, ' '.join(process.argv), reason)
-                    for process, reason in missed])
-            if not pending:
-                return
-            # The first agent waits for them to check in (an event), a
-            # moment at most: one may have executed another program.
-            reply = self.channel.call({
-                'op': 'reach', 'wait': CHECKIN_POLL,
-                'expect': [process.pid for process in pending]})
-            self._check(reply)
-            processes = tree.python_processes(self.channel.proc.pid)
+        """:func:`harness.reach.tree.verify` of this server."""
+        def ask_again(pids, wait):
+            again = self.channel.call({'op': 'reach', 'expect': pids,
+                                       'wait': wait})
+            self._check(again)
+            return again, tree.python_processes(self.channel.proc.pid)
+        tree.verify(self.name, processes, reply, ask_again)
 
     # -- quiescence -------------------------------------------------------
 

@@ -6,9 +6,10 @@ compares the Python processes it finds -- those whose executable is a
 ``python*`` or ``pypy*`` -- with the pids the agents answered for
 (:mod:`harness.agent.serve`).  A Python process no agent covers is:
 
-* *pending* if it may still check in (:mod:`harness.agent.checkin`):
-  it runs this interpreter with the agent's environment, or it is a
-  fork that has not executed its program yet;
+* *pending* if it may still be counted: it runs this interpreter with
+  the agent's environment (it checks in, :mod:`harness.agent.checkin`),
+  or it still runs its parent's image (a fork made after the agents
+  answered, or one about to execute a program);
 * otherwise *unreached*, with the reason: it said why when it checked
   in (it cannot import ``harness``), it runs another interpreter, it
   was told to skip ``site`` or the environment (``-I``, ``-S``, ``-E``),
@@ -22,8 +23,10 @@ import collections
 import os
 import re
 import sys
+import time
 
 from harness import contract
+from harness import errors
 from harness.agent import checkin
 
 #: The executable names of Python interpreters.
@@ -31,6 +34,11 @@ PYTHON_NAME = re.compile(r'(python|pypy)[0-9.]*[a-z]*$')
 #: Interpreter options that keep ``sitecustomize`` from checking in.
 SKIPPING = {'I': 'isolated mode', 'S': 'no site', 'E': 'no PYTHON* '
             'variables'}
+#: Seconds a Python process of the server gets to check in with its
+#: agent (its interpreter's start-up) before the test calls it unreached.
+CHECKIN_TIMEOUT = 10.0
+#: Seconds of each wait for one, before the tree is looked at again.
+CHECKIN_POLL = 0.1
 #: The reason of a pending process, once its time is up.
 LATE = 'it did not check in with the agent within %.0f s'
 
@@ -117,17 +125,16 @@ def _environ(pid):
     return {os.fsdecode(k): os.fsdecode(v) for k, _, v in pairs}
 
 
-def _unexeced_fork(process):
-    """True if *process* still runs its parent's image (a fork about to
-    execute a program, or a fork no agent hook saw)."""
+def _fork_of_parent(process, env):
+    """True if *process* still runs its parent's image: a fork (with its
+    parent's agent, which the next answer will count, or about to execute
+    a program).  ``/proc/<pid>/environ`` is what the process was executed
+    with, so a fork shows its parent's, byte for byte."""
     try:
-        parent = _read('/proc/%d/cmdline' % process.ppid)
         exe = os.readlink('/proc/%d/exe' % process.ppid)
     except OSError:
         return False
-    return (exe == process.exe
-            and parent.split(b'\0')[:-1] == [os.fsencode(a)
-                                             for a in process.argv])
+    return exe == process.exe and env == _environ(process.ppid)
 
 
 def why_not(process):
@@ -143,7 +150,7 @@ def why_not(process):
     path = env.get('PYTHONPATH', '').split(os.pathsep)
     if contract.AGENT_ADDRESS in env and checkin.SITE_DIR in path:
         return None
-    if _unexeced_fork(process):
+    if _fork_of_parent(process, env):
         return None
     return ('its environment lacks %s or %s in PYTHONPATH (the program '
             'that started it did not pass them on)'
@@ -168,3 +175,32 @@ def unreached(processes, reached, refused):
         else:
             missed.append((process, reason))
     return missed, pending
+
+
+def verify(name, processes, reply, ask_again):
+    """Raise :class:`harness.errors.NotReachedError` for the Python
+    *processes* of server *name* no agent in *reply* answered for.
+
+    Those pending are waited for (bounded): *ask_again(pids, wait)* has
+    the agents answer again, the first one waiting up to *wait* seconds
+    for *pids* to check in (an event), and returns that answer and the
+    tree's Python processes anew (one may have executed another program
+    meanwhile).
+    """
+    deadline = time.monotonic() + CHECKIN_TIMEOUT
+    wait = 0  # first: ask again at once (a fork made meanwhile is counted)
+    while True:
+        missed, pending = unreached(processes, set(reply['pids']),
+                                    reply['refused'])
+        if not missed and pending and time.monotonic() >= deadline:
+            missed = [(process, LATE % CHECKIN_TIMEOUT)
+                      for process in pending]
+        if missed:
+            raise errors.NotReachedError(name, [
+                (process.pid, ' '.join(process.argv), reason)
+                for process, reason in missed])
+        if not pending:
+            return
+        reply, processes = ask_again([process.pid for process in pending],
+                                     wait)
+        wait = CHECKIN_POLL
