@@ -32,8 +32,10 @@ it reads a byte.  Nothing listens on a port.
 """
 
 import os
+import select
 import socket
 import struct
+import time
 
 from harness import contract
 from harness.agent import wire
@@ -70,6 +72,28 @@ class Listener(object):
 
     def close(self):
         self.sock.close()
+
+    def take(self, init_request, expect=(), timeout=0):
+        """Accept every process checking in (see :meth:`accept`); wait up
+        to *timeout* seconds for the pids *expect* (checked in or not).
+
+        :returns: the connections of those that applied *init_request()*.
+        """
+        expect = set(expect)
+        deadline = time.monotonic() + timeout
+        taken = []
+        while True:
+            accepted = self.accept(init_request())
+            if accepted is not None:
+                pid, conn = accepted
+                expect.discard(pid)
+                if conn is not None:
+                    taken.append(conn)
+                continue
+            left = deadline - time.monotonic()
+            if not expect or left <= 0:
+                return taken
+            select.select([self.sock], [], [], left)
 
     def accept(self, init):
         """Take one process that checks in; send it *init* (the layers and

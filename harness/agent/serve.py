@@ -40,7 +40,6 @@ import select
 import signal
 import socket
 import threading
-import time
 
 from harness import contract
 from harness.agent import checkin
@@ -128,27 +127,18 @@ class Agent(object):
                     return
 
     def check_in(self, expect=(), timeout=0):
-        """Take the processes checking in (see :meth:`listen`); wait up
-        to *timeout* seconds for the pids *expect* (checked in or not)."""
-        if self.listener is None:
-            return
-        expect = set(expect)
-        deadline = time.monotonic() + timeout
-        while True:
-            init = {'op': 'init', 'layers': list(self.table.specs.values()),
-                    'clock': self.clock.state}
-            taken = self.listener.accept(init)
-            if taken is not None:
-                pid, conn = taken
-                expect.discard(pid)
-                if conn is not None:
-                    conn.settimeout(RELAY_TIMEOUT)
-                    self.children.append(conn)
-                continue
-            left = deadline - time.monotonic()
-            if not expect or left <= 0:
-                return
-            select.select([self.listener], [], [], left)
+        """Take the processes checking in (see :meth:`listen`), waiting up
+        to *timeout* seconds for the pids *expect*."""
+        if self.listener is not None:
+            for conn in self.listener.take(self.init_request, expect,
+                                           timeout):
+                conn.settimeout(RELAY_TIMEOUT)
+                self.children.append(conn)
+
+    def init_request(self):
+        """What a process checking in gets: the layers and clock now."""
+        return {'op': 'init', 'layers': list(self.table.specs.values()),
+                'clock': self.clock.state}
 
     def handle(self, request):
         """Apply *request* here, then relay it to the children."""
