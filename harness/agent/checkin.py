@@ -18,13 +18,13 @@ to its own environment, which every child inherits:
   written into the interpreter's own ``site-packages``, for every
   program of the machine; this reaches only the server's processes.
 
-Such a process connects (:func:`boot`), says who it is, gets what the
-server has applied (``init``), applies it and serves its own channel
-from then on: the listening agent keeps the connection as one of its
-children, relays every command to it, and counts its pid among those
-reached.  One whose ``sitecustomize`` cannot import ``harness`` (another
-interpreter) checks in too, to say so: the test then names it
-(:class:`harness.errors.NotReachedError`).
+Such a process connects (:func:`harness.agent.spawned.boot`), says who
+it is, gets what the server has applied (``init``), applies it and
+serves its own channel from then on: the listening agent keeps the
+connection as one of its children, relays every command to it, and
+counts its pid among those reached.  One whose ``sitecustomize`` cannot
+import ``harness`` (another interpreter) checks in too, to say so: the
+test then names it (:class:`harness.errors.NotReachedError`).
 
 Only the test's user may check in: the listener reads each connecting
 process's credentials (``SO_PEERCRED``) and drops any other uid before
@@ -144,32 +144,3 @@ def has_children():
     except ChildProcessError:
         return False
     return True
-
-
-def boot(address):
-    """In a fresh interpreter: check in with the agent at *address*,
-    apply its ``init``, start this process's agent.  Returns quietly if
-    the agent is gone (the server is stopping)."""
-    from harness.agent import lazy
-    from harness.agent import serve
-
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    try:
-        sock.settimeout(CHECKIN_TIMEOUT)
-        sock.connect('\0' + address)
-        wire.send(sock, {'pid': os.getpid()})
-        request = wire.recv(sock)
-    except (OSError, wire.ChannelClosed):
-        sock.close()
-        return None
-    sock.settimeout(None)
-    sock.set_inheritable(False)
-    agent = serve.Agent(sock, table=lazy.LazyTable())
-    reply = agent.handle(request)
-    try:
-        wire.send(sock, reply)
-    except OSError:
-        sock.close()
-        return None
-    agent.start()
-    return agent

@@ -53,14 +53,14 @@ def _check_in():
     if not address:
         return
     try:
-        from harness.agent import checkin
+        from harness.agent import spawned
     except Exception:
         error = sys.exc_info()[1]
         _refuse(address, 'its interpreter (%s, Python %s) cannot import '
                 'harness: %s' % (sys.executable, sys.version.split()[0],
                                  error))
         return
-    checkin.boot(address)
+    spawned.boot(address)
 
 
 try:
