@@ -21,6 +21,9 @@ SOCKET_FD = 'HARNESS_TEST_SOCKET_FD'
 AGENT_FD = 'HARNESS_AGENT_FD'
 #: Layers and clock handed to a re-executed image (pickle, hex).
 AGENT_STATE = 'HARNESS_AGENT_STATE'
+#: Where the fresh interpreters of a server check in with its first
+#: agent (:mod:`harness.agent.checkin`); set by that agent itself.
+AGENT_ADDRESS = 'HARNESS_AGENT_ADDRESS'
 #: The launch's descriptor variables, as a program sees them.
 DESCRIPTORS = (READY_FD, LIFELINE_FD, SOCKET_FD, AGENT_FD)
 

@@ -159,6 +159,30 @@ class NotPythonError(InjectError):
         self.program = program
 
 
+class NotReachedError(InjectError):
+    """A Python process of the server's tree has no agent, so a patch, a
+    spy or the clock would miss it: another interpreter, one that cannot
+    import ``harness``, one run with ``-I``/``-S``/``-E``, one whose
+    environment was cleared.  What was applied is undone before it is
+    raised.  A test that does not care sets ``ignore_unreached = True``
+    on the server.
+
+    :ivar pid: the (first) process not reached.
+    :ivar cmdline: its command line, as one string.
+    :ivar processes: ``[(pid, cmdline, reason)]``, every one not reached.
+    """
+
+    def __init__(self, name, processes):
+        lines = ['  process %d (%s): %s' % item for item in processes]
+        super().__init__(
+            'the %s server has Python processes the harness cannot reach '
+            '(patch, spy and clock would miss them; set ignore_unreached '
+            '= True on the server if the test does not care):\n%s'
+            % (name, '\n'.join(lines)), name)
+        self.processes = list(processes)
+        self.pid, self.cmdline = processes[0][:2]
+
+
 class ServerGoneError(ServerDiedError):
     """A server exited (or re-executed itself) while the test reached
     inside it; like :class:`ServerDiedError`, with its log tail."""

@@ -14,10 +14,6 @@ from asgi_server import AsgiService
 from asgi_server import AsgiWorkers
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-#: Spawned workers are not reached yet (issue 24, item 3).
-SPAWNED = pytest.mark.xfail(
-    strict=True, reason='needs issue 24 item 3: patch, spy and clock do '
-    "not reach uvicorn's spawned workers yet")
 
 
 def get(service, path):
@@ -29,9 +25,8 @@ def get(service, path):
         return exc.code, json.loads(exc.read())
 
 
-@pytest.fixture(params=[
-    AsgiService, pytest.param(AsgiWorkers, marks=SPAWNED)],
-    ids=['one-process', 'workers-2'])
+@pytest.fixture(params=[AsgiService, AsgiWorkers],
+                ids=['one-process', 'workers-2'])
 def service(request, harness_server_factory):
     return harness_server_factory(request.param)
 

@@ -60,6 +60,9 @@ def start_from_env():
             'cannot patch %s: ' % what if what else '', reply['error']))
         sys.stderr.flush()
         os._exit(INIT_FAILED)
+    # The server's first process: the fresh interpreters it starts check
+    # in here (harness.agent.checkin).
+    agent.listen()
     agent.start()
     return agent
 

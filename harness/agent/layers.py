@@ -10,7 +10,8 @@ method is deleted from the subclass again).
 * a *patch* layer waits ``delay`` seconds, then raises a fresh copy of
   its exception, returns its value, or calls through;
 * a *spy* layer calls through and records the call (reprs of the
-  arguments and of the result or exception).
+  arguments and of the result or exception) in the file the test reads
+  them from.
 
 The table is used under the agent's lock; the wrappers read a snapshot
 of a target's layers, so a call in flight never sees half a change.
@@ -19,6 +20,7 @@ of a target's layers, so a call in flight never sees half a change.
 import functools
 import importlib
 import inspect
+import json
 import os
 import pickle
 import time
@@ -113,25 +115,45 @@ class Patch(object):
 
 
 class Spy(object):
-    """Record each call: pid, monotonic time, args, kwargs, outcome."""
+    """Record each call: pid, monotonic time, args, kwargs, outcome.
+
+    Each record is written as it is made, one JSON line appended to the
+    file the test named (``calls_path``), by one ``write``: a process
+    that exits next, even by ``os._exit``, has lost nothing, and every
+    process of the server appends to the same file (``O_APPEND`` keeps
+    each line whole).
+    """
 
     def __init__(self, spec):
-        self.calls = []
+        self.path = spec['calls_path']
 
     def run(self, call_through, args, kwargs):
         record = {'pid': os.getpid(), 'time': time.monotonic(),
-                  'args': tuple(short_repr(a) for a in args),
+                  'args': [short_repr(a) for a in args],
                   'kwargs': {k: short_repr(v) for k, v in kwargs.items()},
                   'result': None, 'exception': None}
         try:
             result = call_through()
         except BaseException as exc:
             record['exception'] = short_repr(exc)
-            self.calls.append(record)  # list.append is atomic
+            self.write(record)
             raise
         record['result'] = short_repr(result)
-        self.calls.append(record)
+        self.write(record)
         return result
+
+    def write(self, record):
+        """Append *record*; opened and closed each time, so no descriptor
+        outlives the call (nor can a spy's end close one under it)."""
+        line = (json.dumps(record) + '\n').encode('utf-8')
+        try:
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC)
+        except FileNotFoundError:
+            return  # a call that outlived its spy: the test ended it
+        try:
+            os.write(fd, line)
+        finally:
+            os.close(fd)
 
 
 class Slot(object):
@@ -223,17 +245,3 @@ class Table(object):
         if not slot.layers:
             slot.restore()
             del self.slots[(id(slot.owner), slot.name)]
-
-    def forget_calls(self):
-        """In a forked child: the calls its spies inherited are the
-        parent's, which reports them itself."""
-        for _slot, layer in self.layers.values():
-            if isinstance(layer, Spy):
-                layer.calls = []
-
-    def calls(self, layer_id):
-        """The records of spy *layer_id* in this process ([] if none)."""
-        found = self.layers.get(layer_id)
-        if found is None or not isinstance(found[1], Spy):
-            return []
-        return list(found[1].calls)

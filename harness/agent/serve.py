@@ -6,7 +6,6 @@ Requests (dicts, see :mod:`harness.agent.wire`), each answered by
 
 * ``init`` {layers, clock}: the state to have before the module runs;
 * ``apply`` {layer}, ``remove`` {id}: a patch or spy layer on or off;
-* ``calls`` {id}: the records of a spy, from every process;
 * ``clock`` {state}: see :mod:`harness.agent.clock`;
 * ``status`` {wait}: ``{'pid', 'boot', 'busy'}``: this process's pid,
   a token new with every agent (a re-exec gets a new one) and the
@@ -14,45 +13,46 @@ Requests (dicts, see :mod:`harness.agent.wire`), each answered by
   seconds for none (see :mod:`harness.agent.hooks`);
 * ``pause`` {timeout} / ``resume``: hold the program's loops at a pass
   boundary, and let them go (``pause`` answers True once none is
-  mid-pass).
+  mid-pass);
+* ``reach`` {expect, wait}: take the processes checking in, waiting up
+  to *wait* seconds for the pids *expect* (:mod:`harness.agent.checkin`).
 
 Every process of the server answers for itself and for the processes it
 forked.  Fork hooks (registered when the first agent starts, never at
-import) make that work for any pre-fork server: before a fork the agent's
-lock is taken, so the child copies a state no command is half-way
-through, and a socket pair is made; after it the parent keeps one end as
-the channel to that child, and the child closes what it inherited and
-starts its own agent on the other end.  A command the agent applies is
-then relayed to each child, so patches reach workers forked before and
-after it, respawned ones included.
+import): before a fork the agent's lock is taken, so the child copies a
+state no command is half-way through, and a socket pair is made; after
+it the parent keeps one end as the channel to that child, and the child
+closes what it inherited and starts its own agent on the other end.  A
+command is relayed to each child: patches reach workers forked before
+and after it, respawned ones included.
 
-A process that re-executes itself as ``python -m <module>`` (the
-reference servers' SIGHUP reload) keeps its channel: ``os.execv`` is
-wrapped while an agent runs, so the new image starts through
-:mod:`harness.agent.boot` on the same descriptor and re-applies the
-layers and clock (``HARNESS_AGENT_STATE``) before its module runs; what
-spies recorded before is lost.  The agent reads a request only while
-holding its lock, so an exec never swallows one: it waits in the socket
-for the new image.
+A process that starts a fresh interpreter (spawn, ``subprocess``)
+reaches the server's first agent through :mod:`harness.agent.checkin`;
+one that re-executes itself as ``python -m`` keeps its channel
+(:mod:`harness.agent.reexec`).  Every answer says which pids it covers
+(``pids``), whether any of them has a child process (``kids``) and which
+processes could not check in (``refused``): the answers to ``apply``,
+``clock`` and ``reach``.
 """
 
 import os
-import pickle
 import select
 import signal
 import socket
-import sys
 import threading
 
 from harness import contract
+from harness.agent import checkin
 from harness.agent import clock as clock_mod
 from harness.agent import hooks
 from harness.agent import layers as layers_mod
+from harness.agent import reexec
 from harness.agent import wire
 
 ENV = contract.AGENT_FD
-#: Layers and clock handed to a re-executed image (pickle, hex).
-STATE_ENV = contract.AGENT_STATE
+STATE_ENV = reexec.STATE_ENV
+#: The requests whose answers say which processes they reached.
+REACHING = frozenset(['apply', 'clock', 'reach'])
 #: Seconds a forked child gets to answer a relayed command.
 RELAY_TIMEOUT = 10.0
 
@@ -60,7 +60,6 @@ RELAY_TIMEOUT = 10.0
 #: be unregistered, so they look here for the agent to act on.
 _current = None
 _hooks_registered = False
-_real_execv = None
 
 
 class Agent(object):
@@ -74,7 +73,9 @@ class Agent(object):
         self.lock = threading.Lock()
         self.table = table or layers_mod.Table()
         self.clock = clock or clock_mod.Clock()
-        self.children = []  # sockets to forked children
+        self.children = []  # sockets to forked and checked-in children
+        #: The first process's :class:`harness.agent.checkin.Listener`.
+        self.listener = None
         self._fork_pair = None
         # New with every agent: a re-exec of the same pid shows a new one.
         self.boot = os.urandom(8).hex()
@@ -90,15 +91,30 @@ class Agent(object):
                                   daemon=True)
         thread.start()
 
+    def listen(self):
+        """Let fresh Python processes of the server check in
+        (:mod:`harness.agent.checkin`): the server's first process."""
+        self.listener = checkin.Listener()
+
     def serve(self):
         """Answer requests until the channel closes."""
         # Signals are for the server's main thread, never this one.
         signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals())
+        # A poll object made once: the loop's cost is the request's.
+        poller = select.poll()
+        poller.register(self.sock, select.POLLIN)
+        if self.listener is not None:
+            poller.register(self.listener, select.POLLIN)
+        sock_fd = self.sock.fileno()
         while True:
             try:
-                select.select([self.sock], [], [])
+                ready = poller.poll()
             except (OSError, ValueError):
                 return  # closed under us: a fork's child or an exec
+            if ready[0][0] != sock_fd and len(ready) == 1:
+                with self.lock:
+                    self.check_in()
+                continue
             with self.lock:
                 try:
                     request = wire.recv(self.sock)
@@ -110,6 +126,20 @@ class Agent(object):
                 except OSError:
                     return
 
+    def check_in(self, expect=(), timeout=0):
+        """Take the processes checking in (see :meth:`listen`), waiting up
+        to *timeout* seconds for the pids *expect*."""
+        if self.listener is not None:
+            for conn in self.listener.take(self.init_request, expect,
+                                           timeout):
+                conn.settimeout(RELAY_TIMEOUT)
+                self.children.append(conn)
+
+    def init_request(self):
+        """What a process checking in gets: the layers and clock now."""
+        return {'op': 'init', 'layers': list(self.table.specs.values()),
+                'clock': self.clock.state}
+
     def handle(self, request):
         """Apply *request* here, then relay it to the children."""
         try:
@@ -120,6 +150,10 @@ class Agent(object):
         except Exception as exc:
             return {'ok': False, 'target': False,
                     'error': '%s: %s' % (type(exc).__name__, exc)}
+        reaching = request['op'] in REACHING
+        if reaching:
+            pids, kids = [os.getpid()], checkin.has_children()
+            refused = dict(self.listener.refused) if self.listener else {}
         for reply in self.relay(request):
             if not reply['ok']:
                 if request['op'] == 'apply':
@@ -130,7 +164,15 @@ class Agent(object):
                                 'id': request['layer']['id']})
                 return reply
             value = _merge(request['op'], value, reply['value'])
-        return {'ok': True, 'value': value}
+            if reaching:
+                pids += reply['pids']
+                kids = kids or reply['kids']
+                # A re-executed child listens too (harness.agent.boot).
+                refused.update(reply['refused'])
+        if not reaching:
+            return {'ok': True, 'value': value}
+        return {'ok': True, 'value': value, 'pids': pids, 'kids': kids,
+                'refused': refused}
 
     def apply_local(self, request):
         op = request['op']
@@ -143,8 +185,6 @@ class Agent(object):
             self.table.apply(request['layer'])
         elif op == 'remove':
             self.table.remove(request['id'])
-        elif op == 'calls':
-            return self.table.calls(request['id'])
         elif op == 'clock':
             self.clock.set(request['state'])
         elif op == 'status':
@@ -154,6 +194,8 @@ class Agent(object):
             return hooks.pause(request.get('timeout', 0))
         elif op == 'resume':
             hooks.resume()
+        elif op == 'reach':
+            self.check_in(request.get('expect', ()), request.get('wait', 0))
         elif op != 'ping':
             raise ValueError('unknown request %r' % (op,))
         return None
@@ -210,20 +252,21 @@ class Agent(object):
     def after_fork_child(self):
         pair, self._fork_pair = self._fork_pair, None
         # What the parent holds stays the parent's.
-        for sock in [self.sock] + self.children:
-            sock.close()
+        for sock in [self.sock] + self.children + [self.listener]:
+            if sock is not None:
+                sock.close()
         if pair is None:
             return
         parents, mine = pair
         parents.close()
-        self.table.forget_calls()
+        after_fork = getattr(self.table, 'after_fork', None)
+        if after_fork is not None:
+            after_fork()
         Agent(mine, self.table, self.clock).start()
 
 
 def _merge(op, value, child_value):
     """*value* of this process with a child's answer to *op*."""
-    if op == 'calls':
-        return value + child_value
     if op == 'status':
         return dict(value, busy=value['busy'] + child_value['busy'])
     if op == 'pause':
@@ -247,32 +290,9 @@ def _after_in_child():
 
 
 def _register_hooks():
-    global _hooks_registered, _real_execv
+    global _hooks_registered
     if not _hooks_registered:
         os.register_at_fork(before=_before, after_in_parent=_after_in_parent,
                             after_in_child=_after_in_child)
-        _real_execv = os.execv
-        os.execv = _execv
+        reexec.install(lambda: _current)
         _hooks_registered = True
-
-
-def _execv(path, argv):
-    """``os.execv`` that keeps the agent of a ``python -m`` re-exec."""
-    agent = _current
-    argv = list(argv)
-    if (agent is None or len(argv) < 3 or argv[1] != '-m'
-            or path != sys.executable):
-        return _real_execv(path, argv)
-    with agent.lock:
-        state = {'layers': list(agent.table.specs.values()),
-                 'clock': agent.clock.state}
-        os.environ[STATE_ENV] = pickle.dumps(state).hex()
-        os.environ[ENV] = str(agent.sock.fileno())
-        agent.sock.set_inheritable(True)
-        try:
-            _real_execv(path, [path, '-m', 'harness.agent.boot'] + argv[1:])
-        except OSError:
-            agent.sock.set_inheritable(False)
-            for name in (STATE_ENV, ENV):
-                os.environ.pop(name, None)
-            raise

@@ -207,9 +207,7 @@ def run_module(module, args, cwd, main=None):
     sys.argv = [module] + list(args)  # runpy puts the file in argv[0]
     if sys.path and not getattr(sys.flags, 'safe_path', False):
         sys.path[0] = cwd  # what -m puts first (unless -P)
-    # The preloaded copy stays imported under its package; running the
-    # module again as __main__ is what -m does (and keeps runpy quiet).
-    sys.modules.pop(module, None)
+    forget_main(module)
     try:
         if main is None:
             runpy.run_module(module, run_name='__main__', alter_sys=True)
@@ -221,6 +219,23 @@ def run_module(module, args, cwd, main=None):
         traceback.print_exc()
         return 1
     return 0
+
+
+def forget_main(module):
+    """Drop from ``sys.modules`` what ``python -m module`` runs as
+    ``__main__``, and nothing else.
+
+    For a plain module that is the preloaded copy itself: ``-m`` runs a
+    fresh one (and ``runpy`` warns when it finds one imported already).
+    For a package ``-m`` imports the package, then runs its
+    ``__main__`` submodule: the preloaded package stays, with the
+    submodules its import bound as attributes (``uvicorn.logging``); a
+    fresh copy of it would lack the ones already in ``sys.modules``.
+    """
+    loaded = sys.modules.get(module)
+    if loaded is not None and hasattr(loaded, '__path__'):
+        module += '.__main__'
+    sys.modules.pop(module, None)
 
 
 def run_code(spec, code):

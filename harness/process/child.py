@@ -162,6 +162,8 @@ class ServerProcess(object):
             pass_fds.append(theirs.fileno())
         else:
             env.pop(contract.AGENT_FD, None)
+        # A test run inside a server's tree starts servers of its own.
+        env.pop(contract.AGENT_ADDRESS, None)
         if self.sock is not None:
             env[contract.SOCKET_FD] = str(self.socket_fd())
             pass_fds.append(self.sock.fileno())

@@ -6,12 +6,19 @@ wall clock (``Server.clock``); both read and act through the server's
 :class:`harness.reach.injector.Injector`.
 """
 
+import collections
 import datetime
+import json
+import os
+import tempfile
 
 from harness import errors
 
 #: Default of ``returns=``: call through (``None`` is a value).
 UNSET = object()
+#: One recorded call: reprs of its arguments and of its outcome.
+Call = collections.namedtuple(
+    'Call', 'args kwargs result exception pid time')
 
 
 def _timestamp(when):
@@ -29,29 +36,28 @@ def _timestamp(when):
 
 
 class Calls(object):
-    """The calls a spy saw: read again whenever it is read.
+    """The calls a spy saw, in every process of the server, oldest first:
+    read again whenever it is read.
 
     Supports ``len()``, iteration and indexing; after the ``with`` block
     it keeps the calls seen until then.
+
+    :param path: the file the spy's processes append their records to
+        (:class:`harness.agent.layers.Spy`).
     """
 
-    def __init__(self, injector, layer_id):
-        self._injector = injector
-        self._id = layer_id
+    def __init__(self, path):
+        self._path = path
         self._final = None
 
     def freeze(self):
         if self._final is None:
-            try:
-                self._final = self._injector.calls(self._id)
-            except errors.HarnessError:
-                self._final = list(
-                    self._injector.past_calls.get(self._id, ()))
+            self._final = read(self._path)
 
     def _current(self):
         if self._final is not None:
             return self._final
-        return self._injector.calls(self._id)
+        return read(self._path)
 
     def __len__(self):
         return len(self._current())
@@ -64,6 +70,28 @@ class Calls(object):
 
     def __repr__(self):
         return '<Calls %r>' % (self._current(),)
+
+
+def new_file(test_dir, name):
+    """A new, empty file for a spy's records, in ``<test_dir>/spies``
+    (mode 0700: only the test's user may read or add records)."""
+    folder = os.path.join(test_dir, 'spies')
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    fd, path = tempfile.mkstemp(prefix=name + '-', suffix='.calls',
+                                dir=folder)
+    os.close(fd)
+    return path
+
+
+def read(path):
+    """The :data:`Call` records in *path*, oldest first (a line still
+    being written, without its newline yet, is not one)."""
+    with open(path, 'rb') as handle:
+        data = handle.read()
+    lines = data.split(b'\n')[:-1]
+    calls = [Call(**dict(record, args=tuple(record['args'])))
+             for record in map(json.loads, lines)]
+    return sorted(calls, key=lambda call: call.time)
 
 
 class Clock(object):

@@ -20,15 +20,13 @@ import pickle
 import sys
 
 from harness import errors
+from harness.reach import calls as calls_mod
+from harness.reach import tree
 from harness.reach.calls import UNSET
 from harness.reach.calls import Calls
 from harness.reach.calls import Clock
 from harness.reach.channel import REPLY_TIMEOUT
 from harness.reach.channel import Channel
-
-#: One recorded call: reprs of its arguments and of its outcome.
-Call = collections.namedtuple(
-    'Call', 'args kwargs result exception pid time')
 
 
 def is_python(argv):
@@ -67,7 +65,7 @@ class Injector(object):
         self.layers = collections.OrderedDict()  # id -> spec
         self.clock_state = None
         self.channel = None
-        self.past_calls = {}  # spy id -> calls of processes gone
+        self._kids = False  # a process of the server had a child, last time
         self._ids = itertools.count(1)
         self.clock = Clock(self.set_clock)
 
@@ -109,17 +107,9 @@ class Injector(object):
             raise
 
     def detach(self):
-        """Before the server stops: keep what its spies recorded."""
-        channel, self.channel = self.channel, None
-        if channel is None or not channel.alive():
-            return
-        for layer_id, spec in self.layers.items():
-            if spec['kind'] == 'spy':
-                try:
-                    calls = self._remote_calls(channel, layer_id)
-                except errors.HarnessError:
-                    continue  # died meanwhile: those calls are lost
-                self.past_calls.setdefault(layer_id, []).extend(calls)
+        """Before the server stops: its channel is no use any more (what
+        its spies saw is in their files)."""
+        self.channel = None
 
     # -- layers -----------------------------------------------------------
 
@@ -148,12 +138,17 @@ class Injector(object):
     @contextlib.contextmanager
     def spy(self, target):
         """See :meth:`harness.process.server.Server.spy`."""
-        with self._layer({'kind': 'spy', 'target': target}) as layer_id:
-            calls = Calls(self, layer_id)
-            try:
-                yield calls
-            finally:
-                calls.freeze()
+        path = calls_mod.new_file(self.server.test_dir, self.name)
+        try:
+            with self._layer({'kind': 'spy', 'target': target,
+                              'calls_path': path}):
+                calls = Calls(path)
+                try:
+                    yield calls
+                finally:
+                    calls.freeze()
+        finally:
+            os.unlink(path)
 
     @contextlib.contextmanager
     def _layer(self, spec):
@@ -162,8 +157,10 @@ class Injector(object):
         self.layers[spec['id']] = spec
         try:
             if self.running():
-                self._check(self.channel.call({'op': 'apply',
-                                               'layer': spec}))
+                self._call_reaching({'op': 'apply', 'layer': spec})
+        except errors.NotReachedError:
+            self._remove(spec['id'])  # applied where it reached: undo
+            raise
         except BaseException:
             del self.layers[spec['id']]
             raise
@@ -174,24 +171,12 @@ class Injector(object):
 
     def _remove(self, layer_id):
         del self.layers[layer_id]
-        self.past_calls.pop(layer_id, None)
         if self.running():
             try:
                 self._check(self.channel.call({'op': 'remove',
                                                'id': layer_id}))
             except errors.ServerGoneError:
                 return  # a dead server keeps no patch
-
-    def calls(self, layer_id):
-        """Every call spy *layer_id* saw, in every process, oldest first."""
-        calls = list(self.past_calls.get(layer_id, ()))
-        if self.running():
-            calls += self._remote_calls(self.channel, layer_id)
-        return sorted(calls, key=lambda call: call.time)
-
-    def _remote_calls(self, channel, layer_id):
-        records = self._check(channel.call({'op': 'calls', 'id': layer_id}))
-        return [Call(**record) for record in records]
 
     # -- clock ------------------------------------------------------------
 
@@ -201,12 +186,59 @@ class Injector(object):
         old, self.clock_state = self.clock_state, state
         try:
             if self.running():
-                self._check(self.channel.call({'op': 'clock',
-                                               'state': state}))
+                self._call_reaching({'op': 'clock', 'state': state})
+        except errors.NotReachedError:
+            self.clock_state = old
+            self._check(self.channel.call({'op': 'clock', 'state': old}))
+            raise
         except BaseException:
             self.clock_state = old
             raise
         return state
+
+    # -- every Python process reached -------------------------------------
+
+    def _call_reaching(self, request):
+        """Send *request* to the running server and return its value,
+        once every Python process of the server answered it.
+
+        While the agents apply it, the test looks at the server's process
+        tree (:mod:`harness.reach.tree`), so that costs no wait; not at
+        all if none of the server's processes has a child.
+
+        :raises NotReachedError: a Python process of the server has no
+            agent (unless the server's ``ignore_unreached``).
+        """
+        channel = self.channel
+        ignore = getattr(self.server, 'ignore_unreached', False)
+        channel.send(request)
+        processes = None
+        if not ignore and self._kids:
+            # The server had child processes: look at them meanwhile.
+            processes = tree.python_processes(channel.proc.pid)
+        reply = None
+        while channel.unread:
+            reply = channel.receive(REPLY_TIMEOUT)
+        value = self._check(reply)
+        # No process of the server has a child: nothing to look for (a
+        # reference server, one process, pays no look at /proc).
+        self._kids = reply['kids']
+        if ignore or not self._kids:
+            return value
+        if processes is None:
+            processes = tree.python_processes(channel.proc.pid)
+        if processes:
+            self._verify(processes, reply)
+        return value
+
+    def _verify(self, processes, reply):
+        """:func:`harness.reach.tree.verify` of this server."""
+        def ask_again(pids, wait):
+            again = self.channel.call({'op': 'reach', 'expect': pids,
+                                       'wait': wait})
+            self._check(again)
+            return again, tree.python_processes(self.channel.proc.pid)
+        tree.verify(self.name, processes, reply, ask_again)
 
     # -- quiescence -------------------------------------------------------
 

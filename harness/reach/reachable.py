@@ -55,6 +55,12 @@ class Reachable(object):
     """What a :class:`harness.process.server.Server` offers to reach inside its
     program (mixed in; the state lives in :attr:`injector`)."""
 
+    #: False: ``patch``, ``spy`` and ``clock`` raise
+    #: :class:`harness.errors.NotReachedError` when a Python process of
+    #: the server has no agent.  True: the test does not care about such
+    #: processes; they act on the others.
+    ignore_unreached = False
+
     @property
     def injector(self):
         """The server's :class:`harness.reach.injector.Injector` (made on first
@@ -74,12 +80,16 @@ class Reachable(object):
         :param returns: value every call returns (picklable).
         :param delay: seconds every call waits first.
 
-        Applied in every process of the server (forked workers, respawned
-        ones too) before the block starts, or at launch if the server is
-        not running; undone when the block exits.
+        Applied in every Python process of the server (forked workers,
+        respawned ones too, and fresh interpreters: ``multiprocessing``
+        spawn workers, ``subprocess`` children) before the block starts,
+        or at launch if the server is not running; undone when the block
+        exits.
 
         :raises TargetError: the target does not resolve in the server.
         :raises NotPythonError: the program is not Python.
+        :raises NotReachedError: a Python process of the server cannot be
+            reached (see :attr:`ignore_unreached`).
         :raises ServerGoneError: the server died.
         """
         return self.injector.patch(target, raises=raises, returns=returns,

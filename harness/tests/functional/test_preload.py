@@ -52,6 +52,25 @@ def expected_argv(server):
             server.conf_file_name]
 
 
+def agent_listener_fd(pid):
+    """The descriptor of *pid* that is its agent's check-in listener
+    (bound to ``@harness-agent-<pid>-...``), or None."""
+    names = {}
+    with open('/proc/net/unix') as table:
+        next(table)
+        for line in table:
+            fields = line.split()
+            if len(fields) > 7:
+                names[fields[6]] = fields[7]
+    prefix = '@harness-agent-%d-' % pid
+    for fd in os.listdir('/proc/%d/fd' % pid):
+        link = os.readlink('/proc/%d/fd/%s' % (pid, fd))
+        inode = link[len('socket:['):-1]
+        if names.get(inode, '').startswith(prefix):
+            return int(fd)
+    return None
+
+
 def tiny_report(port):
     with socket.create_connection(('127.0.0.1', port), timeout=30) as conn:
         chunks = []
@@ -154,7 +173,13 @@ class TestPreload(functional.FunctionalTest):
                     'inheritable', 'tempdir', 'tzname', 'main'):
             self.assertEqual(exec_state[key], state[key], key)
         for report in (state, exec_state):
-            self.assertEqual(self._given_fds(report), report['fds'])
+            self.assertEqual(self._given_fds(report),
+                             sorted(set(report['fds']) & set(
+                                 self._given_fds(report))))
+            # ... and the agent's own: its check-in listener.
+            self.assertEqual([agent_listener_fd(report['pid'])],
+                             sorted(set(report['fds'])
+                                    - set(self._given_fds(report))))
         self.assertEqual(state['pid'], state['pgid'])
         self.assertEqual(state['pid'], state['sid'])
         self.assertEqual(self._env(exec_state), self._env(state))
@@ -180,7 +205,7 @@ class TestPreload(functional.FunctionalTest):
         env = dict(state['env'])
         for name in ('HARNESS_PRELOAD', 'HARNESS_READY_FD',
                      'HARNESS_LIFELINE_FD', 'HARNESS_TEST_SOCKET_FD',
-                     'HARNESS_AGENT_FD'):
+                     'HARNESS_AGENT_FD', 'HARNESS_AGENT_ADDRESS'):
             env.pop(name)
         return env
 

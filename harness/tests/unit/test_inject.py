@@ -2,11 +2,13 @@
 pure helpers, in this process: layers, the clock, the agent's protocol."""
 
 import datetime
+import os
 import pickle
 import socket
 import threading
 import time
 
+import fixtures
 import testtools
 import time_machine
 
@@ -32,8 +34,12 @@ def patch_spec(layer_id, name, **kwargs):
     return spec
 
 
-def spy_spec(layer_id, name):
-    return {'id': layer_id, 'kind': 'spy', 'target': MOD + '.' + name}
+def spy_spec(layer_id, name, folder):
+    """A spy whose records go to ``<folder>/<layer_id>.calls``."""
+    path = os.path.join(folder, '%d.calls' % layer_id)
+    open(path, 'w').close()
+    return {'id': layer_id, 'kind': 'spy', 'target': MOD + '.' + name,
+            'calls_path': path}
 
 
 class TestLayers(testtools.TestCase):
@@ -42,6 +48,10 @@ class TestLayers(testtools.TestCase):
         super().setUp()
         self.table = layers.Table()
         self.addCleanup(self._clear)
+        self.folder = self.useFixture(fixtures.TempDir()).path
+
+    def calls(self, layer_id):
+        return calls.read(os.path.join(self.folder, '%d.calls' % layer_id))
 
     def _clear(self):
         for layer_id in list(self.table.layers):
@@ -82,28 +92,28 @@ class TestLayers(testtools.TestCase):
         self.assertEqual(2, target.add(1))
 
     def test_spy_sees_calls_under_a_later_patch(self):
-        self.table.apply(spy_spec(1, 'add'))
+        self.table.apply(spy_spec(1, 'add', self.folder))
         self.assertEqual(5, target.add(2, b=3))
         self.table.apply(patch_spec(2, 'add', raises=ValueError('no')))
         self.assertRaises(ValueError, target.add, 4)
-        calls = self.table.calls(1)
-        self.assertEqual([('2',), ('4',)], [c['args'] for c in calls])
-        self.assertEqual({'b': '3'}, calls[0]['kwargs'])
-        self.assertEqual(('5', None), (calls[0]['result'],
-                                       calls[0]['exception']))
+        seen = self.calls(1)
+        self.assertEqual([('2',), ('4',)], [c.args for c in seen])
+        self.assertEqual({'b': '3'}, seen[0].kwargs)
+        self.assertEqual(('5', None), (seen[0].result, seen[0].exception))
         self.assertEqual((None, "ValueError('no')"),
-                         (calls[1]['result'], calls[1]['exception']))
+                         (seen[1].result, seen[1].exception))
+        self.assertEqual({os.getpid()}, {c.pid for c in seen})
 
     def test_methods_static_class_and_inherited(self):
         self.table.apply(patch_spec(1, 'Base.greet', returns='hi'))
         self.table.apply(patch_spec(2, 'Base.static', returns='s'))
-        self.table.apply(spy_spec(3, 'Base.klass'))
+        self.table.apply(spy_spec(3, 'Base.klass', self.folder))
         self.table.apply(patch_spec(4, 'Child.greet', returns='child'))
         self.assertEqual('hi', target.Base().greet('x'))
         self.assertEqual('child', target.Child().greet('x'))
         self.assertEqual('s', target.Base.static(1))
         self.assertEqual('Child:1', target.Child.klass(1))
-        self.assertEqual(1, len(self.table.calls(3)))
+        self.assertEqual(1, len(self.calls(3)))
         self._clear()
         self.assertNotIn('greet', vars(target.Child))
         self.assertIsInstance(vars(target.Base)['static'], staticmethod)
@@ -125,9 +135,9 @@ class TestLayers(testtools.TestCase):
         self.assertEqual({}, self.table.slots)
 
     def test_long_reprs_are_cut(self):
-        self.table.apply(spy_spec(1, 'add'))
+        self.table.apply(spy_spec(1, 'add', self.folder))
         target.add('x' * 5000, 'y')
-        recorded = self.table.calls(1)[0]['args'][0]
+        recorded = self.calls(1)[0].args[0]
         self.assertEqual(layers.MAX_REPR + 3, len(recorded))
 
 
@@ -167,11 +177,13 @@ class TestAgentProtocol(testtools.TestCase):
         return wire.recv(self.sock)
 
     def test_apply_calls_remove(self):
-        reply = self.call({'op': 'apply', 'layer': spy_spec(1, 'add')})
-        self.assertEqual({'ok': True, 'value': None}, reply)
+        folder = self.useFixture(fixtures.TempDir()).path
+        spec = spy_spec(1, 'add', folder)
+        reply = self.call({'op': 'apply', 'layer': spec})
+        self.assertTrue(reply['ok'], reply)
         target.add(1)
-        calls = self.call({'op': 'calls', 'id': 1})['value']
-        self.assertEqual(['2'], [c['result'] for c in calls])
+        self.assertEqual(['2'], [c.result for c in
+                                 calls.read(spec['calls_path'])])
         self.call({'op': 'remove', 'id': 1})
         self.assertFalse(hasattr(target.add, '__wrapped__'))
 
