@@ -68,14 +68,7 @@ class CodeBlock(Directive):
 
     optional_arguments = 1
     has_content = True
-    option_spec = {'caption': directives.unchanged,
-                   'class': directives.class_option,
-                   'name': directives.unchanged,
-                   'linenos': directives.flag,
-                   'lineno-start': directives.unchanged,
-                   'emphasize-lines': directives.unchanged,
-                   'dedent': directives.unchanged,
-                   'force': directives.flag}
+    option_spec = None  # below: AnyOption is defined after this class
 
     def run(self):
         node = nodes.literal_block('\n'.join(self.content),
@@ -95,6 +88,10 @@ class AnyOption(dict):
 
     def __missing__(self, key):
         return directives.unchanged
+
+
+# Sphinx's own options (caption, linenos, emphasize-lines...) as text.
+CodeBlock.option_spec = AnyOption({'class': directives.class_option})
 
 
 class Nested(Directive):
@@ -131,7 +128,13 @@ def read_blocks(text, page):
                             'file_insertion_enabled': False})
     found = []
     for node in tree.findall(lambda n: isinstance(
-            n, (nodes.literal_block, nodes.doctest_block))):
+            n, (nodes.literal_block, nodes.doctest_block,
+                nodes.system_message))):
+        if isinstance(node, nodes.system_message):
+            found += _unread(node, page)
+            continue
+        if isinstance(node.parent, nodes.system_message):
+            continue  # the source docutils quotes in its message
         sample = node.get('sample')
         if sample is None:
             directive = ('>>>' if isinstance(node, nodes.doctest_block)
@@ -140,6 +143,16 @@ def read_blocks(text, page):
         found.append(Block(page=page, line=node.line or 0,
                            text=node.astext(), **sample))
     return found
+
+
+def _unread(message, page):
+    """A directive docutils could not read may hide a block: *message*
+    as a :class:`Block` to report, if it is about a directive."""
+    text = message.children[0].astext() if message.children else ''
+    if message['level'] < 3 or 'directive' not in text:
+        return []
+    return [Block(page=page, line=message.get('line') or 0,
+                  text=' '.join(text.split()), directive='error')]
 
 
 @dataclasses.dataclass
@@ -212,6 +225,8 @@ def problems(blocks):
 def _problems(block):
     if block.directive == '::':
         return ['a bare "::" literal block: use ".. code-block:: LANG"']
+    if block.directive == 'error':
+        return ['docutils cannot read it: %s' % block.text]
     if block.directive == '>>>':
         return ['a doctest block: use ".. code-block:: pycon" with '
                 ':class: not-run, or a captioned file']

@@ -132,6 +132,10 @@ def test_the_convention_is_checked():
         .. code:: python
 
            print(4)
+
+        .. code-block:: python two arguments
+
+           print(5)
         ''')
     assert [
         'page.rst:3: a bare "::" literal block: use ".. code-block:: LANG"',
@@ -142,6 +146,8 @@ def test_the_convention_is_checked():
         'page.rst:20: output before any "$ " command',
         'page.rst:24: line 26: | needs a shell: commands run without one',
         'page.rst:28: ".. code::": use ".. code-block:: LANG"',
+        'page.rst:32: docutils cannot read it: Error in "code-block" '
+        'directive: maximum 1 argument(s) allowed, 3 supplied.',
     ] == doc_samples.problems(blocks_of(text))
 
 
