@@ -34,6 +34,13 @@ DIRECTIVE = re.compile(r'^\s*\.\.\s+((?:(?!_)\w)+(?:[-._+:](?:(?!_)\w)+)*)'
                        r'\s*::', re.M)
 
 
+class AnyOption(dict):
+    """Every option accepted, as text (a directive Sphinx knows)."""
+
+    def __missing__(self, key):
+        return directives.unchanged
+
+
 @dataclasses.dataclass
 class Block:
     """One literal block of a page, as the collector sees it."""
@@ -68,7 +75,8 @@ class CodeBlock(Directive):
 
     optional_arguments = 1
     has_content = True
-    option_spec = None  # below: AnyOption is defined after this class
+    # Sphinx's own options (caption, linenos, emphasize-lines...) as text.
+    option_spec = AnyOption({'class': directives.class_option})
 
     def run(self):
         node = nodes.literal_block('\n'.join(self.content),
@@ -81,17 +89,6 @@ class CodeBlock(Directive):
             'classes': tuple(self.options.get('class', ())),
             'content_line': self.content_offset + 1}
         return [node]
-
-
-class AnyOption(dict):
-    """Every option accepted, as text (a directive Sphinx knows)."""
-
-    def __missing__(self, key):
-        return directives.unchanged
-
-
-# Sphinx's own options (caption, linenos, emphasize-lines...) as text.
-CodeBlock.option_spec = AnyOption({'class': directives.class_option})
 
 
 class Nested(Directive):
@@ -151,6 +148,8 @@ def _unread(message, page):
     text = message.children[0].astext() if message.children else ''
     if message['level'] < 3 or 'directive' not in text:
         return []
+    if 'directive disabled' in text:
+        return []  # .. include::: an .rst it names is read on its own
     return [Block(page=page, line=message.get('line') or 0,
                   text=' '.join(text.split()), directive='error')]
 
@@ -194,8 +193,11 @@ class Command:
 
 
 def commands(block):
-    """The :class:`Command` s of a console *block*; text before the first
-    ``$`` line is an error."""
+    """The :class:`Command` s of a console *block*, a line ending in
+    ``\\`` continued on the next.
+
+    :raises ValueError: output before the first ``$`` line.
+    """
     found, pending, start = [], '', 0
     for number, line in enumerate(block.text.splitlines()):
         line = line.rstrip()
@@ -207,8 +209,7 @@ def commands(block):
                 found.append(Command(block.content_line + start, text))
         elif line.strip():
             if not found:
-                raise ValueError('%s: output before any "$ " command'
-                                 % block.where)
+                raise ValueError('output before any "$ " command')
             found[-1].expected.append(line.strip())
     return found
 
@@ -255,9 +256,7 @@ def _console_problems(block):
     try:
         found = commands(block)
     except ValueError as exc:
-        return [str(exc).split(': ', 1)[1]]
-    except Exception as exc:  # shlex: an unclosed quote
-        return ['cannot split a command: %s' % exc]
+        return [str(exc)]
     if not found:
         return ['a console block without a "$ " command']
     wrong = []
@@ -268,7 +267,9 @@ def _console_problems(block):
             wrong.append('line %d: %s' % (command.line, exc))
             continue
         shell = [t for t in tokens if t in SHELL_ONLY or t[:1] == '>']
-        if shell:
+        if not all(argv for _, argv in command.chain):
+            wrong.append('line %d: an empty command' % command.line)
+        elif shell:
             wrong.append('line %d: %s needs a shell: commands run without '
                          'one' % (command.line, ' '.join(shell)))
     return wrong

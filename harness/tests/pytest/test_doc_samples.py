@@ -40,7 +40,6 @@ RUN = sorted(page for page, blocks in BLOCKS.items()
 @pytest.mark.parametrize('page', RUN)
 def test_page_runs_as_pasted(page, tmp_path):
     sample_runner.run_page(BLOCKS[page], str(tmp_path))
-    # Nothing the page made is left running or written outside it.
 
 
 def test_every_page_follows_the_convention():
@@ -128,6 +127,7 @@ def test_the_convention_is_checked():
         .. code-block:: console
 
            $ pytest | tee log
+           $ FOO=1
 
         .. code:: python
 
@@ -145,8 +145,9 @@ def test_the_convention_is_checked():
         ':class: not-run and say so in the text',
         'page.rst:20: output before any "$ " command',
         'page.rst:24: line 26: | needs a shell: commands run without one',
-        'page.rst:28: ".. code::": use ".. code-block:: LANG"',
-        'page.rst:32: docutils cannot read it: Error in "code-block" '
+        'page.rst:24: line 27: an empty command',
+        'page.rst:29: ".. code::": use ".. code-block:: LANG"',
+        'page.rst:33: docutils cannot read it: Error in "code-block" '
         'directive: maximum 1 argument(s) allowed, 3 supplied.',
     ] == doc_samples.problems(blocks_of(text))
 
