@@ -29,8 +29,8 @@ def environment():
     ``PATH`` (so ``.testr.conf``'s ``python`` is this interpreter too)."""
     env = {k: v for k, v in os.environ.items()
            if not k.startswith('PYTEST_')}
-    env['PATH'] = os.pathsep.join([BIN] + [p for p in [env.get('PATH')]
-                                          if p])
+    paths = [BIN] + [p for p in [env.get('PATH')] if p]
+    env['PATH'] = os.pathsep.join(paths)
     return env
 
 
