@@ -19,8 +19,8 @@ import fixtures
 import testtools
 
 from harness.glance import data
-from harness.process import janitor
 from harness.process import ports
+from harness.process import testdir
 
 # FakeAuthMiddleware: the module __getattr__ below imports it on first use.
 __all__ = ['BaseTestCase', 'FakeAuthMiddleware',  # noqa: F822
@@ -65,8 +65,7 @@ class BaseTestCase(testtools.TestCase):
         if timeout > 0:
             # gentle: raise in the test, so cleanups still stop servers.
             self.useFixture(fixtures.Timeout(timeout, gentle=True))
-        self.test_dir = self.useFixture(fixtures.TempDir()).path
-        janitor.watch_dir(self.test_dir)  # removed even if we are killed
+        self.test_dir = self.useFixture(testdir.TestDir()).path
         self.conf_dir = os.path.join(self.test_dir, 'etc')
         safe_mkdirs(self.conf_dir)
         self.set_policy()
