@@ -9,6 +9,7 @@ bounded, and sockets are bound to 127.0.0.1.
 import errno
 import functools
 import importlib
+import math
 import os
 import select
 import shlex
@@ -18,6 +19,7 @@ import subprocess
 import fixtures
 import testtools
 
+from harness import errors
 from harness.glance import data
 from harness.process import ports
 from harness.process import testdir
@@ -49,11 +51,23 @@ def __getattr__(name):
 
 
 def test_timeout():
-    """Per-test timeout in seconds from ``OS_TEST_TIMEOUT`` (0: none)."""
+    """Per-test timeout in whole seconds from ``OS_TEST_TIMEOUT`` (0: none).
+
+    A fraction rounds up (the alarm counts whole seconds).
+
+    :raises harness.errors.ConfigError: the value is not a number of
+        seconds (Glance's base silently ran without a timeout then).
+    """
+    value = os.environ.get(TIMEOUT_ENV, '').strip() or '0'
     try:
-        return int(os.environ.get(TIMEOUT_ENV, 0))
+        seconds = float(value)
     except ValueError:
-        return 0
+        seconds = math.nan
+    if not seconds >= 0 or math.isinf(seconds):
+        raise errors.ConfigError(
+            '%s=%s: not a number of seconds (unset it, or 0, for no '
+            'timeout)' % (TIMEOUT_ENV, value))
+    return math.ceil(seconds)
 
 
 class BaseTestCase(testtools.TestCase):
