@@ -1,9 +1,10 @@
 """Helpers of ``glance.tests.utils`` (and ``safe_mkdirs``), for Python 3.
 
 Names, signatures and defaults are Glance 2014.1's.  The differences are
-listed in README.rst: commands run from argv lists (a string is split with
-:func:`shlex.split`, never given to a shell), output is text, waits are
-bounded, and sockets are bound to 127.0.0.1.
+listed in ``doc/source/explanation/reference_service.rst`` ("Differences
+from the Glance harness"): commands run from argv lists (a string is
+split with :func:`shlex.split`, never given to a shell), output is text,
+waits are bounded, and sockets are bound to 127.0.0.1.
 """
 
 import errno
