@@ -40,7 +40,7 @@ _WHERE = {
     'Server': 'harness.process.server',
     'ServerFixture': 'harness.process.fixture',
     'NewServerFixture': 'harness.process.fixture',
-    'TestDir': 'harness.process.fixture',
+    'TestDir': 'harness.process.testdir',
     'set_up': 'harness.process.fixture',
     'ReadyByte': 'harness.process.readiness',
     'TcpPort': 'harness.process.readiness',

@@ -27,6 +27,10 @@ AGENT_ADDRESS = 'HARNESS_AGENT_ADDRESS'
 #: The launch's descriptor variables, as a program sees them.
 DESCRIPTORS = (READY_FD, LIFELINE_FD, SOCKET_FD, AGENT_FD)
 
+#: ``1`` or a directory: keep every test directory there
+#: (:mod:`harness.process.testdir`); unset or ``0``: remove them.
+KEEP_TEST_DIR = 'HARNESS_KEEP_TEST_DIR'
+
 # -- the fork-server (:mod:`harness.forkserver`) ----------------------------
 #: ``0``: plain fork/exec; anything else (or unset): preloaded forks.
 PRELOAD = 'HARNESS_PRELOAD'

@@ -3,7 +3,8 @@
 Every figure is a median over repeated runs in this one process, printed
 with its ratio to the *floor*: three bare ``python -c "import <server
 module>"`` processes (api, registry, scrubber) started at once.  Nothing
-here asserts; the targets live in the README and the closing notes.
+here asserts; the targets and the latest figures are in
+``doc/source/explanation/benchmark.rst``.
 
 Figures:
 

@@ -18,7 +18,7 @@ from harness.forkserver import client as forkserver
 from harness.stack import layout as stacks
 
 TARGET = 'harness.service.db.api.image_get_all'
-#: What the README promises, in seconds.
+#: The target (doc/source/explanation/benchmark.rst), in seconds.
 GOAL = 0.005
 
 

@@ -24,7 +24,7 @@ from harness import fixtures as harness_fixtures
 from harness.forkserver import client as forkserver
 from harness.stack import reuse
 
-#: What the README promises, in seconds.
+#: The target (doc/source/explanation/benchmark.rst), in seconds.
 GOAL = 0.002
 HEADERS = {'Content-Type': 'application/octet-stream',
            'x-image-meta-name': 'bench', 'x-image-meta-is_public': 'True',

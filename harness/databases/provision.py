@@ -167,6 +167,7 @@ def sql_base_url():
 
 def reset_database(url):
     """Empty the MySQL/PostgreSQL database *url* (sqlite: nothing to do;
-    its file stays in the test directory for diagnosis)."""
+    its file goes with the test directory, which
+    ``HARNESS_KEEP_TEST_DIR`` keeps)."""
     if not is_sqlite(url):
         sqldb.reset(url)

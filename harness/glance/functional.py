@@ -85,9 +85,9 @@ class FunctionalTest(utils.BaseTestCase):
     def _reset_database(self, conn_string):
         """Empty the database behind *conn_string* (sqlite: nothing to do).
 
-        sqlite databases live in the per-test directory and are left for
-        diagnosis; MySQL/PostgreSQL worker databases are emptied through
-        SQLAlchemy.
+        sqlite databases live in the per-test directory and go with it
+        (``HARNESS_KEEP_TEST_DIR`` keeps it to read); MySQL/PostgreSQL
+        worker databases are emptied through SQLAlchemy.
         """
         if not database.is_sqlite(conn_string):
             self._dispose_engines()

@@ -1,14 +1,16 @@
 """Helpers of ``glance.tests.utils`` (and ``safe_mkdirs``), for Python 3.
 
 Names, signatures and defaults are Glance 2014.1's.  The differences are
-listed in README.rst: commands run from argv lists (a string is split with
-:func:`shlex.split`, never given to a shell), output is text, waits are
-bounded, and sockets are bound to 127.0.0.1.
+listed in ``doc/source/explanation/reference_service.rst`` ("Differences
+from the Glance harness"): commands run from argv lists (a string is
+split with :func:`shlex.split`, never given to a shell), output is text,
+waits are bounded, and sockets are bound to 127.0.0.1.
 """
 
 import errno
 import functools
 import importlib
+import math
 import os
 import select
 import shlex
@@ -18,9 +20,10 @@ import subprocess
 import fixtures
 import testtools
 
+from harness import errors
 from harness.glance import data
-from harness.process import janitor
 from harness.process import ports
+from harness.process import testdir
 
 # FakeAuthMiddleware: the module __getattr__ below imports it on first use.
 __all__ = ['BaseTestCase', 'FakeAuthMiddleware',  # noqa: F822
@@ -49,11 +52,23 @@ def __getattr__(name):
 
 
 def test_timeout():
-    """Per-test timeout in seconds from ``OS_TEST_TIMEOUT`` (0: none)."""
+    """Per-test timeout in whole seconds from ``OS_TEST_TIMEOUT`` (0: none).
+
+    A fraction rounds up (the alarm counts whole seconds).
+
+    :raises harness.errors.ConfigError: the value is not a number of
+        seconds (Glance's base silently ran without a timeout then).
+    """
+    value = os.environ.get(TIMEOUT_ENV, '').strip() or '0'
     try:
-        return int(os.environ.get(TIMEOUT_ENV, 0))
+        seconds = float(value)
     except ValueError:
-        return 0
+        seconds = math.nan
+    if not seconds >= 0 or math.isinf(seconds):
+        raise errors.ConfigError(
+            '%s=%s: not a number of seconds (unset it, or 0, for no '
+            'timeout)' % (TIMEOUT_ENV, value))
+    return math.ceil(seconds)
 
 
 class BaseTestCase(testtools.TestCase):
@@ -65,8 +80,7 @@ class BaseTestCase(testtools.TestCase):
         if timeout > 0:
             # gentle: raise in the test, so cleanups still stop servers.
             self.useFixture(fixtures.Timeout(timeout, gentle=True))
-        self.test_dir = self.useFixture(fixtures.TempDir()).path
-        janitor.watch_dir(self.test_dir)  # removed even if we are killed
+        self.test_dir = self.useFixture(testdir.TestDir()).path
         self.conf_dir = os.path.join(self.test_dir, 'etc')
         safe_mkdirs(self.conf_dir)
         self.set_policy()

@@ -7,8 +7,9 @@ process, readiness, launch logs, process groups, the janitor and ports.
   the descriptors tied to it;
 * :mod:`harness.process.readiness`: ready byte, TCP, HTTP GET, log regex;
 * :mod:`harness.process.launch`: start with retry, wait ready, stop all;
-* :mod:`harness.process.fixture`: ``ServerFixture``, ``NewServerFixture``,
-  ``TestDir``;
+* :mod:`harness.process.fixture`: ``ServerFixture``, ``NewServerFixture``;
+* :mod:`harness.process.testdir`: ``TestDir``, the per-test directory
+  (kept with ``HARNESS_KEEP_TEST_DIR``);
 * :mod:`harness.process.launchlogs`, :mod:`harness.process.logs`: what a
   launch wrote;
 * :mod:`harness.process.pgroups`, :mod:`harness.process.janitor`: the one

@@ -31,10 +31,10 @@ import fixtures
 from testtools import content
 
 from harness import errors
-from harness.process import janitor
 from harness.process import launch
 from harness.process import logs
 from harness.process import ports
+from harness.process.testdir import TestDir
 
 __all__ = ['NewServerFixture', 'OneError', 'ServerFixture', 'TestDir',
            'add_log_details', 'set_up']
@@ -179,14 +179,6 @@ class OneError(fixtures.Fixture):
 
 
 # -- fixtures ---------------------------------------------------------------
-class TestDir(fixtures.Fixture):
-    """A temporary directory that the janitor removes if we are killed."""
-
-    def _setUp(self):
-        self.path = self.useFixture(fixtures.TempDir()).path
-        janitor.watch_dir(self.path)
-
-
 class ServerFixture(OneError):
     """*server* started and ready; stopped (bounded) on cleanUp.
 

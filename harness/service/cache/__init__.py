@@ -2,7 +2,8 @@
 
 :class:`ImageCache` is the one entry point, with Glance 2014.1's method
 names; the ``cache`` filter, the management API and the cache tools all
-go through it.  ``doc/cache-contracts.rst`` describes its interface.
+go through it.  ``doc/source/explanation/internals/cache-contracts.rst``
+describes its interface.
 Nothing happens at import time: the directory is created and the driver
 checked when an :class:`ImageCache` is built.
 """

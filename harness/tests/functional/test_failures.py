@@ -177,3 +177,31 @@ class TestFailureHandling(testtools.TestCase):
         self.assertTrue(result.wasSuccessful(), result.errors)
         self.assertIn('was not ready after 0.5 seconds', seen['msg'])
         self.assert_nothing_left(seen)
+
+
+class TestKeptTestDir(testtools.TestCase):
+    """``HARNESS_KEEP_TEST_DIR`` keeps a failing test's files to read."""
+
+    def test_failing_test_keeps_its_directory_and_says_where(self):
+        import fixtures
+        import shutil
+        keep = self.useFixture(fixtures.TempDir()).path
+        self.useFixture(fixtures.EnvironmentVariable(
+            'HARNESS_KEEP_TEST_DIR', keep))
+
+        def failing(case, seen):
+            start(case, seen)
+            case.fail('deliberate')
+
+        result, case, seen = run_inner(failing)
+        self.addCleanup(shutil.rmtree, seen['dir'], True)
+        self.assertEqual(1, len(result.failures))
+        self.assertEqual(keep, os.path.dirname(seen['dir']))
+        # The servers stopped; their logs and conf files stayed.
+        for pid in seen['pids']:
+            self.assertFalse(os.path.exists('/proc/%d' % pid))
+        self.assertIn('harness-api',
+                      open(case.api_server.log_file).read())
+        self.assertTrue(os.path.isfile(
+            os.path.join(seen['dir'], 'etc', 'policy.json')))
+        self.assertIn(seen['dir'], case.getDetails()['test_dir'].as_text())

@@ -8,6 +8,7 @@ import sys
 import fixtures
 import testtools
 
+from harness import errors
 from harness.glance import utils
 
 
@@ -169,8 +170,18 @@ class MiscTest(testtools.TestCase):
     def test_timeout_from_environment(self):
         self.useFixture(fixtures.EnvironmentVariable('OS_TEST_TIMEOUT', '7'))
         self.assertEqual(7, utils.test_timeout())
-        self.useFixture(fixtures.EnvironmentVariable('OS_TEST_TIMEOUT', 'x'))
+        self.useFixture(fixtures.EnvironmentVariable('OS_TEST_TIMEOUT', '2.5'))
+        self.assertEqual(3, utils.test_timeout())
+        self.useFixture(fixtures.EnvironmentVariable('OS_TEST_TIMEOUT', ''))
         self.assertEqual(0, utils.test_timeout())
+
+    def test_a_bad_timeout_is_a_clear_error(self):
+        for bad in ('x', '-1', 'nan', 'inf'):
+            self.useFixture(fixtures.EnvironmentVariable('OS_TEST_TIMEOUT',
+                                                         bad))
+            exc = self.assertRaises(errors.ConfigError, utils.test_timeout)
+            self.assertIn('OS_TEST_TIMEOUT=%s: not a number of seconds' % bad,
+                          str(exc))
 
     def test_timeout_fails_a_hung_test(self):
         self.useFixture(fixtures.EnvironmentVariable('OS_TEST_TIMEOUT', '1'))

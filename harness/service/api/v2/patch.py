@@ -5,7 +5,7 @@ apply in order to a working copy of the image record, which is saved
 once at the end (nothing is saved when any operation fails).
 
 Operations on ``/locations`` are handed to the locations module
-(``doc/v2-contracts.rst``)::
+(``doc/source/explanation/internals/v2-contracts.rst``)::
 
     locations.apply_patch(api, ctx, record, op, index, value)
 

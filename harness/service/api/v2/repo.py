@@ -4,7 +4,8 @@ The v2 API talks to the DB API directly, or through the registry's
 ``POST /rpc`` when ``data_api`` names the registry: either way
 :func:`~harness.service.api.v2.dbgateway.gateway` hands out an object
 whose methods are the DB API functions.  :func:`load` and :func:`save`
-turn its rows into *records* (see ``doc/v2-contracts.rst``) and back,
+turn its rows into *records* (see
+``doc/source/explanation/internals/v2-contracts.rst``) and back,
 mapping DB errors to HTTP ones.
 """
 

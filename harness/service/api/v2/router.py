@@ -2,7 +2,8 @@
 
 The :class:`API` app holds what every v2 handler needs (configuration,
 policy enforcer, property protections, the DB gateway) and hands each
-route to its controller; ``doc/v2-contracts.rst`` describes that
+route to its controller;
+``doc/source/explanation/internals/v2-contracts.rst`` describes that
 interface.  A path routed for other methods is ``405`` with ``Allow``;
 anything else unmatched is ``404``.
 """
