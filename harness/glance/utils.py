@@ -1,7 +1,8 @@
 """Helpers of ``glance.tests.utils`` (and ``safe_mkdirs``), for Python 3.
 
-Names, signatures and defaults are Glance 2014.1's.  The differences are
-listed in README.rst: commands run from argv lists (a string is split with
+Names, signatures and defaults are Glance 2014.1's.  The differences
+(see the documentation's explanation of the differences from Glance):
+commands run from argv lists (a string is split with
 :func:`shlex.split`, never given to a shell), output is text, waits are
 bounded, and sockets are bound to 127.0.0.1.
 """
@@ -60,6 +61,9 @@ class BaseTestCase(testtools.TestCase):
     """Base of every harness test: per-test timeout, temp dir, policy."""
 
     def setUp(self):
+        """The per-test timeout (``OS_TEST_TIMEOUT``), ``test_dir`` (a
+        temporary directory the janitor removes even if the test process
+        is killed), ``conf_dir`` and its ``policy.json``."""
         super().setUp()
         timeout = test_timeout()
         if timeout > 0:
