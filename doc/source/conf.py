@@ -21,6 +21,8 @@ extensions = [
 autodoc_member_order = 'bysource'
 autodoc_default_options = {'members': True, 'show-inheritance': True}
 autodoc_typehints = 'description'
+# Defaults as written (``returns=UNSET``), not their repr (<object ...>).
+autodoc_preserve_defaults = True
 
 exclude_patterns = ['_build']
 html_theme = 'alabaster'

@@ -39,6 +39,11 @@ class FunctionalTest(utils.BaseTestCase):
     disabled = False
 
     def setUp(self):
+        """Lay the stack out in the test's directory (ports reserved,
+        ``etc/`` written, ``api_server``, ``registry_server`` and
+        ``scrubber_daemon`` declared), start nothing; register the
+        cleanups that stop every server and attach the logs of a failed
+        test."""
         super().setUp()
         self._engines = []
         # The layout (ports, etc/, the three servers) is the Stack
@@ -64,6 +69,7 @@ class FunctionalTest(utils.BaseTestCase):
         self.addCleanup(self.cleanup)
 
     def tearDown(self):
+        """Stop the servers (:meth:`cleanup`) unless ``disabled``."""
         if not self.disabled:
             self.cleanup()
         super().tearDown()

@@ -75,6 +75,9 @@ class BaseTestCase(testtools.TestCase):
     """Base of every harness test: per-test timeout, temp dir, policy."""
 
     def setUp(self):
+        """The per-test timeout (``OS_TEST_TIMEOUT``), ``test_dir`` (a
+        temporary directory the janitor removes even if the test process
+        is killed), ``conf_dir`` and its ``policy.json``."""
         super().setUp()
         timeout = test_timeout()
         if timeout > 0:

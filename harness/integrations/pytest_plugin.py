@@ -9,9 +9,9 @@ package is enough (``-p no:harness`` turns it off).  Fixtures:
   arguments override conf template keys, as ``start_servers(**kwargs)``
   does (and ``api=``/``registry=``/``scrubber=`` set server attributes);
   every stack it started is stopped after the test;
-* ``harness_server_factory(server_class, *args, **kwargs)``: the same for
-  any ``Server`` class taking ``(test_dir, port, *args, sock=None)``; it
-  returns the :class:`harness.process.fixture.NewServerFixture`.  A start
+* ``harness_server_factory(server_class, **kwargs)``: the same for any
+  ``Server`` class (or callable) taking ``(test_dir, port, sock=None)``;
+  it returns the :class:`harness.process.fixture.NewServerFixture`.  A start
   that fails, through either factory, raises its one
   :class:`harness.errors.HarnessError` (``LaunchFailedError``: server,
   status, log tail), shown without the harness's frames;

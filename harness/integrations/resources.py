@@ -40,9 +40,12 @@ class ReusedStackResource(testresources.TestResourceManager):
                               **kwargs)
 
     def make(self, dependency_resources):
+        """A :class:`harness.stack.reuse.ReusableStack`, not started yet
+        (the first test's ``begin()`` starts it)."""
         return reuse.ReusableStack(**self.arguments)  # started by begin()
 
     def clean(self, resource):
+        """Stop the stack *resource*."""
         resource.stop()
 
     def isDirty(self):
@@ -81,6 +84,9 @@ class ReusedStackTestCase(testtools.TestCase):
     stack_kwargs = None
 
     def setUp(self):
+        """Take ``self.stack`` from the resource and make it ready for
+        this test (``begin()``: reset, or a fresh start); its end, and
+        the logs of a failure, are cleanups."""
         super().setUp()
         testresources.setUpResources(self, self.resources, None)
         self.addCleanup(testresources.tearDownResources, self,

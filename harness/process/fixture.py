@@ -145,6 +145,9 @@ class OneError(fixtures.Fixture):
     _failure_details = None
 
     def setUp(self):
+        """``fixtures.Fixture.setUp``, but a failure raises the one error
+        that broke it, with ``details`` and ``cleanup_errors``, after
+        cleaning up."""
         # fixtures.Fixture.setUp, but for what happens on a failure
         # (overriding setUp is supported by the fixtures library).
         self._failure_details = None

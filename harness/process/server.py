@@ -41,6 +41,32 @@ class Server(reach.Reachable, launchlogs.LaunchLogs):
 
     ``patch``, ``spy`` and ``clock`` reach inside its (Python) program:
     see :class:`harness.reach.reachable.Reachable`.
+
+    :param test_dir: the test's directory: ``etc/`` and the logs go there.
+    :param port: the port to serve on (``bind_port``).
+    :param sock: a socket already bound to *port*, not listening, handed
+        to the program (else the harness binds one at launch).
+
+    What a subclass sets in its ``__init__`` (each also a conf template
+    value, and overridable per start by a keyword argument):
+
+    :ivar server_name: the name of its files (``etc/<name>.conf``) and of
+        its log details.
+    :ivar server_module: the program is ``python -m <server_module>
+        --config-file <conf>``.
+    :ivar command: instead, any program: a list of argv templates
+        (``%(conf_file_name)s``, ``%(bind_port)s``, ``%(socket_fd)s``...).
+    :ivar conf_base: the conf template (required with ``server_module``);
+        ``paste_conf_base`` a paste.ini template.
+    :ivar log_file: the program's log file, read by the log details and
+        :class:`harness.process.readiness.LogMatch`.
+    :ivar fork_socket: False if the program binds its port itself (the
+        harness then keeps it reserved until the launch).
+    :ivar exec_env: Glance's plain dict of extra environment variables
+        (before :attr:`env`).
+    :ivar needs_database: read by the reference servers
+        (:class:`harness.glance.servers.HarnessServer`): True, a database
+        is provisioned before each launch.
     """
 
     #: Signal that makes the program re-read its conf in place (None: the

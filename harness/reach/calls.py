@@ -16,7 +16,12 @@ from harness import errors
 
 #: Default of ``returns=``: call through (``None`` is a value).
 UNSET = object()
-#: One recorded call: reprs of its arguments and of its outcome.
+#: One recorded call: reprs of its arguments and of its outcome, each cut
+#: at 1000 characters.  ``args`` (a tuple of reprs), ``kwargs`` (``{name:
+#: repr}``), ``result`` (``None`` if it raised), ``exception`` (``None`` if
+#: it returned), ``pid`` (the server process that made the call), ``time``
+#: (its ``time.monotonic()`` when the call began: the system's clock, so
+#: calls of several processes sort together).
 Call = collections.namedtuple(
     'Call', 'args kwargs result exception pid time')
 
