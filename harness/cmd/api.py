@@ -29,6 +29,8 @@ from harness.service.api.v2 import cache_hits as v2_hits  # noqa: F401
 from harness.service.api.v2 import router as v2_router  # noqa: F401
 
 PROG = 'harness-api'
+#: Bound when the conf has no ``bind_port`` (Glance's default).
+DEFAULT_PORT = 9292
 #: Store schemes the reference service knows (filesystem + http).
 KNOWN_STORES = store.SCHEMES
 
@@ -53,7 +55,7 @@ def _main(argv):
 
 def serve(app, conf):
     """Serve *app* until stopped; return the exit status."""
-    return server.serve(app, conf, PROG)
+    return server.serve(app, conf, PROG, default_port=DEFAULT_PORT)
 
 
 def main(argv=None):

@@ -19,6 +19,8 @@ from harness.service.api.middleware import fakeauth  # noqa: F401
 from harness.service.registry import api  # noqa: F401
 
 PROG = 'harness-registry'
+#: Bound when the conf has no ``bind_port`` (Glance's default).
+DEFAULT_PORT = 9191
 
 
 def _main(argv):
@@ -32,7 +34,7 @@ def _main(argv):
 
 def serve(app, conf):
     """Serve *app* until stopped; return the exit status."""
-    return server.serve(app, conf, PROG)
+    return server.serve(app, conf, PROG, default_port=DEFAULT_PORT)
 
 
 def main(argv=None):

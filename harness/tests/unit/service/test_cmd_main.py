@@ -120,13 +120,14 @@ class TestApiMain(CmdTestBase):
         with open(blocker, 'w', encoding='utf-8'):
             pass
         conf_file = self.write_conf(
-            'api', filesystem_store_datadir=os.path.join(blocker, 'x'))
-        # Spec 8.1: logged, and start-up goes on (here to the missing
-        # bind_port, the next check); uploads would fail.
+            'api', filesystem_store_datadir=os.path.join(blocker, 'x'),
+            workers='-1')
+        # Spec 8.1: logged, and start-up goes on (here to the bad
+        # workers value, the next check); uploads would fail.
         self.assertEqual(1, api_cmd.main(['--config-file', conf_file]))
         with open(os.path.join(self.tmp, 'api.log'), encoding='utf-8') as f:
             self.assertIn('BadStoreConfiguration', f.read())
-        self.assertIn('ERROR: No bind_port configured',
+        self.assertIn('ERROR: workers must be >= 0, not -1',
                       self.stderr.getvalue())
 
 
