@@ -1,9 +1,11 @@
 """``harness-stack``: the reference stack, up exactly as a test has it.
 
-It sets up one :class:`harness.fixtures.StackFixture`: the registry, the
-API and a scrubber run on free ports with sqlite in a temporary directory,
-prints the endpoints, and waits.  Ctrl-C (or SIGTERM) cleans the fixture
-up: every server stopped and the directory removed, as after any test.
+It sets up one :class:`harness.fixtures.StackFixture`: the registry and
+the API listen on free ports with sqlite in a temporary directory, and the
+scrubber runs once at start-up (as ``start_servers`` runs it: one pass,
+nothing queued yet, exit status 0) and is gone.  It prints the endpoints
+and a URL to try, and waits.  Ctrl-C (or SIGTERM) cleans the fixture up:
+every server stopped and the directory removed, as after any test.
 """
 
 import argparse
@@ -34,6 +36,9 @@ def serve(out, flavor, wait=_wait_for_signal):
         out.write('Registry: http://127.0.0.1:%d/\n' % stack.registry_port)
         out.write('Database: %s\n' % stack.api_server.sql_connection)
         out.write('Logs:     %s\n' % stack.test_dir)
+        # Said outright: the stack has no scrubber process to look for.
+        out.write('Scrubber: ran once at start-up and exited (%s)\n'
+                  % stack.scrubber_daemon.log_file)
         out.write('Try: curl -i %s\nPress Ctrl-C to stop.\n'
                   % stack.url('/v1/images'))
         out.flush()
