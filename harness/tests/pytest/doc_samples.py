@@ -6,7 +6,9 @@ follows:
 * code is shown with ``.. code-block:: LANG`` only: a bare ``::`` literal
   block, a doctest block or another code directive is rejected;
 * a block with ``:caption: FILE`` is a file, written as is into the
-  page's own empty directory;
+  page's own empty directory; ``:name: FILE`` does the same where the
+  page must render with plain docutils, which has no ``:caption:``
+  (README.rst: PyPI and GitHub render it so);
 * a ``console`` block is run: each ``$ `` line a command (shlex-split,
   ``VAR=value`` prefixes, ``&&`` chains, no shell), each other line an
   expected line of its output, ``...`` matching anything; installing
@@ -85,7 +87,8 @@ class CodeBlock(Directive):
         node['sample'] = {
             'directive': self.name,
             'language': self.arguments[0] if self.arguments else '',
-            'caption': self.options.get('caption', '').strip(),
+            'caption': (self.options.get('caption') or
+                        self.options.get('name') or '').strip(),
             'classes': tuple(self.options.get('class', ())),
             'content_line': self.content_offset + 1}
         return [node]
