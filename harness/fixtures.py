@@ -8,8 +8,7 @@
 another service does not import the reference stack's code.
 """
 
-import importlib
-
+from harness import lazy
 from harness.process.fixture import NewServerFixture
 from harness.process.fixture import ServerFixture
 from harness.process.fixture import TestDir
@@ -29,15 +28,4 @@ __all__ = ['NewServerFixture', 'ServerFixture', 'Stack',  # noqa: F822
            'StackFixture', 'TestDir', 'add_log_details', 'set_up']
 
 
-def __getattr__(name):
-    where = _STACK.get(name)
-    if where is None:
-        raise AttributeError('module %r has no attribute %r'
-                             % (__name__, name))
-    value = getattr(importlib.import_module(where), name)
-    globals()[name] = value  # once: later reads skip this function
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_STACK))
+__getattr__, __dir__ = lazy.attributes(__name__, _STACK)

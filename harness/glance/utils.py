@@ -9,7 +9,6 @@ waits are bounded, and sockets are bound to 127.0.0.1.
 
 import errno
 import functools
-import importlib
 import math
 import os
 import select
@@ -21,6 +20,7 @@ import fixtures
 import testtools
 
 from harness import errors
+from harness import lazy
 from harness.glance import data
 from harness.process import ports
 from harness.process import testdir
@@ -41,14 +41,7 @@ _SERVICE_NAMES = {
 }
 
 
-def __getattr__(name):
-    where = _SERVICE_NAMES.get(name)
-    if where is None:
-        raise AttributeError('module %r has no attribute %r'
-                             % (__name__, name))
-    value = getattr(importlib.import_module(where), name)
-    globals()[name] = value  # once: later reads skip this function
-    return value
+__getattr__, __dir__ = lazy.attributes(__name__, _SERVICE_NAMES)
 
 
 def test_timeout():

@@ -22,13 +22,8 @@ process, readiness, launch logs, process groups, the janitor and ports.
 on first use: the janitor process imports this package and stays small.
 """
 
-import importlib
+from harness import lazy
 
-_CHILD = ('STOP_TIMEOUT', 'ServerProcess', 'wait_gone')
-
-
-def __getattr__(name):
-    if name in _CHILD:
-        return getattr(importlib.import_module('harness.process.child'),
-                       name)
-    raise AttributeError('module %r has no attribute %r' % (__name__, name))
+__getattr__, __dir__ = lazy.attributes(__name__, {
+    name: 'harness.process.child'
+    for name in ('STOP_TIMEOUT', 'ServerProcess', 'wait_gone')})
