@@ -16,6 +16,8 @@ import http.client
 import json
 import os
 import socket
+import shutil
+import subprocess
 import sys
 import time
 
@@ -29,9 +31,10 @@ from harness.process import server as server_mod
 PROGRAMS = 'harness.tests.functional.programs.'
 FAMILY = PROGRAMS + 'family'
 ANSWER = FAMILY + '.work.answer'
-#: Another interpreter than the one running the tests, if installed.
-OTHER_PYTHONS = ['/root/.pyenv/versions/%s/bin/python' % version
-                 for version in ('3.10.13', '3.12.1', '3.11.7')]
+#: Other interpreters than the one running the tests, looked up on PATH
+#: (pyenv's shims included: tox.ini names every version to them).
+OTHER_PYTHONS = ['python3.%d' % minor for minor in range(10, 14)
+                 if minor != sys.version_info.minor]
 
 
 class Boom(Exception):
@@ -52,10 +55,18 @@ class FamilyServer(server_mod.Server):
 
 def other_python():
     """An installed interpreter of another version, or None."""
-    for path in OTHER_PYTHONS:
-        if os.path.exists(path) and not os.path.samefile(
-                os.path.realpath(path), os.path.realpath(sys.executable)):
-            return path
+    for name in OTHER_PYTHONS:
+        path = shutil.which(name)
+        if path is None:
+            continue
+        # Ask it for its real path: a pyenv shim exists for versions it
+        # cannot run, and is a script, not the interpreter.
+        probe = subprocess.run(
+            [path, '-c', 'import sys; print(sys.executable)'],
+            capture_output=True, text=True, stdin=subprocess.DEVNULL,
+            timeout=60)
+        if probe.returncode == 0 and probe.stdout.strip():
+            return probe.stdout.strip()
     return None
 
 
@@ -147,7 +158,7 @@ class ReachTest(testtools.TestCase):
     def test_another_interpreter_is_named(self):
         python = other_python()
         if python is None:
-            self.skipTest('no other Python version is installed (%s)'
+            self.skipTest('no other Python version on PATH (looked for %s)'
                           % ', '.join(OTHER_PYTHONS))
         self.check_unreached(python)
 
