@@ -14,6 +14,7 @@ import threading
 
 import testtools
 
+from harness.agent import messages
 from harness.databases import provision as database
 from harness.process import readiness
 from harness.stack import reuse
@@ -180,7 +181,7 @@ class TestResetIsReal(ReuseTestBase):
             thread.start()
             self.addCleanup(thread.join, 60)
             v1.wait_for(lambda: stack.api_server.injector.ask(
-                'status')['busy'])
+                messages.Status())['busy'])
         # The test ends with the request still running in both servers.
         self.next_test(stack)
         self.assert_reset(stack, before)
