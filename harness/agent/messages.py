@@ -19,9 +19,10 @@ dict whose ``op`` names it (:meth:`Request.to_wire`), framed by
   (:mod:`harness.agent.checkin`);
 * :class:`Ping`: nothing, answered.
 
-The answers stay plain dicts (``{'ok': True, 'value': ...}``, see
-:mod:`harness.agent.serve`).  Importing this module starts nothing and
-imports only :mod:`harness.errors` and :mod:`harness.agent.wire`.
+The answers stay plain dicts: ``{'ok': True, 'value': ...}`` (a
+``reaching`` request's adds ``pids``, ``kids`` and ``refused``), or
+:func:`failure`'s.  Importing this module starts nothing and imports
+only :mod:`harness.errors` and :mod:`harness.agent.wire`.
 """
 
 from harness.agent import wire
@@ -115,22 +116,38 @@ class Request(object):
             raise BadMessage('not a request: %r' % (frame,))
         fields = dict(frame)
         op = fields.pop('op', None)
-        kind = REQUESTS.get(op) if isinstance(op, str) else None
+        kind = REQUESTS.get(op) if type(op) is str else None
         if kind is None:
             raise BadMessage('unknown request op %r' % (op,))
         if not issubclass(kind, cls):
             raise BadMessage('a %r request where %r was expected'
                              % (op, cls.op))
-        missing = [name for name in kind.required if name not in fields]
-        extra = sorted(map(str, set(fields).difference(kind.__slots__)))
+        try:
+            return kind(**fields)
+        except TypeError as exc:
+            # Only then are the fields compared: the usual request pays
+            # for the call alone.
+            raise BadMessage(kind._wrong_fields(fields) or '%r request: %s'
+                             % (op, exc)) from None
+
+    @classmethod
+    def _wrong_fields(cls, fields):
+        """Why *fields* are not those of this request (None: they are)."""
+        missing = [name for name in cls.required if name not in fields]
+        extra = sorted(map(str, set(fields).difference(cls.__slots__)))
         wrong = []
         if missing:
             wrong.append('missing field(s) ' + ', '.join(missing))
         if extra:
             wrong.append('unknown field(s) ' + ', '.join(extra))
-        if wrong:
-            raise BadMessage('%r request with %s' % (op, '; '.join(wrong)))
-        return kind(**fields)
+        if not wrong:
+            return None
+        return '%r request with %s' % (cls.op, '; '.join(wrong))
+
+    def combine(self, value, child_value):
+        """The value of this request for a process and the children it
+        relays to: here, the process's own."""
+        return value
 
     def __eq__(self, other):
         return type(self) is type(other) and self.to_wire() == other.to_wire()
@@ -196,6 +213,10 @@ class Status(Request):
     def __init__(self, wait=0):
         self.wait = _seconds('wait', wait)
 
+    def combine(self, value, child_value):
+        """Work in flight counts that of every process."""
+        return dict(value, busy=value['busy'] + child_value['busy'])
+
 
 class Pause(Request):
     """Hold the program's loops at a pass boundary; the answer is True
@@ -206,6 +227,10 @@ class Pause(Request):
 
     def __init__(self, timeout=0):
         self.timeout = _seconds('timeout', timeout)
+
+    def combine(self, value, child_value):
+        """Paused only if every process is."""
+        return value and child_value
 
 
 class Resume(Request):
@@ -248,6 +273,15 @@ class Ping(Request):
 #: Each request class by its ``op``.
 REQUESTS = {kind.op: kind for kind in (Init, Apply, Remove, SetClock, Status,
                                        Pause, Resume, Reach, Ping)}
+
+
+def failure(error):
+    """The answer saying a request failed, for *error* (an exception or a
+    sentence); not about a target (a :class:`harness.agent.layers.
+    TargetError` says which, see :mod:`harness.agent.serve`)."""
+    if isinstance(error, BaseException):
+        error = '%s: %s' % (type(error).__name__, error)
+    return {'ok': False, 'target': False, 'error': error}
 
 
 def send(sock, request):

@@ -111,7 +111,8 @@ class Agent(object):
                 except (wire.ChannelClosed, OSError):
                     return  # the test process is gone: its lifeline stops us
                 except wire.BadFrame as exc:
-                    reply = failure(exc)  # read whole: serve the next one
+                    # Read whole: answered, and the next one served.
+                    reply = messages.failure(exc)
                 else:
                     reply = self.handle(request)
                 try:
@@ -142,12 +143,11 @@ class Agent(object):
             return {'ok': False, 'error': str(exc), 'target': True,
                     'what': exc.target}
         except Exception as exc:
-            return failure(exc)
+            return messages.failure(exc)
         reaching = request.reaching
         if reaching:
             pids, kids = [os.getpid()], checkin.has_children()
             refused = dict(self.listener.refused) if self.listener else {}
-        merge = _MERGE.get(type(request), _keep)
         for reply in self.relay(request):
             if not reply['ok']:
                 if isinstance(request, messages.Apply):
@@ -156,7 +156,7 @@ class Agent(object):
                     self.apply_local(undo)
                     self.relay(undo)
                 return reply
-            value = merge(value, reply['value'])
+            value = request.combine(value, reply['value'])
             if reaching:
                 pids += reply['pids']
                 kids = kids or reply['kids']
@@ -171,11 +171,11 @@ class Agent(object):
         """The reply to *frame*, the first on a new channel: an ``init``
         (or the :class:`harness.agent.wire.BadFrame` reading it raised)."""
         if isinstance(frame, wire.BadFrame):
-            return failure(frame)
+            return messages.failure(frame)
         try:
             request = messages.Init.from_wire(frame)
         except messages.BadMessage as exc:
-            return failure(exc)
+            return messages.failure(exc)
         return self.handle(request)
 
     def apply_local(self, request):
@@ -230,7 +230,9 @@ class Agent(object):
 
         A child whose channel is closed has exited: it is forgotten.
         """
-        frame = request.to_wire()  # pickled once per child: built once
+        if not self.children:
+            return []  # one process: nothing to build a frame for
+        frame = request.to_wire()  # built once for every child
         live = []
         for child in self.children:
             try:
@@ -248,13 +250,15 @@ class Agent(object):
                 child.close()
                 continue
             except wire.BadFrame as exc:
-                replies.append(failure(exc))  # read whole: still in step
+                # Read whole: the channel is still in step.
+                replies.append(messages.failure(exc))
             except OSError as exc:
                 # A stuck child: its late reply would answer the next
                 # request, so it is cut off (its agent then stops).
                 child.close()
-                replies.append(failure('a worker did not answer within '
-                                       '%.0f s: %s' % (RELAY_TIMEOUT, exc)))
+                replies.append(messages.failure(
+                    'a worker did not answer within %.0f s: %s'
+                    % (RELAY_TIMEOUT, exc)))
                 continue
             self.children.append(child)
         return replies
@@ -290,27 +294,6 @@ class Agent(object):
         if after_fork is not None:
             after_fork()
         Agent(mine, self.table, self.clock).start()
-
-
-def failure(error):
-    """The reply saying a request failed, for *error* (an exception or a
-    sentence); not about a target (a :class:`TargetError` says which)."""
-    if isinstance(error, BaseException):
-        error = '%s: %s' % (type(error).__name__, error)
-    return {'ok': False, 'target': False, 'error': error}
-
-
-def _keep(value, child_value):
-    return value
-
-
-#: How this process's value of a request and a child's combine (the
-#: others: this process's value).
-_MERGE = {
-    messages.Status: lambda value, child: dict(
-        value, busy=value['busy'] + child['busy']),
-    messages.Pause: lambda value, child: value and child,
-}
 
 
 def _before():

@@ -141,6 +141,17 @@ class TestRequests(testtools.TestCase):
         self.assertEqual(set(messages.REQUESTS.values()),
                          set(serve.Agent.HANDLERS))
 
+    def test_answers_of_several_processes_combine(self):
+        mine, child = {'pid': 1, 'boot': 'b', 'busy': 2}, {'busy': 3}
+        self.assertEqual({'pid': 1, 'boot': 'b', 'busy': 5},
+                         messages.Status().combine(mine, child))
+        self.assertFalse(messages.Pause().combine(True, False))
+        self.assertTrue(messages.Pause().combine(True, True))
+        self.assertIsNone(messages.Remove(1).combine(None, 'theirs'))
+        self.assertEqual({'ok': False, 'target': False,
+                          'error': 'ValueError: x'},
+                         messages.failure(ValueError('x')))
+
     def test_only_these_reach_every_process(self):
         self.assertEqual({'apply', 'clock', 'reach'},
                          {op for op, kind in messages.REQUESTS.items()
