@@ -184,8 +184,10 @@ class ReusableStack(object):
         self._check_processes(base)
         try:
             for daemon in base.daemons:
-                if not daemon.injector.ask(messages.Pause(),
-                                           timeout=IDLE_TIMEOUT):
+                # The pass under way gets IDLE_TIMEOUT s to end; the
+                # answer, that and the usual margin.
+                if not daemon.injector.ask(messages.Pause(IDLE_TIMEOUT),
+                                           timeout=IDLE_TIMEOUT + 30):
                     raise _NotReset('the scrubber did not finish its run')
             self._check_idle(base, IDLE_TIMEOUT)
             self._restore(base)

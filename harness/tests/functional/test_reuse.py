@@ -11,6 +11,7 @@ import json
 import os
 import signal
 import threading
+import time
 
 import testtools
 
@@ -153,6 +154,21 @@ class TestResetIsReal(ReuseTestBase):
         client.request(stack.api_port, 'DELETE', '/v1/images/%s' % image_id)
         path = os.path.join(stack.api_server.image_dir, image_id)
         v1.wait_for(lambda: not os.path.exists(path))
+
+    def test_a_scrubber_run_under_way_is_waited_for(self):
+        stack = self.reused(daemon=True, delayed_delete=True, scrub_time=0,
+                            wakeup_time=1)
+        before = pids(stack)
+        scrubber = stack.scrubber_daemon
+        queue = 'harness.service.scrub_queue.ScrubQueue.'
+        with scrubber.spy(queue + 'ensure_dir') as runs, \
+                scrubber.patch(queue + 'image_ids', delay=2.0):
+            patched = time.monotonic()
+            # A run that began since: now in its 2 s image_ids, which
+            # the patch coming off does not cut short.
+            v1.wait_for(lambda: any(run.time > patched for run in runs))
+        self.next_test(stack)
+        self.assert_reset(stack, before)
 
     def test_conf_file_restored(self):
         stack = self.reused()
