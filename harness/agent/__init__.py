@@ -10,6 +10,8 @@ the fresh interpreters of the server to check in, admits the test's user
 only (:mod:`harness.agent.checkin`).
 
 * :mod:`harness.agent.wire`: length-prefixed pickles on a stream socket.
+* :mod:`harness.agent.messages`: the requests on it, one class each
+  (the test's, and those an agent relays to its children).
 * :mod:`harness.agent.layers`: resolving a dotted target and stacking
   patch and spy layers on it.
 * :mod:`harness.agent.clock`: moving the process's wall clock

@@ -44,15 +44,16 @@ def start_from_env():
     state = os.environ.pop(agent_mod.STATE_ENV, None)
     if state is not None:
         # A re-exec: the previous image's state, nobody waits for a reply.
-        request = dict(pickle.loads(bytes.fromhex(state)), op='init')
-        reply = agent.handle(request)
+        reply = agent.handle_init(pickle.loads(bytes.fromhex(state)))
     else:
         try:
-            request = wire.recv(sock)
+            frame = wire.recv(sock)
         except (wire.ChannelClosed, OSError):
             sock.close()
             return None  # the test process is gone already
-        reply = agent.handle(request)
+        except wire.BadFrame as exc:
+            frame = exc
+        reply = agent.handle_init(frame)
         wire.send(sock, reply)
     if not reply['ok']:
         what = reply.get('what')

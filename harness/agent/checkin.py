@@ -38,6 +38,7 @@ import struct
 import time
 
 from harness import contract
+from harness.agent import messages
 from harness.agent import wire
 
 ADDRESS_ENV = contract.AGENT_ADDRESS
@@ -77,7 +78,8 @@ class Listener(object):
         """Accept every process checking in (see :meth:`accept`); wait up
         to *timeout* seconds for the pids *expect* (checked in or not).
 
-        :returns: the connections of those that applied *init_request()*.
+        :returns: the connections of those that applied *init_request()*
+            (a :class:`harness.agent.messages.Init`).
         """
         expect = set(expect)
         deadline = time.monotonic() + timeout
@@ -96,8 +98,9 @@ class Listener(object):
             select.select([self.sock], [], [], left)
 
     def accept(self, init):
-        """Take one process that checks in; send it *init* (the layers and
-        clock in force).
+        """Take one process that checks in; send it *init* (a
+        :class:`harness.agent.messages.Init`: the layers and clock in
+        force).
 
         :returns: None if none is checking in, else ``(pid,
             connection)``: the connection once it applied *init*, None if
@@ -122,9 +125,10 @@ class Listener(object):
                 self.refused[pid] = str(hello['refused'])
                 conn.close()
                 return pid, None
-            wire.send(conn, init)
+            messages.send(conn, init)
             reply = wire.recv(conn)
-        except (wire.ChannelClosed, OSError, AttributeError):
+        # AttributeError: a hello that is no dict.
+        except (wire.ChannelClosed, wire.BadFrame, OSError, AttributeError):
             conn.close()
             return pid, None
         if not reply.get('ok'):

@@ -18,7 +18,8 @@ import sys
 from harness import contract
 
 ENV = contract.AGENT_FD
-#: Layers and clock handed to a re-executed image (pickle, hex).
+#: Layers and clock handed to a re-executed image: an ``init`` request
+#: (:class:`harness.agent.messages.Init`, pickled, hex).
 STATE_ENV = contract.AGENT_STATE
 
 _real_execv = None
@@ -39,8 +40,7 @@ def _execv(agent, path, argv):
             or path != sys.executable):
         return _real_execv(path, argv)
     with agent.lock:
-        state = {'layers': list(agent.table.specs.values()),
-                 'clock': agent.clock.state}
+        state = agent.init_request().to_wire()
         os.environ[STATE_ENV] = pickle.dumps(state).hex()
         os.environ[ENV] = str(agent.sock.fileno())
         agent.sock.set_inheritable(True)

@@ -1,21 +1,12 @@
 """The agent: a thread of the server serving its channel to the test.
 
-Requests (dicts, see :mod:`harness.agent.wire`), each answered by
+Requests are the classes of :mod:`harness.agent.messages` (``init``,
+``apply``, ``remove``, ``clock``, ``status``, ``pause``, ``resume``,
+``reach``, ``ping``); the agent runs the handler its :data:`Agent.
+HANDLERS` table holds for the request's class.  Each is answered by
 ``{'ok': True, 'value': ...}`` or ``{'ok': False, 'error': text,
-'target': bool}``:
-
-* ``init`` {layers, clock}: the state to have before the module runs;
-* ``apply`` {layer}, ``remove`` {id}: a patch or spy layer on or off;
-* ``clock`` {state}: see :mod:`harness.agent.clock`;
-* ``status`` {wait}: ``{'pid', 'boot', 'busy'}``: this process's pid,
-  a token new with every agent (a re-exec gets a new one) and the
-  requests in flight in it and its children, after waiting up to *wait*
-  seconds for none (see :mod:`harness.agent.hooks`);
-* ``pause`` {timeout} / ``resume``: hold the program's loops at a pass
-  boundary, and let them go (``pause`` answers True once none is
-  mid-pass);
-* ``reach`` {expect, wait}: take the processes checking in, waiting up
-  to *wait* seconds for the pids *expect* (:mod:`harness.agent.checkin`).
+'target': bool}``; a frame that is no request (:class:`harness.agent.
+wire.BadFrame`) is answered by the latter, and the agent serves on.
 
 Every process of the server answers for itself and for the processes it
 forked.  Fork hooks (registered when the first agent starts, never at
@@ -29,10 +20,10 @@ and after it, respawned ones included.
 A process that starts a fresh interpreter (spawn, ``subprocess``)
 reaches the server's first agent through :mod:`harness.agent.checkin`;
 one that re-executes itself as ``python -m`` keeps its channel
-(:mod:`harness.agent.reexec`).  Every answer says which pids it covers
+(:mod:`harness.agent.reexec`).  Every answer to a request that is
+``reaching`` (``apply``, ``clock``, ``reach``) says which pids it covers
 (``pids``), whether any of them has a child process (``kids``) and which
-processes could not check in (``refused``): the answers to ``apply``,
-``clock`` and ``reach``.
+processes could not check in (``refused``).
 """
 
 import os
@@ -46,13 +37,12 @@ from harness.agent import checkin
 from harness.agent import clock as clock_mod
 from harness.agent import hooks
 from harness.agent import layers as layers_mod
+from harness.agent import messages
 from harness.agent import reexec
 from harness.agent import wire
 
 ENV = contract.AGENT_FD
 STATE_ENV = reexec.STATE_ENV
-#: The requests whose answers say which processes they reached.
-REACHING = frozenset(['apply', 'clock', 'reach'])
 #: Seconds a forked child gets to answer a relayed command.
 RELAY_TIMEOUT = 10.0
 
@@ -117,10 +107,14 @@ class Agent(object):
                 continue
             with self.lock:
                 try:
-                    request = wire.recv(self.sock)
+                    request = messages.receive(self.sock)
                 except (wire.ChannelClosed, OSError):
                     return  # the test process is gone: its lifeline stops us
-                reply = self.handle(request)
+                except wire.BadFrame as exc:
+                    # Read whole: answered, and the next one served.
+                    reply = messages.failure(exc)
+                else:
+                    reply = self.handle(request)
                 try:
                     wire.send(self.sock, reply)
                 except OSError:
@@ -137,33 +131,32 @@ class Agent(object):
 
     def init_request(self):
         """What a process checking in gets: the layers and clock now."""
-        return {'op': 'init', 'layers': list(self.table.specs.values()),
-                'clock': self.clock.state}
+        return messages.Init(list(self.table.specs.values()),
+                             self.clock.state)
 
     def handle(self, request):
-        """Apply *request* here, then relay it to the children."""
+        """Apply *request* (a :class:`harness.agent.messages.Request`)
+        here, then relay it to the children; return the reply."""
         try:
             value = self.apply_local(request)
         except layers_mod.TargetError as exc:
             return {'ok': False, 'error': str(exc), 'target': True,
                     'what': exc.target}
         except Exception as exc:
-            return {'ok': False, 'target': False,
-                    'error': '%s: %s' % (type(exc).__name__, exc)}
-        reaching = request['op'] in REACHING
+            return messages.failure(exc)
+        reaching = request.reaching
         if reaching:
             pids, kids = [os.getpid()], checkin.has_children()
             refused = dict(self.listener.refused) if self.listener else {}
         for reply in self.relay(request):
             if not reply['ok']:
-                if request['op'] == 'apply':
+                if isinstance(request, messages.Apply):
                     # All or nothing: the test forgets a layer that failed.
-                    self.apply_local({'op': 'remove',
-                                      'id': request['layer']['id']})
-                    self.relay({'op': 'remove',
-                                'id': request['layer']['id']})
+                    undo = messages.Remove(request.layer['id'])
+                    self.apply_local(undo)
+                    self.relay(undo)
                 return reply
-            value = _merge(request['op'], value, reply['value'])
+            value = request.combine(value, reply['value'])
             if reaching:
                 pids += reply['pids']
                 kids = kids or reply['kids']
@@ -174,41 +167,76 @@ class Agent(object):
         return {'ok': True, 'value': value, 'pids': pids, 'kids': kids,
                 'refused': refused}
 
+    def handle_init(self, frame):
+        """The reply to *frame*, the first on a new channel: an ``init``
+        (or the :class:`harness.agent.wire.BadFrame` reading it raised)."""
+        if isinstance(frame, wire.BadFrame):
+            return messages.failure(frame)
+        try:
+            request = messages.Init.from_wire(frame)
+        except messages.BadMessage as exc:
+            return messages.failure(exc)
+        return self.handle(request)
+
     def apply_local(self, request):
-        op = request['op']
-        if op == 'init':
-            for spec in request['layers']:
-                self.table.apply(spec)
-            if request['clock'] is not None:
-                self.clock.set(request['clock'])
-        elif op == 'apply':
-            self.table.apply(request['layer'])
-        elif op == 'remove':
-            self.table.remove(request['id'])
-        elif op == 'clock':
-            self.clock.set(request['state'])
-        elif op == 'status':
-            return {'pid': os.getpid(), 'boot': self.boot,
-                    'busy': hooks.wait_idle(request.get('wait', 0))}
-        elif op == 'pause':
-            return hooks.pause(request.get('timeout', 0))
-        elif op == 'resume':
-            hooks.resume()
-        elif op == 'reach':
-            self.check_in(request.get('expect', ()), request.get('wait', 0))
-        elif op != 'ping':
-            raise ValueError('unknown request %r' % (op,))
+        """Apply *request* in this process only; return its value."""
+        handler = self.HANDLERS.get(type(request))
+        if handler is None:
+            raise messages.BadMessage('not a request: %r' % (request,))
+        return handler(self, request)
+
+    # -- the requests, one handler each -----------------------------------
+
+    def _init(self, request):
+        for spec in request.layers:
+            self.table.apply(spec)
+        if request.clock is not None:
+            self.clock.set(request.clock)
+
+    def _apply(self, request):
+        self.table.apply(request.layer)
+
+    def _remove(self, request):
+        self.table.remove(request.id)
+
+    def _set_clock(self, request):
+        self.clock.set(request.state)
+
+    def _status(self, request):
+        return {'pid': os.getpid(), 'boot': self.boot,
+                'busy': hooks.wait_idle(request.wait)}
+
+    def _pause(self, request):
+        return hooks.pause(request.timeout)
+
+    def _resume(self, request):
+        hooks.resume()
+
+    def _reach(self, request):
+        self.check_in(request.expect, request.wait)
+
+    def _ping(self, request):
         return None
+
+    #: The handler of each request class.
+    HANDLERS = {messages.Init: _init, messages.Apply: _apply,
+                messages.Remove: _remove, messages.SetClock: _set_clock,
+                messages.Status: _status, messages.Pause: _pause,
+                messages.Resume: _resume, messages.Reach: _reach,
+                messages.Ping: _ping}
 
     def relay(self, request):
         """Send *request* to every live child; return their replies.
 
         A child whose channel is closed has exited: it is forgotten.
         """
+        if not self.children:
+            return []  # one process: nothing to build a frame for
+        frame = request.to_wire()  # built once for every child
         live = []
         for child in self.children:
             try:
-                wire.send(child, request)
+                wire.send(child, frame)
             except OSError:
                 child.close()
                 continue
@@ -221,13 +249,16 @@ class Agent(object):
             except (wire.ChannelClosed, ConnectionError):
                 child.close()
                 continue
+            except wire.BadFrame as exc:
+                # Read whole: the channel is still in step.
+                replies.append(messages.failure(exc))
             except OSError as exc:
                 # A stuck child: its late reply would answer the next
                 # request, so it is cut off (its agent then stops).
                 child.close()
-                replies.append({'ok': False, 'target': False,
-                                'error': 'a worker did not answer within '
-                                '%.0f s: %s' % (RELAY_TIMEOUT, exc)})
+                replies.append(messages.failure(
+                    'a worker did not answer within %.0f s: %s'
+                    % (RELAY_TIMEOUT, exc)))
                 continue
             self.children.append(child)
         return replies
@@ -263,15 +294,6 @@ class Agent(object):
         if after_fork is not None:
             after_fork()
         Agent(mine, self.table, self.clock).start()
-
-
-def _merge(op, value, child_value):
-    """*value* of this process with a child's answer to *op*."""
-    if op == 'status':
-        return dict(value, busy=value['busy'] + child_value['busy'])
-    if op == 'pause':
-        return value and child_value
-    return value
 
 
 def _before():

@@ -24,14 +24,17 @@ def boot(address):
         sock.settimeout(checkin.CHECKIN_TIMEOUT)
         sock.connect('\0' + address)
         wire.send(sock, {'pid': os.getpid()})
-        request = wire.recv(sock)
+        frame = wire.recv(sock)
     except (OSError, wire.ChannelClosed):
         sock.close()
         return None
+    except wire.BadFrame as exc:
+        frame = exc
     sock.settimeout(None)
     sock.set_inheritable(False)
     agent = serve.Agent(sock, table=lazy.LazyTable())
-    reply = agent.handle(request)
+    # A bad one is answered too: the listener names this process refused.
+    reply = agent.handle_init(frame)
     try:
         wire.send(sock, reply)
     except OSError:

@@ -34,7 +34,7 @@ import weakref
 
 from harness import contract
 from harness import errors
-from harness.agent import wire
+from harness.agent import messages
 from harness.forkserver import client as forkserver
 from harness.process import activation as sd
 from harness.process import janitor
@@ -157,7 +157,7 @@ class ServerProcess(object):
             if self.activation is not None and theirs.fileno() == sd.FD:
                 with theirs:
                     theirs = theirs.dup()
-            wire.send(self.agent_sock, self.agent)
+            messages.send(self.agent_sock, self.agent)
             env[contract.AGENT_FD] = str(theirs.fileno())
             pass_fds.append(theirs.fileno())
         else:

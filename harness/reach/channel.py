@@ -31,8 +31,9 @@ class Channel(object):
         proc.agent_sock.settimeout(REPLY_TIMEOUT)
 
     def send(self, request):
+        """Send *request* (a :class:`harness.agent.messages.Request`)."""
         try:
-            wire.send(self.proc.agent_sock, request)
+            wire.send(self.proc.agent_sock, request.to_wire())
         except OSError:
             raise self._gone() from None
         self.unread += 1
@@ -61,6 +62,11 @@ class Channel(object):
             reply = wire.recv(sock)
         except (wire.ChannelClosed, OSError):
             raise self._gone() from None
+        except wire.BadFrame as exc:
+            self.unread -= 1  # read whole: the next reply is in step
+            raise errors.InjectError('%s server (pid %d) answered with %s'
+                                     % (self.name, self.proc.pid, exc),
+                                     self.name) from None
         self.unread -= 1
         return reply
 

@@ -20,6 +20,7 @@ import pickle
 import sys
 
 from harness import errors
+from harness.agent import messages
 from harness.reach import calls as calls_mod
 from harness.reach import tree
 from harness.reach.calls import UNSET
@@ -76,12 +77,11 @@ class Injector(object):
     # -- launch and stop --------------------------------------------------
 
     def init_request(self):
-        """``init``: what the agent applies before the module runs; sent
-        in the channel at launch
-        (:class:`harness.process.child.ServerProcess`).
+        """What the agent applies before the module runs (a
+        :class:`harness.agent.messages.Init`); sent in the channel at
+        launch (:class:`harness.process.child.ServerProcess`).
         """
-        return {'op': 'init', 'layers': list(self.layers.values()),
-                'clock': self.clock_state}
+        return messages.Init(list(self.layers.values()), self.clock_state)
 
     def attach(self, proc):
         """Open the channel of a just launched *proc*, which holds
@@ -157,7 +157,7 @@ class Injector(object):
         self.layers[spec['id']] = spec
         try:
             if self.running():
-                self._call_reaching({'op': 'apply', 'layer': spec})
+                self._call_reaching(messages.Apply(spec))
         except errors.NotReachedError:
             self._remove(spec['id'])  # applied where it reached: undo
             raise
@@ -173,8 +173,7 @@ class Injector(object):
         del self.layers[layer_id]
         if self.running():
             try:
-                self._check(self.channel.call({'op': 'remove',
-                                               'id': layer_id}))
+                self._check(self.channel.call(messages.Remove(layer_id)))
             except errors.ServerGoneError:
                 return  # a dead server keeps no patch
 
@@ -186,10 +185,10 @@ class Injector(object):
         old, self.clock_state = self.clock_state, state
         try:
             if self.running():
-                self._call_reaching({'op': 'clock', 'state': state})
+                self._call_reaching(messages.SetClock(state))
         except errors.NotReachedError:
             self.clock_state = old
-            self._check(self.channel.call({'op': 'clock', 'state': old}))
+            self._check(self.channel.call(messages.SetClock(old)))
             raise
         except BaseException:
             self.clock_state = old
@@ -234,31 +233,35 @@ class Injector(object):
     def _verify(self, processes, reply):
         """:func:`harness.reach.tree.verify` of this server."""
         def ask_again(pids, wait):
-            again = self.channel.call({'op': 'reach', 'expect': pids,
-                                       'wait': wait})
+            again = self.channel.call(messages.Reach(pids, wait))
             self._check(again)
             return again, tree.python_processes(self.channel.proc.pid)
         tree.verify(self.name, processes, reply, ask_again)
 
     # -- quiescence -------------------------------------------------------
 
-    def ask(self, op, timeout=REPLY_TIMEOUT, **fields):
-        """Send the agent request *op* (``status``, ``pause``, ``resume``:
-        :mod:`harness.agent.hooks`) to the running server; return its
-        value.
+    def ask(self, request, timeout=REPLY_TIMEOUT):
+        """Send the agent *request* (a :mod:`harness.agent.messages`
+        request: ``Status()``, ``Pause(timeout)``, ``Resume()``, see
+        :mod:`harness.agent.hooks`) and return its value, waiting up to
+        *timeout* seconds for it.
 
         :raises InjectError: the server is not running, or failed it.
         """
-        self.send_ask(op, **fields)
+        self.send_ask(request)
         return self.answer(timeout)
 
-    def send_ask(self, op, **fields):
+    def send_ask(self, request):
         """The first half of :meth:`ask`: send, do not wait (ask several
         servers at once, then read each :meth:`answer`)."""
+        if not isinstance(request, messages.Request):
+            raise errors.InjectError(
+                'ask() takes a harness.agent.messages request, not %r'
+                % (request,), self.name)
         if not self.running():
             raise errors.InjectError('%s server is not running'
                                      % self.name, self.name)
-        self.channel.send(dict(fields, op=op))
+        self.channel.send(request)
 
     def answer(self, timeout=REPLY_TIMEOUT):
         """The second half of :meth:`ask`: the value of the answer."""

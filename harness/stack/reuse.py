@@ -26,6 +26,7 @@ import os
 
 from harness import errors
 from harness import fixtures
+from harness.agent import messages
 from harness.databases import tables
 from harness.process import logs
 from harness.stack import reset as reset_mod
@@ -59,7 +60,7 @@ class _Baseline(object):
         self.running = [s for s in stack.servers()
                         if s.process is not None and s.process.poll() is None]
         self.procs = {s: s.process for s in self.running}
-        self.boots = {s: s.injector.ask('status')['boot']
+        self.boots = {s: s.injector.ask(messages.Status())['boot']
                       for s in self.running}
         self.daemons = [s for s in self.running
                         if s is stack.scrubber_daemon]
@@ -183,7 +184,10 @@ class ReusableStack(object):
         self._check_processes(base)
         try:
             for daemon in base.daemons:
-                if not daemon.injector.ask('pause', timeout=IDLE_TIMEOUT):
+                # The pass under way gets IDLE_TIMEOUT s to end; the
+                # answer, that and the usual margin.
+                if not daemon.injector.ask(messages.Pause(IDLE_TIMEOUT),
+                                           timeout=IDLE_TIMEOUT + 30):
                     raise _NotReset('the scrubber did not finish its run')
             self._check_idle(base, IDLE_TIMEOUT)
             self._restore(base)
@@ -196,7 +200,7 @@ class ReusableStack(object):
             raise _NotReset('the reset failed: %s: %s'
                             % (type(exc).__name__, exc)) from exc
         for daemon in base.daemons:
-            daemon.injector.ask('resume')
+            daemon.injector.ask(messages.Resume())
 
     def _check_processes(self, base):
         for server in self.servers():
@@ -217,7 +221,7 @@ class ReusableStack(object):
         """Every server is the same program and idle (all asked at once:
         one round trip's time, not one per server)."""
         for server in base.running:
-            server.injector.send_ask('status', wait=wait)
+            server.injector.send_ask(messages.Status(wait))
         statuses = [(server, server.injector.answer(wait + 30))
                     for server in base.running]
         for server, status in statuses:

@@ -11,9 +11,11 @@ import json
 import os
 import signal
 import threading
+import time
 
 import testtools
 
+from harness.agent import messages
 from harness.databases import provision as database
 from harness.process import readiness
 from harness.stack import reuse
@@ -153,6 +155,21 @@ class TestResetIsReal(ReuseTestBase):
         path = os.path.join(stack.api_server.image_dir, image_id)
         v1.wait_for(lambda: not os.path.exists(path))
 
+    def test_a_scrubber_run_under_way_is_waited_for(self):
+        stack = self.reused(daemon=True, delayed_delete=True, scrub_time=0,
+                            wakeup_time=1)
+        before = pids(stack)
+        scrubber = stack.scrubber_daemon
+        queue = 'harness.service.scrub_queue.ScrubQueue.'
+        with scrubber.spy(queue + 'ensure_dir') as runs, \
+                scrubber.patch(queue + 'image_ids', delay=2.0):
+            patched = time.monotonic()
+            # A run that began since: now in its 2 s image_ids, which
+            # the patch coming off does not cut short.
+            v1.wait_for(lambda: any(run.time > patched for run in runs))
+        self.next_test(stack)
+        self.assert_reset(stack, before)
+
     def test_conf_file_restored(self):
         stack = self.reused()
         conf = stack.api_server.conf_file_name
@@ -180,7 +197,7 @@ class TestResetIsReal(ReuseTestBase):
             thread.start()
             self.addCleanup(thread.join, 60)
             v1.wait_for(lambda: stack.api_server.injector.ask(
-                'status')['busy'])
+                messages.Status())['busy'])
         # The test ends with the request still running in both servers.
         self.next_test(stack)
         self.assert_reset(stack, before)

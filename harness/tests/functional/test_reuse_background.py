@@ -23,6 +23,7 @@ import testtools
 
 from harness import functional
 from harness import reuse
+from harness.agent import messages
 from harness.tests.functional import client
 from harness.tests.functional import v1_support as v1
 from harness.tests.functional import v2_support as v2
@@ -129,7 +130,7 @@ class BackgroundTestBase(testtools.TestCase):
         (the requests just answered may still be finishing: they end,
         the background work stays)."""
         v1.wait_for(lambda: stack.api_server.injector.ask(
-            'status')['busy'] == count)
+            messages.Status())['busy'] == count)
 
     def assert_nothing_left(self, stack):
         """Nothing now, nor during the next :data:`RECHECK` s: the work

@@ -12,6 +12,7 @@ import testtools
 
 from harness.agent import checkin
 from harness.agent import lazy
+from harness.agent import messages
 from harness.agent import wire
 from harness.reach import tree
 
@@ -129,7 +130,7 @@ class TestListener(testtools.TestCase):
         self.addCleanup(os.waitpid, pid, 0)
         import select
         select.select([listener], [], [], 30)
-        self.assertEqual((pid, None), listener.accept({'op': 'init'}))
+        self.assertEqual((pid, None), listener.accept(messages.Init()))
         self.assertEqual({}, listener.refused)
 
 
