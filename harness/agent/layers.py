@@ -25,12 +25,16 @@ import os
 import pickle
 import time
 
+from harness import errors
+
 #: Longest repr kept of one argument, result or exception.
 MAX_REPR = 1000
 
 
-class TargetError(Exception):
-    """The target cannot be resolved or wrapped.
+class TargetError(errors.HarnessError):
+    """The target cannot be resolved or wrapped (inside the server: the
+    test process raises :class:`harness.errors.TargetError` from the
+    agent's answer).
 
     :ivar target: the dotted path.
     """

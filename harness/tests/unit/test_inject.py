@@ -131,7 +131,9 @@ class TestLayers(testtools.TestCase):
             self.assertEqual(MOD + '.' + name, error.target)
             self.assertIn(reason, str(error))
         for path in ('nosuchmodule.f', 'single', 'a..b', 7):
-            self.assertRaises(layers.TargetError, layers.resolve, path)
+            error = self.assertRaises(layers.TargetError, layers.resolve,
+                                      path)
+            self.assertIsInstance(error, errors.HarnessError)  # one root
         self.assertEqual({}, self.table.slots)
 
     def test_long_reprs_are_cut(self):
