@@ -28,7 +28,7 @@ The packages, each named for what it holds:
 * ``harness.service`` and ``harness.cmd``: the reference image service.
 """
 
-from harness import lazy
+import importlib
 
 #: Public name -> the module that holds it.
 _WHERE = {
@@ -57,4 +57,18 @@ _WHERE = {
 __all__ = sorted(_WHERE)
 
 
-__getattr__, __dir__ = lazy.attributes(__name__, _WHERE)
+# Written out here, not harness.lazy: the package root imports nothing, so
+# a program importing harness.contract (the service does) loads no other
+# harness module (test_contract).
+def __getattr__(name):
+    where = _WHERE.get(name)
+    if where is None:
+        raise AttributeError('module %r has no attribute %r'
+                             % (__name__, name))
+    value = getattr(importlib.import_module(where), name)
+    globals()[name] = value  # once: later reads skip this function
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

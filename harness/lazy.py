@@ -5,8 +5,10 @@ the reference stack) without importing them up front says::
 
     __getattr__, __dir__ = lazy.attributes(__name__, {'Name': 'pkg.mod'})
 
-so that ``import harness`` and a test of another service import only what
-they use.  A name is looked up once, then kept in the module's globals.
+so that a test of another service imports only what it uses.  A name is
+looked up once, then kept in the module's globals.  (The package root,
+``harness/__init__.py``, writes its own: it imports nothing, not even
+this module.)
 """
 
 import importlib
