@@ -17,6 +17,10 @@ READY_FD = 'HARNESS_READY_FD'
 LIFELINE_FD = 'HARNESS_LIFELINE_FD'
 #: The pre-bound, not yet listening socket to adopt.
 SOCKET_FD = 'HARNESS_TEST_SOCKET_FD'
+#: A server re-executing itself (SIGHUP) hands its new image the read end
+#: of its signal wake-up pipe: the signals that landed during the exec,
+#: one byte each (:mod:`harness.service.runtime`).
+SIGNALS_FD = 'HARNESS_SIGNALS_FD'
 #: The server's end of its agent channel (:mod:`harness.agent`).
 AGENT_FD = 'HARNESS_AGENT_FD'
 #: Layers and clock handed to a re-executed image (pickle, hex).

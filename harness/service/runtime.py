@@ -41,7 +41,11 @@ LOG = logging.getLogger('harness.service.runtime')
 
 def _fd_from_env(name):
     """Return the open descriptor named by env var *name*, or ``None``."""
-    raw = os.environ.get(name)
+    return _fd_from_value(name, os.environ.get(name))
+
+
+def _fd_from_value(name, raw):
+    """The open descriptor *raw* (env var *name*'s value), or ``None``."""
     if not raw:
         return None
     try:
@@ -54,6 +58,19 @@ def _fd_from_env(name):
     # inheritable again only right before a re-exec (prepare_exec).
     os.set_inheritable(fd, False)
     return fd
+
+
+def _read_all(fd):
+    """Every byte a non-blocking pipe holds now."""
+    data = b''
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except BlockingIOError:
+            return data
+        if not chunk:
+            return data
+        data += chunk
 
 
 def flush_logs():
@@ -164,6 +181,7 @@ class Runtime(object):
         saved['wakeup'] = signal.set_wakeup_fd(
             self._wfd, warn_on_full_buffer=False)
         self._saved_handlers = saved
+        self._adopt_carried_signals()
         # A re-exec blocks these signals across execve (block_for_exec):
         # what arrived meanwhile is pending and reaches the handlers now.
         signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGNAL_EVENTS)
@@ -281,12 +299,37 @@ class Runtime(object):
         return signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNAL_EVENTS)
 
     def prepare_exec(self):
-        """Make the readiness and lifeline descriptors survive ``execv``.
+        """Make the readiness and lifeline descriptors survive ``execv``,
+        and the read end of the signal wake-up pipe (``SIGNALS_FD``).
+
+        :func:`block_for_exec` blocks the signals in the main thread only:
+        one that lands in another thread after the last :meth:`drain` is
+        handled there at C level, which writes its number to the wake-up
+        pipe, and its Python handler (if it runs before the exec) queues
+        into this image's memory.  The pipe's bytes survive the exec; the
+        new image reads them (:meth:`install_signal_handlers`).
 
         :returns: the descriptors kept open for the new image.
         """
-        kept = [fd for fd in (self._ready_fd, self._lifeline_fd)
+        kept = [fd for fd in (self._ready_fd, self._lifeline_fd, self._rfd)
                 if fd is not None]
         for fd in kept:
             os.set_inheritable(fd, True)
+        os.environ[contract.SIGNALS_FD] = str(self._rfd)
         return kept
+
+    def _adopt_carried_signals(self):
+        """Queue the signals the previous image received too late."""
+        raw = os.environ.pop(contract.SIGNALS_FD, None)
+        fd = _fd_from_value(contract.SIGNALS_FD, raw)
+        if fd is None:
+            return
+        try:
+            os.set_blocking(fd, False)
+            carried = _read_all(fd)
+        finally:
+            os.close(fd)
+        for signum in carried:
+            name = _SIGNAL_EVENTS.get(signum)
+            if name is not None:  # 0: an event queued by the old image
+                self.queue(name)

@@ -18,6 +18,8 @@ class TestRuntime(testtools.TestCase):
     def setUp(self):
         super().setUp()
         self.logger = self.useFixture(fixtures.FakeLogger())
+        # prepare_exec names the wake-up pipe for the next image.
+        self.useFixture(fixtures.EnvironmentVariable(contract.SIGNALS_FD))
         self.open_fds = set()
         self.addCleanup(self.close_all)
 
@@ -80,15 +82,16 @@ class TestRuntime(testtools.TestCase):
         rt.notify_ready()
         self.assertEqual(b'11', os.read(rfd, 10))
         self.assertFalse(os.get_inheritable(wfd))
-        self.assertEqual([wfd], rt.prepare_exec())
+        self.assertEqual([wfd, rt.wakeup_fd], rt.prepare_exec())
         self.assertTrue(os.get_inheritable(wfd))
+        self.assertEqual(str(rt.wakeup_fd), os.environ[contract.SIGNALS_FD])
 
     def test_notify_ready_without_env_is_a_no_op(self):
         self.runtime().notify_ready()
 
     def test_bad_fd_env_is_ignored(self):
         rt = self.runtime(**{contract.READY_FD: 'nope'})
-        self.assertEqual([], rt.prepare_exec())
+        self.assertEqual([rt.wakeup_fd], rt.prepare_exec())
         self.assertIn("Ignoring HARNESS_READY_FD='nope'", self.logger.output)
 
     def test_lifeline_eof_queues_event_then_kills(self):
@@ -103,3 +106,19 @@ class TestRuntime(testtools.TestCase):
         self.assertEqual(['LIFELINE'], rt.wait(5))
         self.assertTrue(killed.wait(5))
         self.assertIn('Lifeline closed', self.logger.output)
+
+
+class TestReexecCarriesSignals(testtools.TestCase):
+
+    def test_a_signal_after_the_last_drain_reaches_the_new_image(self):
+        import subprocess
+        import sys
+        env = {k: v for k, v in os.environ.items()
+               if k != contract.SIGNALS_FD}
+        proc = subprocess.run(
+            [sys.executable, '-m', 'harness.tests.unit.service.reexec_probe'],
+            capture_output=True, text=True, timeout=60, env=env,
+            stdin=subprocess.DEVNULL)
+        self.assertEqual(0, proc.returncode, proc.stderr)
+        self.assertEqual("drained []\nnew image events ['TERM']\n",
+                         proc.stdout)
