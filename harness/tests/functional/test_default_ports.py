@@ -2,17 +2,19 @@
 
 These start the programs by hand, as an operator would, outside any
 harness launch: no socket is handed over, so the server binds its own.
+Only the readiness pipe is given, to wait on its byte instead of polling.
 """
 
 import os
+import select
 import socket
 import subprocess
 import sys
-import time
 
 import fixtures
 import testtools
 
+from harness import contract
 from harness.glance import templates
 
 START_TIMEOUT = 30
@@ -45,30 +47,32 @@ class TestDefaultPorts(testtools.TestCase):
                             os.path.join(tmp, 'images')))
         stderr = open(os.path.join(tmp, 'stderr'), 'w+')
         self.addCleanup(stderr.close)
-        proc = subprocess.Popen(
-            [sys.executable, '-m', 'harness.cmd.' + name,
-             '--config-file', conf],
-            stdin=subprocess.DEVNULL, stdout=stderr, stderr=stderr)
+        ready_r, ready_w = os.pipe()
+        self.addCleanup(os.close, ready_r)
+        try:
+            proc = subprocess.Popen(
+                [sys.executable, '-m', 'harness.cmd.' + name,
+                 '--config-file', conf],
+                stdin=subprocess.DEVNULL, stdout=stderr, stderr=stderr,
+                pass_fds=[ready_w],
+                env=dict(os.environ, **{contract.READY_FD: str(ready_w)}))
+        finally:
+            os.close(ready_w)
         self.addCleanup(proc.wait, 10)
         self.addCleanup(proc.terminate)
-        return proc, stderr
+        return proc, stderr, ready_r
 
     def assert_listens(self, name, paste, port):
         if not port_free(port):
             self.skipTest('port %d is in use on this machine' % port)
-        proc, stderr = self.start(name, paste)
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            try:
-                socket.create_connection(('127.0.0.1', port), 1).close()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    stderr.seek(0)
-                    self.fail('%s did not listen on %d (exit %s): %s'
-                              % (name, port, proc.poll(), stderr.read()))
-                # Nothing to wait on but the port itself: poll it.
-                time.sleep(0.05)
+        proc, stderr, ready = self.start(name, paste)
+        # One byte once listening; EOF (b'') if the server died first.
+        readable, _, _ = select.select([ready], [], [], START_TIMEOUT)
+        if not readable or os.read(ready, 1) != b'1':
+            stderr.seek(0)
+            self.fail('%s was not ready (exit %s): %s'
+                      % (name, proc.poll(), stderr.read()))
+        socket.create_connection(('127.0.0.1', port), 5).close()
         proc.terminate()
         self.assertEqual(0, proc.wait(10))
 
